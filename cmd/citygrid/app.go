@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/citygrid/citygrid/feed"
+	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/hub"
+	"github.com/citygrid/citygrid/live"
+	"github.com/citygrid/citygrid/profiles"
+	"github.com/citygrid/citygrid/sim"
+	"github.com/citygrid/citygrid/stream"
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/errgroup"
+)
+
+// app is one running server: its Redis, its fold, its hub and its routes.
+type app struct {
+	cfg      Config
+	now      func() time.Time
+	profile  *geo.Profile
+	rdb      *redis.Client
+	embedded *miniredis.Miniredis // nil when -redis names a server
+	writer   *stream.Writer
+	tailer   *stream.Tailer
+	fold     *live.Aggregator
+	hub      *hub.Hub
+	decoder  *feed.Decoder
+	metrics  *metrics
+	listener net.Listener
+	ready    atomic.Bool
+}
+
+// newApp builds the server and binds its listener, so the caller knows the
+// address (even for -addr 127.0.0.1:0) before Run.
+func newApp(ctx context.Context, cfg Config) (*app, error) {
+	a := &app{cfg: cfg, now: cfg.now}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	var err error
+	if a.profile, err = geo.LoadProfile(profiles.FS, cfg.Profile); err != nil {
+		return nil, fmt.Errorf("profile %q: %w", cfg.Profile, err)
+	}
+	if err := a.connectRedis(); err != nil {
+		return nil, err
+	}
+	layout := stream.Layout{Prefix: cfg.Prefix, ShardRes: cfg.ShardRes, Retention: cfg.Retention}
+	a.writer = stream.NewWriter(a.rdb, layout, a.now)
+	a.tailer = stream.NewTailer(a.rdb, stream.TailerConfig{
+		Layout: layout,
+		Shards: a.profile.Shards(cfg.ShardRes),
+		Since:  a.now().Add(-live.Longest() - 10*time.Minute),
+		Logf:   log.Printf,
+	})
+	a.metrics = newMetrics(a)
+	var h *hub.Hub
+	a.fold = live.NewAggregator(live.Config{Tick: cfg.Tick, Now: a.now, Publish: func(t live.Tick) { h.Publish(t) }})
+	h = hub.New(ctx, hub.Config{Fold: a.fold, Logf: log.Printf})
+	a.hub = h
+	a.decoder = &feed.Decoder{Profile: a.profile, Now: a.now, Limits: feed.Limits{MaxItems: cfg.MaxItems, MaxAge: cfg.Retention}}
+	if a.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
+		a.close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *app) connectRedis() error {
+	url := a.cfg.Redis
+	if url == "" {
+		m := miniredis.NewMiniRedis()
+		if err := m.StartAddr("127.0.0.1:0"); err != nil {
+			return fmt.Errorf("embedded redis: %w", err)
+		}
+		a.embedded = m
+		url = "redis://" + m.Addr()
+		log.Printf("redis: no -redis given: running an embedded Redis-protocol server on %s; it keeps data in memory only, so a restart loses every event (use -redis redis://host:6379 to keep them)", m.Addr())
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return fmt.Errorf("-redis: %w", err)
+	}
+	// Fail fast when Redis is down: a feed gets its 503 in about a second and retries.
+	opts.DialTimeout = time.Second
+	opts.ReadTimeout = 3 * time.Second
+	opts.WriteTimeout = 3 * time.Second
+	opts.MaxRetries = 1
+	a.rdb = redis.NewClient(opts)
+	return nil
+}
+
+// Addr is the address the server listens on.
+func (a *app) Addr() string { return a.listener.Addr().String() }
+
+// Run serves until ctx is done, then shuts down gracefully: in-flight requests
+// finish (each ingest request returns only once Redis has its events, so
+// nothing is half-written), then the fold and the tailer stop.
+func (a *app) Run(ctx context.Context) error {
+	defer a.close()
+	srv := &http.Server{Handler: a.routes(), ReadHeaderTimeout: 10 * time.Second}
+	bg, bgCancel := context.WithCancel(context.Background())
+	defer bgCancel()
+	g, gctx := errgroup.WithContext(bg)
+	g.Go(func() error { return a.fold.Run(gctx) })
+	g.Go(func() error {
+		return a.tailer.Run(gctx, func(es []stream.Entry) { _ = a.fold.Add(gctx, es) }, a.onReady)
+	})
+	if a.embedded != nil {
+		g.Go(func() error { return expireEmbedded(gctx, a.embedded) })
+	}
+	if a.cfg.Simulate {
+		s, err := sim.New(sim.Config{URL: "http://" + a.Addr(), Profile: a.profile, Rate: a.cfg.SimRate, Logf: log.Printf})
+		if err != nil {
+			return err
+		}
+		g.Go(func() error { return s.Run(gctx) })
+		log.Printf("simulate: feeding %.0f incidents/s into %s", a.cfg.SimRate, a.profile.Name)
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(a.listener) }()
+	log.Printf("citygrid: serving %s on http://%s", a.profile.Name, a.Addr())
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	case <-gctx.Done():
+		err = g.Wait()
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if serr := srv.Shutdown(sctx); serr != nil && err == nil {
+		err = serr
+	}
+	bgCancel()
+	if werr := g.Wait(); err == nil && werr != nil && !errors.Is(werr, context.Canceled) {
+		err = werr
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	log.Printf("citygrid: stopped")
+	return err
+}
+
+func (a *app) onReady() {
+	a.ready.Store(true)
+	log.Printf("citygrid: rebuilt live state from the streams; ready")
+}
+
+func (a *app) close() {
+	if a.rdb != nil {
+		a.rdb.Close()
+	}
+	if a.embedded != nil {
+		a.embedded.Close()
+	}
+}
+
+// expireEmbedded moves the embedded server's clock: miniredis only expires keys
+// (the dedupe markers) when told time has passed.
+func expireEmbedded(ctx context.Context, m *miniredis.Miniredis) error {
+	t := time.NewTicker(10 * time.Second)
+	defer t.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case now := <-t.C:
+			m.FastForward(now.Sub(last))
+			last = now
+		}
+	}
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/citygrid/citygrid/profiles"
+)
+
+// Config is everything the server can be told, from flags or their env twins.
+type Config struct {
+	Addr      string        // -addr, CITYGRID_ADDR
+	Redis     string        // -redis, CITYGRID_REDIS; empty: embedded, memory only
+	Profile   string        // -profile, CITYGRID_PROFILE
+	Simulate  bool          // -simulate, CITYGRID_SIMULATE
+	SimRate   float64       // -sim-rate, CITYGRID_SIM_RATE
+	Prefix    string        // -prefix, CITYGRID_PREFIX: first part of every Redis key
+	ShardRes  int           // -shard-res, CITYGRID_SHARD_RES
+	Retention time.Duration // -retention, CITYGRID_RETENTION
+	Tick      time.Duration // -tick, CITYGRID_TICK
+	MaxBody   int64         // -max-body, CITYGRID_MAX_BODY, bytes
+	MaxItems  int           // -max-items, CITYGRID_MAX_ITEMS
+
+	now func() time.Time // tests inject a clock
+}
+
+// parseConfig reads flags, falling back to env for each flag not given.
+func parseConfig(args []string, getenv func(string) string) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet("citygrid", flag.ContinueOnError)
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen address (CITYGRID_ADDR)")
+	fs.StringVar(&c.Redis, "redis", "", "redis:// URL; empty runs an embedded Redis that keeps data in memory only (CITYGRID_REDIS)")
+	fs.StringVar(&c.Profile, "profile", profiles.Default, "city profile (CITYGRID_PROFILE)")
+	fs.BoolVar(&c.Simulate, "simulate", false, "feed the built-in simulator into this server (CITYGRID_SIMULATE)")
+	fs.Float64Var(&c.SimRate, "sim-rate", 5, "simulated incidents per second (CITYGRID_SIM_RATE)")
+	fs.StringVar(&c.Prefix, "prefix", "citygrid", "prefix of every Redis key (CITYGRID_PREFIX)")
+	fs.IntVar(&c.ShardRes, "shard-res", 4, "H3 resolution of the stream shards (CITYGRID_SHARD_RES)")
+	fs.DurationVar(&c.Retention, "retention", 7*24*time.Hour, "how long events are kept in the streams (CITYGRID_RETENTION)")
+	fs.DurationVar(&c.Tick, "tick", 250*time.Millisecond, "how often websocket clients get deltas (CITYGRID_TICK)")
+	fs.Int64Var(&c.MaxBody, "max-body", 16<<20, "largest ingest body in bytes (CITYGRID_MAX_BODY)")
+	fs.IntVar(&c.MaxItems, "max-items", 10000, "most items in one ingest request (CITYGRID_MAX_ITEMS)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		env := "CITYGRID_" + envName(f.Name)
+		if v := getenv(env); v != "" && !given[f.Name] && err == nil {
+			if e := f.Value.Set(v); e != nil {
+				err = fmt.Errorf("%s=%q: %v", env, v, e)
+			}
+		}
+	})
+	if err != nil {
+		return c, err
+	}
+	if c.ShardRes < 0 || c.ShardRes > 7 {
+		return c, fmt.Errorf("-shard-res: must be between 0 and 7, not %d", c.ShardRes)
+	}
+	if c.Retention < time.Hour*25 {
+		return c, fmt.Errorf("-retention: must cover the 24h window and then some (at least 25h), not %v", c.Retention)
+	}
+	if c.Tick < 10*time.Millisecond {
+		return c, fmt.Errorf("-tick: at least 10ms, not %v", c.Tick)
+	}
+	return c, nil
+}
+
+func envName(flagName string) string {
+	b := []byte(flagName)
+	for i, ch := range b {
+		switch {
+		case ch == '-':
+			b[i] = '_'
+		case 'a' <= ch && ch <= 'z':
+			b[i] = ch - 'a' + 'A'
+		}
+	}
+	return string(b)
+}

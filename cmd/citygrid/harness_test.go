@@ -1,0 +1,289 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/profiles"
+	"github.com/coder/websocket"
+	"github.com/paulmach/orb"
+	"github.com/uber/h3-go/v4"
+)
+
+// server is a citygrid started by a test on a free port.
+type server struct {
+	t    *testing.T
+	URL  string
+	app  *app
+	stop func()
+}
+
+// startServer runs citygrid against redisURL (empty: embedded) until stopped or
+// the test ends, and waits until it is ready.
+func startServer(t *testing.T, redisURL, prefix string) *server {
+	t.Helper()
+	cfg, err := parseConfig([]string{"-addr", "127.0.0.1:0", "-redis", redisURL, "-prefix", prefix, "-tick", "100ms"}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := newApp(ctx, cfg)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	s := &server{t: t, URL: "http://" + a.Addr(), app: a}
+	stopped := false
+	s.stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("server stopped with %v", err)
+		}
+	}
+	t.Cleanup(s.stop)
+	deadline := time.Now().Add(20 * time.Second)
+	for !a.ready.Load() {
+		if time.Now().After(deadline) {
+			t.Fatal("server not ready after 20 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return s
+}
+
+type ingestReply struct {
+	Status int
+	ingestAnswer
+}
+
+func (s *server) post(path, contentType string, body []byte) ingestReply {
+	s.t.Helper()
+	resp, err := http.Post(s.URL+path, contentType, bytes.NewReader(body))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r ingestReply
+	r.Status = resp.StatusCode
+	b, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(b, &r.ingestAnswer); err != nil {
+		s.t.Fatalf("POST %s: %d %q: %v", path, resp.StatusCode, b, err)
+	}
+	return r
+}
+
+type heatReply struct {
+	Res    int    `json:"res"`
+	Window string `json:"window"`
+	AsOf   string `json:"asOf"`
+	Total  int    `json:"total"`
+	Cells  []struct {
+		Cell  string `json:"cell"`
+		Count int    `json:"count"`
+	} `json:"cells"`
+}
+
+func (h heatReply) counts() map[string]int {
+	m := map[string]int{}
+	for _, c := range h.Cells {
+		m[c.Cell] = c.Count
+	}
+	return m
+}
+
+func (s *server) heat(query string) heatReply {
+	s.t.Helper()
+	resp, err := http.Get(s.URL + "/api/v1/heat?" + query)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		s.t.Fatalf("heat %s: %d %s", query, resp.StatusCode, b)
+	}
+	var h heatReply
+	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+		s.t.Fatal(err)
+	}
+	return h
+}
+
+// waitHeat polls the heat until it equals want (the fold is asynchronous).
+func (s *server) waitHeat(query string, want map[string]int) heatReply {
+	s.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		h := s.heat(query)
+		if equalCounts(h.counts(), want) {
+			return h
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("heat %s: %d cells (total %d), want %d cells: %s", query, len(h.Cells), h.Total, len(want), diffCounts(h.counts(), want))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func equalCounts(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func diffCounts(got, want map[string]int) string {
+	var sb strings.Builder
+	n := 0
+	for k, v := range want {
+		if got[k] != v && n < 5 {
+			fmt.Fprintf(&sb, "%s: got %d want %d; ", k, got[k], v)
+			n++
+		}
+	}
+	for k, v := range got {
+		if _, ok := want[k]; !ok && n < 10 {
+			fmt.Fprintf(&sb, "%s: got %d, not wanted; ", k, v)
+			n++
+		}
+	}
+	return sb.String()
+}
+
+// wireIncident is an incident as a feed posts it.
+type wireIncident struct {
+	ID       string  `json:"id"`
+	Source   string  `json:"source"`
+	Category string  `json:"category"`
+	Severity int     `json:"severity"`
+	Lat      float64 `json:"lat"`
+	Lng      float64 `json:"lng"`
+	Time     string  `json:"time"`
+}
+
+// randomIncidents makes n incidents inside Suzhou over the last ten minutes,
+// and their independent per-cell count at res: the parent of the res-9 cell,
+// computed with h3 directly.
+func randomIncidents(t *testing.T, n int, seed uint64, prefix string, res int) ([]wireIncident, map[string]int) {
+	p, err := geo.LoadProfile(profiles.FS, "suzhou")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(seed, 99))
+	now := time.Now()
+	out := make([]wireIncident, 0, n)
+	counts := map[string]int{}
+	// Most incidents in a few hot spots, so cells hold more than one.
+	hot := []orb.Point{{120.62, 31.30}, {120.98, 31.38}, {120.75, 31.65}}
+	for len(out) < n {
+		var pt orb.Point
+		if r.IntN(3) > 0 {
+			h := hot[r.IntN(len(hot))]
+			pt = orb.Point{h[0] + r.NormFloat64()*0.01, h[1] + r.NormFloat64()*0.01}
+		} else {
+			pt = orb.Point{p.Bound.Min[0] + r.Float64()*(p.Bound.Max[0]-p.Bound.Min[0]), p.Bound.Min[1] + r.Float64()*(p.Bound.Max[1]-p.Bound.Min[1])}
+		}
+		if !p.Contains(pt) {
+			continue
+		}
+		in := wireIncident{
+			ID: fmt.Sprintf("%s-%d", prefix, len(out)), Source: "110", Category: []string{"theft", "traffic", "noise"}[r.IntN(3)],
+			Severity: 1 + r.IntN(4), Lat: pt.Lat(), Lng: pt.Lon(),
+			Time: now.Add(-time.Duration(r.Int64N(int64(10 * time.Minute)))).UTC().Format(time.RFC3339Nano),
+		}
+		out = append(out, in)
+		c := h3.LatLngToCell(h3.NewLatLng(pt.Lat(), pt.Lon()), 9).Parent(res)
+		counts[c.String()]++
+	}
+	return out, counts
+}
+
+func ndjson(t *testing.T, items []wireIncident) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	for _, it := range items {
+		if err := enc.Encode(it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.Bytes()
+}
+
+// wsClient is a real websocket client of the hub.
+type wsClient struct {
+	t    *testing.T
+	conn *websocket.Conn
+}
+
+func (s *server) dial(sub string) *wsClient {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.URL, "http")+"/ws", nil)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	conn.SetReadLimit(64 << 20)
+	s.t.Cleanup(func() { conn.CloseNow() })
+	c := &wsClient{t: s.t, conn: conn}
+	if err := conn.Write(ctx, websocket.MessageText, []byte(sub)); err != nil {
+		s.t.Fatal(err)
+	}
+	return c
+}
+
+type wsFrame struct {
+	Type   string `json:"type"`
+	V      int    `json:"v"`
+	Seq    uint64 `json:"seq"`
+	Tick   uint64 `json:"tick"`
+	Res    int    `json:"res"`
+	Window string `json:"window"`
+	Total  *int   `json:"total"`
+	Error  string `json:"error"`
+	Cells  []struct {
+		Cell  string `json:"cell"`
+		Count int    `json:"count"`
+	} `json:"cells"`
+	Units []struct {
+		Unit   string `json:"unit"`
+		Status string `json:"status"`
+		Gone   bool   `json:"gone"`
+	} `json:"units"`
+}
+
+func (c *wsClient) next(timeout time.Duration) (wsFrame, time.Time) {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	_, b, err := c.conn.Read(ctx)
+	if err != nil {
+		c.t.Fatalf("read frame: %v", err)
+	}
+	at := time.Now()
+	var f wsFrame
+	if err := json.Unmarshal(b, &f); err != nil {
+		c.t.Fatalf("frame %q: %v", b, err)
+	}
+	return f, at
+}

@@ -1,0 +1,285 @@
+package feed
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/citygrid/citygrid/geo"
+	"github.com/paulmach/orb"
+)
+
+// Limits bound what one request may carry. The zero value of each field means
+// its default.
+type Limits struct {
+	// MaxItems is the most items one request may carry. Zero means 10,000.
+	MaxItems int
+	// MaxAhead is how far in the future an event time may be. Zero means 5 minutes.
+	MaxAhead time.Duration
+	// MaxAge is how old an event may be; older ones would be trimmed from the
+	// streams at once. Zero means 7 days.
+	MaxAge time.Duration
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxItems == 0 {
+		l.MaxItems = 10000
+	}
+	if l.MaxAhead == 0 {
+		l.MaxAhead = 5 * time.Minute
+	}
+	if l.MaxAge == 0 {
+		l.MaxAge = 7 * 24 * time.Hour
+	}
+	return l
+}
+
+// A Rejection names one bad item of a batch and why it was refused.
+type Rejection struct {
+	Index int    `json:"index"`
+	ID    string `json:"id,omitempty"`
+	Error string `json:"error"`
+}
+
+// A Decoder validates feed items against a city profile and a clock.
+// It holds no mutable state and is safe for concurrent use.
+type Decoder struct {
+	Profile *geo.Profile
+	Limits  Limits
+	Now     func() time.Time // nil means time.Now
+}
+
+func (d *Decoder) now() time.Time {
+	if d.Now == nil {
+		return time.Now()
+	}
+	return d.Now()
+}
+
+// Incidents decodes a batch of incidents. ok holds the valid items in batch
+// order, index[i] is the batch position of ok[i], and rejected names the rest.
+// err is set only when the body fails as a whole (see ErrContentType,
+// ErrMalformed, ErrTooMany, or a read error such as *http.MaxBytesError).
+func (d *Decoder) Incidents(r io.Reader, f Format) (ok []geo.Incident, index []int, rejected []Rejection, err error) {
+	items, err := split(r, f, d.Limits.withDefaults().MaxItems)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	now := d.now()
+	for i, it := range items {
+		in, id, err := d.incident(it, now)
+		if err != nil {
+			rejected = append(rejected, Rejection{Index: i, ID: id, Error: err.Error()})
+			continue
+		}
+		ok = append(ok, in)
+		index = append(index, i)
+	}
+	return ok, index, rejected, nil
+}
+
+// Positions decodes a batch of patrol positions, as Incidents does incidents.
+func (d *Decoder) Positions(r io.Reader, f Format) (ok []geo.Position, index []int, rejected []Rejection, err error) {
+	items, err := split(r, f, d.Limits.withDefaults().MaxItems)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	now := d.now()
+	for i, it := range items {
+		p, id, err := d.position(it, now)
+		if err != nil {
+			rejected = append(rejected, Rejection{Index: i, ID: id, Error: err.Error()})
+			continue
+		}
+		ok = append(ok, p)
+		index = append(index, i)
+	}
+	return ok, index, rejected, nil
+}
+
+// incidentWire is an incident as posted; pointers tell "missing" from "zero".
+type incidentWire struct {
+	ID       *string  `json:"id"`
+	Source   string   `json:"source"`
+	Category string   `json:"category"`
+	Severity *int     `json:"severity"`
+	Lat      *float64 `json:"lat"`
+	Lng      *float64 `json:"lng"`
+	Time     *string  `json:"time"`
+	Title    string   `json:"title"`
+	Address  string   `json:"address"`
+}
+
+type positionWire struct {
+	Unit    *string  `json:"unit"`
+	Kind    string   `json:"kind"`
+	Status  string   `json:"status"`
+	Lat     *float64 `json:"lat"`
+	Lng     *float64 `json:"lng"`
+	Time    *string  `json:"time"`
+	Heading *float64 `json:"heading"`
+	Speed   *float64 `json:"speed"`
+}
+
+func (d *Decoder) incident(it item, now time.Time) (geo.Incident, string, error) {
+	if it.err != nil {
+		return geo.Incident{}, "", it.err
+	}
+	var w incidentWire
+	if err := json.Unmarshal(it.raw, &w); err != nil {
+		return geo.Incident{}, "", errors.New(jsonReason(err))
+	}
+	var id string
+	if w.ID != nil {
+		id = *w.ID
+	}
+	in := geo.Incident{ID: id, Source: w.Source, Category: w.Category, Title: w.Title, Address: w.Address, Severity: 1}
+	if w.ID == nil || id == "" {
+		return in, "", errors.New("id: required")
+	}
+	if err := checkText(map[string]textField{
+		"id": {id, 128}, "source": {w.Source, 32}, "category": {w.Category, 64},
+		"title": {w.Title, 256}, "address": {w.Address, 256},
+	}); err != nil {
+		return in, clip(id, 128), err
+	}
+	if w.Severity != nil {
+		if *w.Severity < 1 || *w.Severity > 4 {
+			return in, id, errors.New("severity: must be between 1 and 4")
+		}
+		in.Severity = *w.Severity
+	}
+	if in.Category == "" {
+		in.Category = "other"
+	}
+	var err error
+	if in.Lat, in.Lng, err = d.place(w.Lat, w.Lng); err != nil {
+		return in, id, err
+	}
+	if in.Time, err = d.eventTime(w.Time, now); err != nil {
+		return in, id, err
+	}
+	in.Cell = geo.CellOf(in.Point(), geo.FineRes)
+	return in, id, nil
+}
+
+func (d *Decoder) position(it item, now time.Time) (geo.Position, string, error) {
+	if it.err != nil {
+		return geo.Position{}, "", it.err
+	}
+	var w positionWire
+	if err := json.Unmarshal(it.raw, &w); err != nil {
+		return geo.Position{}, "", errors.New(jsonReason(err))
+	}
+	var unit string
+	if w.Unit != nil {
+		unit = *w.Unit
+	}
+	p := geo.Position{Unit: unit, Kind: w.Kind, Status: w.Status, Heading: w.Heading, Speed: w.Speed}
+	if unit == "" {
+		return p, "", errors.New("unit: required")
+	}
+	if err := checkText(map[string]textField{"unit": {unit, 64}, "kind": {w.Kind, 32}}); err != nil {
+		return p, clip(unit, 64), err
+	}
+	switch p.Status {
+	case "":
+		p.Status = geo.StatusAvailable
+	case geo.StatusAvailable, geo.StatusDispatched, geo.StatusBusy, geo.StatusOffDuty:
+	default:
+		return p, unit, fmt.Errorf("status: must be one of available, dispatched, busy, off-duty, not %q", clip(p.Status, 32))
+	}
+	if w.Heading != nil && (!finite(*w.Heading) || *w.Heading < 0 || *w.Heading > 360) {
+		return p, unit, errors.New("heading: must be between 0 and 360")
+	}
+	if w.Speed != nil && (!finite(*w.Speed) || *w.Speed < 0 || *w.Speed > 150) {
+		return p, unit, errors.New("speed: must be between 0 and 150 m/s")
+	}
+	var err error
+	if p.Lat, p.Lng, err = d.place(w.Lat, w.Lng); err != nil {
+		return p, unit, err
+	}
+	if p.Time, err = d.eventTime(w.Time, now); err != nil {
+		return p, unit, err
+	}
+	p.Cell = geo.CellOf(p.Point(), geo.FineRes)
+	return p, unit, nil
+}
+
+func (d *Decoder) place(lat, lng *float64) (float64, float64, error) {
+	switch {
+	case lat == nil:
+		return 0, 0, errors.New("lat: required")
+	case lng == nil:
+		return 0, 0, errors.New("lng: required")
+	case !finite(*lat) || *lat < -90 || *lat > 90:
+		return 0, 0, errors.New("lat: must be between -90 and 90")
+	case !finite(*lng) || *lng < -180 || *lng > 180:
+		return 0, 0, errors.New("lng: must be between -180 and 180")
+	}
+	if d.Profile != nil && !d.Profile.Contains(geoPoint(*lat, *lng)) {
+		return 0, 0, fmt.Errorf("lat/lng: (%g, %g) is outside the %s area", *lat, *lng, d.Profile.Name)
+	}
+	return *lat, *lng, nil
+}
+
+func (d *Decoder) eventTime(s *string, now time.Time) (time.Time, error) {
+	if s == nil || *s == "" {
+		return now, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, *s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("time: must be RFC 3339, like 2026-11-25T08:30:00+08:00, not %q", clip(*s, 40))
+	}
+	l := d.Limits.withDefaults()
+	if t.After(now.Add(l.MaxAhead)) {
+		return time.Time{}, fmt.Errorf("time: more than %v in the future", l.MaxAhead)
+	}
+	if t.Before(now.Add(-l.MaxAge)) {
+		return time.Time{}, fmt.Errorf("time: older than the %v retention", l.MaxAge)
+	}
+	return t, nil
+}
+
+type textField struct {
+	value string
+	max   int
+}
+
+// checkText bounds every string and keeps control characters out, in a fixed
+// order so the error names the same field every time.
+func checkText(fields map[string]textField) error {
+	for _, name := range []string{"id", "unit", "source", "kind", "category", "title", "address"} {
+		f, ok := fields[name]
+		if !ok {
+			continue
+		}
+		switch {
+		case len(f.value) > f.max:
+			return fmt.Errorf("%s: longer than %d bytes", name, f.max)
+		case !utf8.ValidString(f.value):
+			return fmt.Errorf("%s: not valid UTF-8", name)
+		case strings.ContainsFunc(f.value, isControl):
+			return fmt.Errorf("%s: contains control characters", name)
+		}
+	}
+	return nil
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+func geoPoint(lat, lng float64) orb.Point { return orb.Point{lng, lat} }

@@ -1,0 +1,103 @@
+package geo
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/paulmach/orb"
+	"github.com/uber/h3-go/v4"
+)
+
+// FineRes is the resolution every event is indexed at (about 0.1 km², close to a
+// grid's size). Coarser cells are its parents, never recomputed from lon/lat.
+const FineRes = 9
+
+// HeatResolutions are the resolutions the live heat is kept at.
+var HeatResolutions = []int{7, 8, 9}
+
+// ErrBadCell is returned for a string that is not a valid H3 cell.
+var ErrBadCell = errors.New("geo: not a valid H3 cell")
+
+// Cell is an H3 cell index. The zero Cell is invalid and means "no cell".
+type Cell uint64
+
+// LatLng converts an orb point ([lon, lat]) to h3's {Lat, Lng}.
+func LatLng(p orb.Point) h3.LatLng { return h3.NewLatLng(p.Lat(), p.Lon()) }
+
+// CellOf returns the cell of p at resolution res.
+func CellOf(p orb.Point, res int) Cell { return Cell(h3.LatLngToCell(LatLng(p), res)) }
+
+// ParseCell parses the hex form of a cell, as String writes it.
+func ParseCell(s string) (Cell, error) {
+	c := h3.Cell(h3.IndexFromString(s))
+	if !c.IsValid() {
+		return 0, fmt.Errorf("%w: %q", ErrBadCell, s)
+	}
+	return Cell(c), nil
+}
+
+// String is the cell's lower-case hex form, as H3 libraries print it.
+func (c Cell) String() string { return h3.Cell(c).String() }
+
+// Res is the cell's resolution.
+func (c Cell) Res() int { return h3.Cell(c).Resolution() }
+
+// Valid reports whether c is a valid H3 cell.
+func (c Cell) Valid() bool { return h3.Cell(c).IsValid() }
+
+// Parent returns the cell's ancestor at resolution res (c itself at its own res).
+func (c Cell) Parent(res int) Cell {
+	if res == c.Res() {
+		return c
+	}
+	return Cell(h3.Cell(c).Parent(res))
+}
+
+// Center is the cell's centre as an orb point.
+func (c Cell) Center() orb.Point {
+	ll := h3.Cell(c).LatLng()
+	return orb.Point{ll.Lng, ll.Lat}
+}
+
+// Disk returns the cells within k grid steps of c, c included.
+func (c Cell) Disk(k int) []Cell { return fromH3(h3.Cell(c).GridDisk(k)) }
+
+// Boundary returns the cell's outline as a closed ring.
+func (c Cell) Boundary() orb.Ring {
+	b := h3.Cell(c).Boundary()
+	r := make(orb.Ring, 0, len(b)+1)
+	for _, ll := range b {
+		r = append(r, orb.Point{ll.Lng, ll.Lat})
+	}
+	return append(r, r[0])
+}
+
+// CoverPolygon returns the cells at res whose centres lie in p.
+func CoverPolygon(p orb.Polygon, res int) []Cell {
+	if len(p) == 0 {
+		return nil
+	}
+	gp := h3.GeoPolygon{GeoLoop: loop(p[0])}
+	for _, hole := range p[1:] {
+		gp.Holes = append(gp.Holes, loop(hole))
+	}
+	return fromH3(h3.PolygonToCells(gp, res))
+}
+
+func loop(r orb.Ring) h3.GeoLoop {
+	l := make(h3.GeoLoop, 0, len(r))
+	for _, pt := range r {
+		l = append(l, LatLng(pt))
+	}
+	return l
+}
+
+func fromH3(cs []h3.Cell) []Cell {
+	out := make([]Cell, 0, len(cs))
+	for _, c := range cs {
+		if c != 0 {
+			out = append(out, Cell(c))
+		}
+	}
+	return out
+}

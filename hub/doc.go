@@ -1,0 +1,11 @@
+// Package hub pushes live heat and patrol units to websocket clients: wall
+// displays and duty officers' consoles.
+//
+// A client subscribes to a topic (layers, resolution, window, optional bbox and
+// filter) and gets a snapshot, then a delta per tick carrying only what changed.
+// Each delta is encoded once per topic and written to every subscriber of it.
+// A slow client never slows the others: its queue is bounded, and when it
+// overflows the queue is dropped and the client is resynced with a fresh
+// snapshot. Deltas carry absolute counts, never increments, so a delta that
+// repeats what a snapshot already holds is harmless.
+package hub

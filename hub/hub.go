@@ -1,0 +1,195 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/citygrid/citygrid/live"
+	"github.com/coder/websocket"
+)
+
+// Fold is what the hub needs of the live state: a way to run a function on the
+// goroutine that owns it. *live.Aggregator is one.
+type Fold interface {
+	Do(ctx context.Context, f func(*live.State)) error
+}
+
+var _ Fold = (*live.Aggregator)(nil)
+
+// Config configures a Hub. The zero value of each field means its default.
+type Config struct {
+	// Fold answers snapshots. Required.
+	Fold Fold
+	// Queue is how many frames may wait for one client before it is resynced.
+	// Zero means 16.
+	Queue int
+	// WriteTimeout bounds every write to a client. Zero means 5 s.
+	WriteTimeout time.Duration
+	// MaxMessage is the largest message a client may send, in bytes. Zero means 4 KiB.
+	MaxMessage int64
+	// Heartbeat is how often a client with nothing new still gets an (empty)
+	// delta, so it can show how fresh its data is. Zero means 1 s.
+	Heartbeat time.Duration
+	// Origins are the hosts other than the page's own that may open a socket
+	// (websocket.AcceptOptions.OriginPatterns). Empty allows the same origin only.
+	Origins []string
+	// Logf reports client errors. Nil means no logging.
+	Logf func(format string, args ...any)
+}
+
+// A Hub fans ticks out to websocket clients. Publish feeds it; ServeHTTP
+// accepts clients.
+type Hub struct {
+	cfg   Config
+	ctx   context.Context // the hub's lifetime: clients close when it ends
+	ticks chan live.Tick
+
+	mu      sync.RWMutex
+	clients map[*client]struct{}
+
+	framesSent atomic.Int64
+	resyncs    atomic.Int64
+	lastBeat   time.Time // fanout goroutine only
+}
+
+// New returns a hub that runs until ctx is done.
+func New(ctx context.Context, cfg Config) *Hub {
+	if cfg.Queue == 0 {
+		cfg.Queue = 16
+	}
+	if cfg.WriteTimeout == 0 {
+		cfg.WriteTimeout = 5 * time.Second
+	}
+	if cfg.MaxMessage == 0 {
+		cfg.MaxMessage = 4 << 10
+	}
+	if cfg.Heartbeat == 0 {
+		cfg.Heartbeat = time.Second
+	}
+	h := &Hub{cfg: cfg, ctx: ctx, ticks: make(chan live.Tick, 64), clients: map[*client]struct{}{}}
+	go h.fanout()
+	return h
+}
+
+// Publish hands a tick to the hub without blocking. It is live.Config.Publish.
+// If the hub has fallen 64 ticks behind, the tick is dropped and every client is
+// resynced instead, since a lost delta would leave them wrong.
+func (h *Hub) Publish(t live.Tick) {
+	select {
+	case h.ticks <- t:
+	default:
+		h.each(func(c *client) { c.requestResync() })
+	}
+}
+
+// Stats are counters for /metrics.
+type Stats struct {
+	Clients    int
+	FramesSent int64
+	Resyncs    int64
+}
+
+// Stats returns the hub's counters.
+func (h *Hub) Stats() Stats {
+	h.mu.RLock()
+	n := len(h.clients)
+	h.mu.RUnlock()
+	return Stats{Clients: n, FramesSent: h.framesSent.Load(), Resyncs: h.resyncs.Load()}
+}
+
+func (h *Hub) each(f func(*client)) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for c := range h.clients {
+		f(c)
+	}
+}
+
+// fanout encodes each tick once per topic and queues it for the subscribers.
+func (h *Hub) fanout() {
+	for {
+		select {
+		case t := <-h.ticks:
+			h.deliver(&t)
+		case <-h.ctx.Done():
+			return
+		}
+	}
+}
+
+func (h *Hub) deliver(t *live.Tick) {
+	beat := t.AsOf.Sub(h.lastBeat) >= h.cfg.Heartbeat
+	if beat {
+		h.lastBeat = t.AsOf
+	}
+	type topic struct {
+		key         live.ViewKey
+		heat, units bool
+	}
+	encoded := map[topic][]byte{}
+	h.each(func(c *client) {
+		sub, ok := c.subscription()
+		if !ok {
+			return
+		}
+		changed := sub.units && len(t.Units) > 0 || sub.heat && len(t.Heat[sub.key].Cells) > 0
+		if !changed && !beat {
+			return
+		}
+		var body []byte
+		if sub.bbox == nil {
+			k := topic{sub.key, sub.heat, sub.units}
+			if body = encoded[k]; body == nil {
+				body = encodeDelta(t, sub)
+				encoded[k] = body
+			}
+		} else {
+			body = encodeDelta(t, sub)
+		}
+		c.enqueue(frame{tick: t.Seq, body: body})
+	})
+}
+
+// ServeHTTP upgrades a request to a websocket client of the hub.
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.cfg.Origins})
+	if err != nil {
+		return // Accept has answered the request
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(h.cfg.MaxMessage)
+	c := newClient(h, conn)
+	h.mu.Lock()
+	h.clients[c] = struct{}{}
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		delete(h.clients, c)
+		h.mu.Unlock()
+		c.release()
+	}()
+	// Accept warns against using r.Context() after it returns: the client lives
+	// as long as the hub, or until either side closes.
+	ctx, cancel := context.WithCancel(h.ctx)
+	defer cancel()
+	go func() {
+		defer cancel()
+		c.writeLoop(ctx)
+	}()
+	err = c.readLoop(ctx) // returns only with the error that ended the client
+	if h.cfg.Logf != nil && !normalClose(err) && ctx.Err() == nil {
+		h.cfg.Logf("hub: client %s: %v", r.RemoteAddr, err)
+	}
+	if h.ctx.Err() != nil {
+		conn.Close(websocket.StatusGoingAway, "server shutting down")
+	}
+}
+
+func normalClose(err error) bool {
+	s := websocket.CloseStatus(err)
+	return s == websocket.StatusNormalClosure || s == websocket.StatusGoingAway || errors.Is(err, context.Canceled)
+}

@@ -1,0 +1,210 @@
+package hub_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/hub"
+	"github.com/citygrid/citygrid/live"
+	"github.com/citygrid/citygrid/stream"
+	"github.com/coder/websocket"
+	"github.com/paulmach/orb"
+)
+
+type frame struct {
+	Type  string `json:"type"`
+	Seq   uint64 `json:"seq"`
+	Tick  uint64 `json:"tick"`
+	Total *int64 `json:"total"`
+	Cells []struct {
+		Cell  string `json:"cell"`
+		Count int    `json:"count"`
+	} `json:"cells"`
+}
+
+// rig is a real fold and hub behind a real HTTP server.
+type rig struct {
+	fold *live.Aggregator
+	hub  *hub.Hub
+	url  string
+}
+
+func newRig(t *testing.T, tick time.Duration) *rig {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	r := &rig{}
+	r.fold = live.NewAggregator(live.Config{Tick: tick, Publish: func(tk live.Tick) { r.hub.Publish(tk) }})
+	r.hub = hub.New(ctx, hub.Config{Fold: r.fold, Queue: 4, Heartbeat: time.Minute})
+	go r.fold.Run(ctx)
+	srv := httptest.NewServer(r.hub)
+	t.Cleanup(srv.Close)
+	r.url = "ws" + strings.TrimPrefix(srv.URL, "http")
+	return r
+}
+
+func (r *rig) dial(t *testing.T, sub string) *websocket.Conn {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, r.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadLimit(64 << 20)
+	t.Cleanup(func() { c.CloseNow() })
+	if err := c.Write(ctx, websocket.MessageText, []byte(sub)); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func read(t *testing.T, c *websocket.Conn) frame {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, b, err := c.Read(ctx)
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	var f frame
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// burst feeds n incidents spread over many cells, so frames are large.
+func burst(t *testing.T, r *rig, rng *rand.Rand, n int) {
+	es := make([]stream.Entry, n)
+	for i := range es {
+		p := orb.Point{120.3 + rng.Float64()*0.8, 31.0 + rng.Float64()*0.8}
+		es[i] = stream.Entry{Kind: stream.Incidents, Incident: geo.Incident{
+			ID: fmt.Sprint(i), Cell: geo.CellOf(p, geo.FineRes), Time: time.Now(), Category: "theft", Severity: 2,
+		}}
+	}
+	if err := r.fold.Add(context.Background(), es); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A client that stops reading is resynced; the others get every delta in
+// order, and their state matches the fold's.
+func TestSlowClientDoesNotSlowOthers(t *testing.T) {
+	r := newRig(t, 20*time.Millisecond)
+	sub := `{"type":"subscribe","layers":["heat"],"res":9,"window":"15m"}`
+	fast := r.dial(t, sub)
+	slow := r.dial(t, sub)
+	if f := read(t, fast); f.Type != "snapshot" {
+		t.Fatalf("fast first frame %q", f.Type)
+	}
+	if f := read(t, slow); f.Type != "snapshot" {
+		t.Fatalf("slow first frame %q", f.Type)
+	}
+	// The fast client reads in the background, checking every delta.
+	counts := map[string]int{}
+	var total int64
+	frames := make(chan frame, 1024)
+	go func() {
+		defer close(frames)
+		for {
+			_, b, err := fast.Read(context.Background())
+			if err != nil {
+				return
+			}
+			var f frame
+			_ = json.Unmarshal(b, &f)
+			frames <- f
+		}
+	}()
+	lastSeq := uint64(1)
+	apply := func(f frame) {
+		if f.Seq != lastSeq+1 || f.Type != "delta" {
+			t.Fatalf("fast client: %s seq %d after %d", f.Type, f.Seq, lastSeq)
+		}
+		lastSeq = f.Seq
+		for _, c := range f.Cells {
+			counts[c.Cell] = c.Count
+		}
+		total = *f.Total
+	}
+	rng := rand.New(rand.NewPCG(5, 5))
+	deadline := time.Now().Add(30 * time.Second)
+	for r.hub.Stats().Resyncs == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the slow client was never resynced")
+		}
+		burst(t, r, rng, 5000)
+		time.Sleep(25 * time.Millisecond)
+	drain:
+		for {
+			select {
+			case f := <-frames:
+				apply(f)
+			default:
+				break drain
+			}
+		}
+	}
+	// The slow client reads again: after what was queued before it fell behind,
+	// it gets a snapshot.
+	sawSnapshot := false
+	for range 50 {
+		if f := read(t, slow); f.Type == "snapshot" {
+			sawSnapshot = true
+			break
+		}
+	}
+	if !sawSnapshot {
+		t.Fatal("slow client got no resync snapshot")
+	}
+	// The fast client's view, built from deltas alone, equals the fold's.
+	// The last bursts may still be on their way: wait for a second of quiet.
+wait:
+	for {
+		select {
+		case f := <-frames:
+			apply(f)
+		case <-time.After(time.Second):
+			break wait
+		}
+	}
+	var want []live.CellCount
+	_ = r.fold.Do(context.Background(), func(s *live.State) { want, _ = s.Heat(live.ViewKey{Res: 9, Window: "15m"}) })
+	var sum int64
+	for _, c := range want {
+		sum += int64(c.Count)
+		if counts[c.Cell.String()] != int(c.Count) {
+			t.Fatalf("cell %v: client %d, fold %d", c.Cell, counts[c.Cell.String()], c.Count)
+		}
+	}
+	if sum != total {
+		t.Fatalf("client total %d, fold %d", total, sum)
+	}
+}
+
+func TestBadMessageGetsAnErrorFrame(t *testing.T) {
+	r := newRig(t, 50*time.Millisecond)
+	c := r.dial(t, `{"type":"subscribe","res":5}`)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, b, err := c.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"type":"error"`) || !strings.Contains(string(b), "res: must be one of") {
+		t.Fatalf("frame %s", b)
+	}
+	// The connection stays usable.
+	if err := c.Write(ctx, websocket.MessageText, []byte(`{"type":"subscribe"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if f := read(t, c); f.Type != "snapshot" {
+		t.Fatalf("after a good subscribe: %q", f.Type)
+	}
+}

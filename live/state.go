@@ -1,0 +1,272 @@
+package live
+
+import (
+	"sort"
+	"time"
+
+	"github.com/citygrid/citygrid/geo"
+)
+
+// BucketSpan is the granularity of the windows: an event counts in a window
+// while its 10-second bucket does, so a window's edge is exact to 10 seconds.
+const BucketSpan = 10 * time.Second
+
+// record is one incident as the windows keep it.
+type record struct {
+	cell     geo.Cell // at geo.FineRes
+	category string
+	severity int
+}
+
+// view is one heat layer kept current incrementally: adding an event and
+// expiring a bucket cost O(1) per view, and no window ever scans the stream.
+type view struct {
+	key    ViewKey
+	res    int
+	bucket int64 // buckets >= this one are inside the window
+	nbkt   int64 // the window's length in buckets
+	counts map[geo.Cell]int32
+	total  int64
+	dirty  map[geo.Cell]struct{}
+	refs   int // watchers; views of the zero filter are kept regardless
+}
+
+// A CellCount is the heat of one cell.
+type CellCount struct {
+	Cell  geo.Cell
+	Count int32
+}
+
+// A Unit is the latest known position and status of one patrol unit.
+type Unit struct {
+	geo.Position
+	Gone bool // true in a Tick when the unit has stopped reporting and was dropped
+}
+
+// UnitTTL is how long a unit stays on the map after its last report.
+const UnitTTL = 24 * time.Hour
+
+// State is the fold of the streams. It is not safe for concurrent use.
+type State struct {
+	now        time.Time
+	buckets    map[int64][]record
+	oldest     int64 // buckets before this are dropped
+	views      map[ViewKey]*view
+	units      map[string]*Unit
+	dirtyUnits map[string]struct{}
+	tick       uint64
+}
+
+// NewState returns an empty fold whose clock reads now, with a view for every
+// resolution and window of the zero filter.
+func NewState(now time.Time) *State {
+	s := &State{
+		now:        now,
+		buckets:    map[int64][]record{},
+		views:      map[ViewKey]*view{},
+		units:      map[string]*Unit{},
+		dirtyUnits: map[string]struct{}{},
+	}
+	s.oldest = bucketOf(now) - int64(Longest()/BucketSpan) + 1
+	for _, res := range geo.HeatResolutions {
+		for _, w := range Windows {
+			s.watch(ViewKey{Res: res, Window: w.Name})
+		}
+	}
+	return s
+}
+
+func bucketOf(t time.Time) int64 { return t.UnixNano() / int64(BucketSpan) }
+
+// Now is the time the state was last advanced to.
+func (s *State) Now() time.Time { return s.now }
+
+// AddIncident counts an incident in every view whose window and filter it falls in.
+// Incidents older than the longest window are ignored.
+func (s *State) AddIncident(in *geo.Incident) {
+	b := bucketOf(in.Time)
+	if b < s.oldest {
+		return
+	}
+	r := record{cell: in.Cell, category: in.Category, severity: in.Severity}
+	s.buckets[b] = append(s.buckets[b], r)
+	for _, v := range s.views {
+		if b >= v.bucket {
+			v.add(r, 1)
+		}
+	}
+}
+
+// AddPosition records a unit's position if it is newer than the one known.
+func (s *State) AddPosition(p *geo.Position) {
+	u, ok := s.units[p.Unit]
+	if ok && p.Time.Before(u.Time) {
+		return
+	}
+	if !ok {
+		u = &Unit{}
+		s.units[p.Unit] = u
+	}
+	u.Position = *p
+	s.dirtyUnits[p.Unit] = struct{}{}
+}
+
+// Advance moves the clock to now, expiring the buckets that left each window.
+// The clock never moves back.
+func (s *State) Advance(now time.Time) {
+	if now.Before(s.now) {
+		return
+	}
+	s.now = now
+	nb := bucketOf(now)
+	for _, v := range s.views {
+		s.expire(v, nb-v.nbkt+1)
+	}
+	oldest := nb - int64(Longest()/BucketSpan) + 1
+	if oldest-s.oldest > int64(len(s.buckets)) {
+		for b := range s.buckets {
+			if b < oldest {
+				delete(s.buckets, b)
+			}
+		}
+	} else {
+		for b := s.oldest; b < oldest; b++ {
+			delete(s.buckets, b)
+		}
+	}
+	s.oldest = max(s.oldest, oldest)
+}
+
+// expireUnits drops the units that stopped reporting UnitTTL ago.
+func (s *State) expireUnits() {
+	for id, u := range s.units {
+		if s.now.Sub(u.Time) > UnitTTL {
+			delete(s.units, id)
+			s.dirtyUnits[id] = struct{}{}
+		}
+	}
+}
+
+func (s *State) expire(v *view, cutoff int64) {
+	if cutoff <= v.bucket {
+		return
+	}
+	if cutoff-v.bucket > int64(len(s.buckets)) {
+		// A long jump: walk the buckets held, not every index in between.
+		for b, rs := range s.buckets {
+			if b >= v.bucket && b < cutoff {
+				for _, r := range rs {
+					v.add(r, -1)
+				}
+			}
+		}
+	} else {
+		for b := v.bucket; b < cutoff; b++ {
+			for _, r := range s.buckets[b] {
+				v.add(r, -1)
+			}
+		}
+	}
+	v.bucket = cutoff
+}
+
+func (v *view) add(r record, d int32) {
+	if !v.key.Filter.keeps(r.category, r.severity) {
+		return
+	}
+	c := r.cell.Parent(v.res)
+	n := v.counts[c] + d
+	if n <= 0 {
+		delete(v.counts, c)
+	} else {
+		v.counts[c] = n
+	}
+	v.total += int64(d)
+	v.dirty[c] = struct{}{}
+}
+
+// watch makes the state keep the view current, building it from the buckets
+// the first time.
+func (s *State) watch(k ViewKey) *view {
+	k = k.Normal()
+	if v, ok := s.views[k]; ok {
+		v.refs++
+		return v
+	}
+	v := s.build(k)
+	v.refs = 1
+	s.views[k] = v
+	return v
+}
+
+// unwatch drops a filtered view when its last watcher leaves.
+func (s *State) unwatch(k ViewKey) {
+	k = k.Normal()
+	v, ok := s.views[k]
+	if !ok {
+		return
+	}
+	v.refs--
+	if v.refs <= 0 && !k.Filter.IsZero() {
+		delete(s.views, k)
+	}
+}
+
+// build counts a view from scratch from the buckets in its window.
+func (s *State) build(k ViewKey) *view {
+	w, err := WindowByName(k.Window)
+	if err != nil {
+		w = Windows[len(Windows)-1]
+	}
+	nbkt := int64(w.Span / BucketSpan)
+	v := &view{
+		key: k, res: k.Res, nbkt: nbkt,
+		bucket: bucketOf(s.now) - nbkt + 1,
+		counts: map[geo.Cell]int32{},
+		dirty:  map[geo.Cell]struct{}{},
+	}
+	for b, rs := range s.buckets {
+		if b >= v.bucket {
+			for _, r := range rs {
+				v.add(r, 1)
+			}
+		}
+	}
+	clear(v.dirty)
+	return v
+}
+
+// Heat returns the view's cells, sorted by cell, and their total. A view that is
+// not watched is counted from the buckets.
+func (s *State) Heat(k ViewKey) ([]CellCount, int64) {
+	k = k.Normal()
+	v, ok := s.views[k]
+	if !ok {
+		v = s.build(k)
+	}
+	cells := make([]CellCount, 0, len(v.counts))
+	for c, n := range v.counts {
+		cells = append(cells, CellCount{c, n})
+	}
+	sort.Slice(cells, func(i, j int) bool { return cells[i].Cell < cells[j].Cell })
+	return cells, v.total
+}
+
+// Units returns every unit, sorted by id.
+func (s *State) Units() []Unit {
+	out := make([]Unit, 0, len(s.units))
+	for _, u := range s.units {
+		out = append(out, *u)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Unit < out[j].Unit })
+	return out
+}
+
+func unitID(id string) geo.Position { return geo.Position{Unit: id} }
+
+// Watch makes the state keep a view current for a watcher (a websocket client),
+// so its changes appear in every Tick. Views of the zero filter always are.
+func (s *State) Watch(k ViewKey) { s.watch(k) }
+
+// Unwatch releases a view taken with Watch.
+func (s *State) Unwatch(k ViewKey) { s.unwatch(k) }

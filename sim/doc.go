@@ -1,0 +1,12 @@
+// Package sim simulates a city's incident feeds and patrol fleet and posts them
+// to a citygrid server over its public HTTP API, exactly as a real feed would.
+//
+// It serves two purposes with one code path: a believable demo (hot spots that
+// drift, a day/night rhythm, units that patrol and get dispatched) and a load
+// generator (the same generator paced at thousands of incidents per second,
+// batched into NDJSON posts over a few connections). Because the simulator only
+// speaks the wire format, it exercises the server the way production feeds do.
+//
+// NextIncidents and NextPositions are pure generators, deterministic for a seed
+// and clock, so tests and benchmarks can use the data without any HTTP.
+package sim

@@ -1,0 +1,180 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/citygrid/citygrid/geo"
+	"github.com/redis/go-redis/v9"
+)
+
+// An Entry is one event read back from a stream.
+type Entry struct {
+	Kind     Kind
+	ID       string    // the stream entry id
+	Ingested time.Time // when Redis stored it (the id's time part)
+	Incident geo.Incident
+	Position geo.Position
+}
+
+// TailerConfig configures a Tailer. The zero value of each field means its default.
+type TailerConfig struct {
+	Layout Layout
+	// Shards are the shard cells to read; every shard a writer can write to must
+	// be here (see geo.Profile.Shards).
+	Shards []geo.Cell
+	// Since is how far back the rebuild starts, by ingest time. An event counts in
+	// a window by its event time, and feeds may not send event times more than a
+	// few minutes ahead, so the longest window plus that margin is enough.
+	Since time.Time
+	// Count is the most entries read per stream per call. Zero means 5,000.
+	Count int64
+	// Block is how long a live read waits for new entries. Zero means 500 ms.
+	Block time.Duration
+	// Logf reports read errors while the tailer retries. Nil means no logging.
+	Logf func(format string, args ...any)
+}
+
+// A Tailer reads every shard's streams, first everything since Since (the
+// rebuild), then live. After an error it backs off and resumes from the last id
+// it saw on each stream, so no entry is missed or read twice.
+type Tailer struct {
+	rdb   redis.UniversalClient
+	cfg   TailerConfig
+	ready atomic.Bool
+}
+
+// NewTailer returns a tailer; Run starts it.
+func NewTailer(rdb redis.UniversalClient, cfg TailerConfig) *Tailer {
+	cfg.Layout = cfg.Layout.withDefaults()
+	if cfg.Count == 0 {
+		cfg.Count = 5000
+	}
+	if cfg.Block == 0 {
+		cfg.Block = 500 * time.Millisecond
+	}
+	return &Tailer{rdb: rdb, cfg: cfg}
+}
+
+// Ready reports whether the rebuild has caught up with the streams.
+func (t *Tailer) Ready() bool { return t.ready.Load() }
+
+// Run reads until ctx is done, handing each batch of entries to sink in stream
+// order per stream. sink runs on Run's goroutine; onReady, if not nil, is called
+// once, after the batches of the rebuild have all gone to sink. Run returns
+// ctx's error.
+func (t *Tailer) Run(ctx context.Context, sink func([]Entry), onReady func()) error {
+	keys := make([]string, 0, len(t.cfg.Shards)*len(Kinds))
+	kinds := map[string]Kind{}
+	for _, k := range Kinds {
+		for _, s := range t.cfg.Shards {
+			key := t.cfg.Layout.Stream(k, s)
+			keys = append(keys, key)
+			kinds[key] = k
+		}
+	}
+	last := map[string]string{}
+	start := "0-0"
+	if !t.cfg.Since.IsZero() {
+		start = strconv.FormatInt(max(t.cfg.Since.UnixMilli()-1, 0), 10) + "-" + strconv.FormatUint(^uint64(0), 10)
+	}
+	for _, k := range keys {
+		last[k] = start
+	}
+	backoff := newBackoff()
+	for ctx.Err() == nil {
+		block := time.Duration(-1) // no BLOCK while rebuilding: an empty answer means caught up
+		if t.ready.Load() {
+			block = t.cfg.Block
+		}
+		streams, err := t.read(ctx, keys, last, block)
+		if err != nil && !errors.Is(err, redis.Nil) {
+			if ctx.Err() != nil {
+				break
+			}
+			if t.cfg.Logf != nil {
+				t.cfg.Logf("stream: read: %v (retrying)", err)
+			}
+			backoff.wait(ctx)
+			continue
+		}
+		backoff.reset()
+		got := 0
+		for _, s := range streams {
+			entries := make([]Entry, 0, len(s.Messages))
+			for _, m := range s.Messages {
+				last[s.Stream] = m.ID
+				e, err := decodeEntry(kinds[s.Stream], m)
+				if err != nil {
+					if t.cfg.Logf != nil {
+						t.cfg.Logf("stream: skip %s %s: %v", s.Stream, m.ID, err)
+					}
+					continue
+				}
+				entries = append(entries, e)
+			}
+			got += len(s.Messages)
+			if len(entries) > 0 {
+				sink(entries)
+			}
+		}
+		if got == 0 && !t.ready.Load() {
+			t.ready.Store(true)
+			if onReady != nil {
+				onReady()
+			}
+		}
+	}
+	return ctx.Err()
+}
+
+func (t *Tailer) read(ctx context.Context, keys []string, last map[string]string, block time.Duration) ([]redis.XStream, error) {
+	args := make([]string, 0, 2*len(keys))
+	args = append(args, keys...)
+	for _, k := range keys {
+		args = append(args, last[k])
+	}
+	return t.rdb.XRead(ctx, &redis.XReadArgs{Streams: args, Count: t.cfg.Count, Block: block}).Result()
+}
+
+func decodeEntry(k Kind, m redis.XMessage) (Entry, error) {
+	e := Entry{Kind: k, ID: m.ID, Ingested: idTime(m.ID)}
+	var err error
+	switch k {
+	case Incidents:
+		e.Incident, err = DecodeIncident(m.Values)
+	case Positions:
+		e.Position, err = DecodePosition(m.Values)
+	default:
+		err = fmt.Errorf("stream: unknown kind %q", k)
+	}
+	return e, err
+}
+
+// idTime is the millisecond time part of a stream entry id.
+func idTime(id string) time.Time {
+	ms, _, _ := strings.Cut(id, "-")
+	n, _ := strconv.ParseInt(ms, 10, 64)
+	return time.UnixMilli(n).UTC()
+}
+
+// backoff waits 100 ms, doubling up to 5 s, between failed reads so a Redis that
+// is down is not hammered.
+type backoff struct{ d time.Duration }
+
+func newBackoff() *backoff { return &backoff{d: 100 * time.Millisecond} }
+
+func (b *backoff) reset() { b.d = 100 * time.Millisecond }
+
+func (b *backoff) wait(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(b.d):
+	}
+	b.d = min(2*b.d, 5*time.Second)
+}

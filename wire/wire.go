@@ -1,0 +1,122 @@
+// Package wire writes the JSON shapes of docs/API.md that the REST handlers and
+// the websocket hub share, so a snapshot and the REST answer it mirrors are the
+// same bytes. Cells and units are appended by hand: they are the hot path of
+// every frame, and a frame is encoded once per topic and sent to many.
+package wire
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/citygrid/citygrid/live"
+	"github.com/paulmach/orb"
+)
+
+// Version is the protocol version every frame carries as "v".
+const Version = 1
+
+// TimeFormat is how times are written: RFC 3339 with milliseconds, in UTC.
+const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+// AppendTime appends t as a JSON string.
+func AppendTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, TimeFormat)
+	return append(b, '"')
+}
+
+// AppendCells appends cells as [{"cell":"88…","count":3},…], keeping only
+// those whose centre lies in bbox when bbox is not nil.
+func AppendCells(b []byte, cells []live.CellCount, bbox *orb.Bound) []byte {
+	b = append(b, '[')
+	first := true
+	for _, c := range cells {
+		if bbox != nil && !bbox.Contains(c.Cell.Center()) {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, `{"cell":"`...)
+		b = append(b, c.Cell.String()...)
+		b = append(b, `","count":`...)
+		b = strconv.AppendInt(b, int64(c.Count), 10)
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// SumCells is the total of the cells AppendCells would write.
+func SumCells(cells []live.CellCount, bbox *orb.Bound) int64 {
+	var n int64
+	for _, c := range cells {
+		if bbox == nil || bbox.Contains(c.Cell.Center()) {
+			n += int64(c.Count)
+		}
+	}
+	return n
+}
+
+// AppendUnits appends units as a JSON array, keeping only those inside bbox
+// when bbox is not nil (gone units are always kept: the client may hold them).
+func AppendUnits(b []byte, units []live.Unit, bbox *orb.Bound) []byte {
+	b = append(b, '[')
+	first := true
+	for i := range units {
+		u := &units[i]
+		if bbox != nil && !u.Gone && !bbox.Contains(u.Point()) {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendUnit(b, u)
+	}
+	return append(b, ']')
+}
+
+func appendUnit(b []byte, u *live.Unit) []byte {
+	b = append(b, `{"unit":`...)
+	b = appendString(b, u.Unit)
+	if u.Gone {
+		return append(b, `,"gone":true}`...)
+	}
+	b = append(b, `,"kind":`...)
+	b = appendString(b, u.Kind)
+	b = append(b, `,"status":`...)
+	b = appendString(b, u.Status)
+	b = append(b, `,"lat":`...)
+	b = strconv.AppendFloat(b, u.Lat, 'f', -1, 64)
+	b = append(b, `,"lng":`...)
+	b = strconv.AppendFloat(b, u.Lng, 'f', -1, 64)
+	b = append(b, `,"cell":"`...)
+	b = append(b, u.Cell.String()...)
+	b = append(b, `","time":`...)
+	b = AppendTime(b, u.Time)
+	if u.Heading != nil {
+		b = append(b, `,"heading":`...)
+		b = strconv.AppendFloat(b, *u.Heading, 'f', -1, 64)
+	}
+	if u.Speed != nil {
+		b = append(b, `,"speed":`...)
+		b = strconv.AppendFloat(b, *u.Speed, 'f', -1, 64)
+	}
+	return append(b, '}')
+}
+
+// appendString appends s as a JSON string: directly when it is plain ASCII,
+// through encoding/json otherwise, so escaping is always JSON's, not Go's.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
