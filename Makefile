@@ -2,7 +2,7 @@
 GO ?= go
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test check fmt vet staticcheck gotest fuzz bench build frontend frontend-test
+.PHONY: run test check fmt vet staticcheck gotest fuzz bench build frontend frontend-test vulncheck
 
 ## run: start citygrid on http://$(ADDR) with an embedded Redis and the simulator feeding Suzhou
 run: frontend
@@ -40,10 +40,28 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzPositions$$' -fuzztime=5s ./feed
 	$(GO) test -run='^$$' -fuzz='^FuzzSubscribe$$' -fuzztime=5s ./hub
 
-## bench: the hot paths' benchmarks
+## bench: one load session against a real redis-server (cmd/loadbench; about 3 minutes), results in bench/results
 bench:
+	$(GO) run ./cmd/loadbench -out bench/results
+
+.PHONY: bench-quick bench-go
+## bench-quick: the same session at a small size (about 1 minute)
+bench-quick:
+	$(GO) run ./cmd/loadbench -quick -out bench/results
+
+## bench-go: the hot paths' Go benchmarks
+bench-go:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
 build:
 	$(GO) build -o bin/citygrid ./cmd/citygrid
 	$(GO) build -o bin/feedsim ./cmd/feedsim
+
+## vulncheck: govulncheck against the Go vulnerability database taken from the
+## module proxy (golang.org/x/vulndb), since vuln.go.dev is not reachable here
+VULNDB ?= v0.0.0-20261105234957-e22db6528018
+vulncheck:
+	@d=$$(mktemp -d) && \
+	osv=$$($(GO) mod download -json golang.org/x/vulndb@$(VULNDB) | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')/data/osv && \
+	$(GO) run golang.org/x/vulndb/cmd/indexdb@$(VULNDB) -vulns $$osv -out $$d/db && \
+	$(GO) run golang.org/x/vuln/cmd/govulncheck@v1.9.0 -db file://$$d/db ./...

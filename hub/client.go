@@ -2,10 +2,14 @@ package hub
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"sync"
+	"time"
 
 	"github.com/citygrid/citygrid/live"
 	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
 )
 
 // frame is one encoded frame, not yet closed (see closeFrame), for a tick.
@@ -17,9 +21,11 @@ type frame struct {
 // client is one websocket connection. The read loop owns subscribing; the write
 // loop owns the connection's writes and seq; mu guards what they share.
 type client struct {
-	hub  *Hub
-	conn *websocket.Conn
-	wake chan struct{} // cap 1: "there is something to write"
+	hub     *Hub
+	conn    *websocket.Conn
+	req     *http.Request // the upgrade request: who the client is, for Authorize
+	limiter *rate.Limiter
+	wake    chan struct{} // cap 1: "there is something to write"
 
 	mu      sync.Mutex
 	sub     subscription
@@ -30,8 +36,9 @@ type client struct {
 	watched *live.ViewKey
 }
 
-func newClient(h *Hub, conn *websocket.Conn) *client {
-	return &client{hub: h, conn: conn, wake: make(chan struct{}, 1)}
+func newClient(h *Hub, conn *websocket.Conn, r *http.Request) *client {
+	lim := rate.NewLimiter(rate.Limit(h.cfg.MessageRate), int(2*h.cfg.MessageRate)+1)
+	return &client{hub: h, conn: conn, req: r, limiter: lim, wake: make(chan struct{}, 1)}
 }
 
 func (c *client) subscription() (subscription, bool) {
@@ -81,7 +88,14 @@ func (c *client) readLoop(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if !c.limiter.Allow() {
+			c.conn.Close(websocket.StatusPolicyViolation, "too many messages")
+			return errTooFast
+		}
 		sub, err := parseSubscribe(data)
+		if err == nil && c.hub.cfg.Authorize != nil {
+			err = c.hub.cfg.Authorize(c.req, "subscribe")
+		}
 		if err != nil {
 			c.mu.Lock()
 			if len(c.errs) < 8 { // a client spamming bad messages gets the first few answered
@@ -93,6 +107,29 @@ func (c *client) readLoop(ctx context.Context) error {
 		}
 		if err := c.subscribe(ctx, sub); err != nil {
 			return err
+		}
+	}
+}
+
+var errTooFast = errors.New("hub: client sent messages too fast")
+
+// pingLoop closes a client that stops answering pings: a wall display whose
+// network died must not hold a slot forever.
+func (c *client) pingLoop(ctx context.Context) {
+	t := time.NewTicker(c.hub.cfg.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			pctx, cancel := context.WithTimeout(ctx, c.hub.cfg.PingInterval)
+			err := c.conn.Ping(pctx)
+			cancel()
+			if err != nil {
+				c.conn.Close(websocket.StatusPolicyViolation, "ping timeout")
+				return
+			}
 		}
 	}
 }

@@ -37,6 +37,16 @@ type Config struct {
 	// Origins are the hosts other than the page's own that may open a socket
 	// (websocket.AcceptOptions.OriginPatterns). Empty allows the same origin only.
 	Origins []string
+	// Authorize decides whether the request that opened the socket may send a
+	// message of the given type ("subscribe"); a refusal is sent to the client
+	// as an error frame. Nil allows everything.
+	Authorize func(r *http.Request, msgType string) error
+	// MessageRate is how many messages a client may send per second, with bursts
+	// of twice that; a client sending faster is closed. Zero means 5.
+	MessageRate float64
+	// PingInterval is how often an idle client is pinged; one that does not
+	// answer within the interval is closed. Zero means 30 s.
+	PingInterval time.Duration
 	// Logf reports client errors. Nil means no logging.
 	Logf func(format string, args ...any)
 }
@@ -69,6 +79,12 @@ func New(ctx context.Context, cfg Config) *Hub {
 	}
 	if cfg.Heartbeat == 0 {
 		cfg.Heartbeat = time.Second
+	}
+	if cfg.MessageRate == 0 {
+		cfg.MessageRate = 5
+	}
+	if cfg.PingInterval == 0 {
+		cfg.PingInterval = 30 * time.Second
 	}
 	h := &Hub{cfg: cfg, ctx: ctx, ticks: make(chan live.Tick, 64), clients: map[*client]struct{}{}}
 	go h.fanout()
@@ -162,7 +178,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer conn.CloseNow()
 	conn.SetReadLimit(h.cfg.MaxMessage)
-	c := newClient(h, conn)
+	c := newClient(h, conn, r)
 	h.mu.Lock()
 	h.clients[c] = struct{}{}
 	h.mu.Unlock()
@@ -179,6 +195,10 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	go func() {
 		defer cancel()
 		c.writeLoop(ctx)
+	}()
+	go func() {
+		defer cancel()
+		c.pingLoop(ctx)
 	}()
 	err = c.readLoop(ctx) // returns only with the error that ended the client
 	if h.cfg.Logf != nil && !normalClose(err) && ctx.Err() == nil {

@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"context"
+	"net"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -43,7 +44,9 @@ func newRig(t *testing.T, tick time.Duration) *rig {
 	r.fold = live.NewAggregator(live.Config{Tick: tick, Publish: func(tk live.Tick) { r.hub.Publish(tk) }})
 	r.hub = hub.New(ctx, hub.Config{Fold: r.fold, Queue: 4, Heartbeat: time.Minute})
 	go r.fold.Run(ctx)
-	srv := httptest.NewServer(r.hub)
+	srv := httptest.NewUnstartedServer(r.hub)
+	srv.Listener = smallSendBuffers{srv.Listener}
+	srv.Start()
 	t.Cleanup(srv.Close)
 	r.url = "ws" + strings.TrimPrefix(srv.URL, "http")
 	return r
@@ -79,6 +82,18 @@ func read(t *testing.T, c *websocket.Conn) frame {
 	return f
 }
 
+// smallSendBuffers gives every accepted connection a small send buffer, so a
+// client that stops reading blocks the server's writes after a frame or two.
+type smallSendBuffers struct{ net.Listener }
+
+func (l smallSendBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetWriteBuffer(4096)
+	}
+	return c, err
+}
+
 // burst feeds n incidents spread over many cells, so frames are large.
 func burst(t *testing.T, r *rig, rng *rand.Rand, n int) {
 	es := make([]stream.Entry, n)
@@ -99,11 +114,11 @@ func TestSlowClientDoesNotSlowOthers(t *testing.T) {
 	r := newRig(t, 20*time.Millisecond)
 	sub := `{"type":"subscribe","layers":["heat"],"res":9,"window":"15m"}`
 	fast := r.dial(t, sub)
-	slow := r.dial(t, sub)
+	slow := dialRaw(t, r.url, sub)
 	if f := read(t, fast); f.Type != "snapshot" {
 		t.Fatalf("fast first frame %q", f.Type)
 	}
-	if f := read(t, slow); f.Type != "snapshot" {
+	if f := slow.read(t); f.Type != "snapshot" {
 		t.Fatalf("slow first frame %q", f.Type)
 	}
 	// The fast client reads in the background, checking every delta.
@@ -133,21 +148,26 @@ func TestSlowClientDoesNotSlowOthers(t *testing.T) {
 		}
 		total = *f.Total
 	}
+	// Each round stores 1,000 incidents and waits for the fast client to get
+	// the delta carrying them, so the rounds are ticks however slow the
+	// machine. The slow client's socket is full after the first large frame;
+	// a few rounds later its queue (4) overflows.
 	rng := rand.New(rand.NewPCG(5, 5))
-	deadline := time.Now().Add(30 * time.Second)
-	for r.hub.Stats().Resyncs == 0 {
-		if time.Now().After(deadline) {
+	for round := 0; r.hub.Stats().Resyncs == 0; round++ {
+		if round == 50 {
 			t.Fatal("the slow client was never resynced")
 		}
-		burst(t, r, rng, 5000)
-		time.Sleep(25 * time.Millisecond)
-	drain:
-		for {
+		burst(t, r, rng, 1000)
+		for got := false; !got; {
 			select {
-			case f := <-frames:
+			case f, ok := <-frames:
+				if !ok {
+					t.Fatal("fast client closed")
+				}
 				apply(f)
-			default:
-				break drain
+				got = len(f.Cells) > 0
+			case <-time.After(30 * time.Second):
+				t.Fatal("fast client got no delta in 30 s")
 			}
 		}
 	}
@@ -155,7 +175,7 @@ func TestSlowClientDoesNotSlowOthers(t *testing.T) {
 	// it gets a snapshot.
 	sawSnapshot := false
 	for range 50 {
-		if f := read(t, slow); f.Type == "snapshot" {
+		if f := slow.read(t); f.Type == "snapshot" {
 			sawSnapshot = true
 			break
 		}

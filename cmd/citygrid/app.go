@@ -35,6 +35,7 @@ type app struct {
 	hub      *hub.Hub
 	decoder  *feed.Decoder
 	metrics  *metrics
+	guard    *guard
 	listener net.Listener
 	ready    atomic.Bool
 }
@@ -62,9 +63,13 @@ func newApp(ctx context.Context, cfg Config) (*app, error) {
 		Logf:   log.Printf,
 	})
 	a.metrics = newMetrics(a)
+	if a.guard, err = newGuard(cfg, a.rdb, layout); err != nil {
+		a.close()
+		return nil, err
+	}
 	var h *hub.Hub
 	a.fold = live.NewAggregator(live.Config{Tick: cfg.Tick, Now: a.now, Publish: func(t live.Tick) { h.Publish(t) }})
-	h = hub.New(ctx, hub.Config{Fold: a.fold, Logf: log.Printf})
+	h = hub.New(ctx, hub.Config{Fold: a.fold, Logf: log.Printf, Origins: splitList(cfg.Origins), Authorize: authorizeMessage})
 	a.hub = h
 	a.decoder = &feed.Decoder{Profile: a.profile, Now: a.now, Limits: feed.Limits{MaxItems: cfg.MaxItems, MaxAge: cfg.Retention}}
 	if a.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
@@ -117,6 +122,9 @@ func (a *app) Run(ctx context.Context) error {
 	if a.embedded != nil {
 		g.Go(func() error { return expireEmbedded(gctx, a.embedded) })
 	}
+	if a.guard.store != nil {
+		g.Go(func() error { return reloadCredentials(gctx, a.guard.store) })
+	}
 	if a.cfg.Simulate {
 		s, err := sim.New(sim.Config{URL: "http://" + a.Addr(), Profile: a.profile, Rate: a.cfg.SimRate, Logf: log.Printf})
 		if err != nil {
@@ -126,8 +134,14 @@ func (a *app) Run(ctx context.Context) error {
 		log.Printf("simulate: feeding %.0f incidents/s into %s", a.cfg.SimRate, a.profile.Name)
 	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(a.listener) }()
-	log.Printf("citygrid: serving %s on http://%s", a.profile.Name, a.Addr())
+	scheme := "http"
+	if a.cfg.TLSCert != "" {
+		scheme = "https"
+		go func() { serveErr <- srv.ServeTLS(a.listener, a.cfg.TLSCert, a.cfg.TLSKey) }()
+	} else {
+		go func() { serveErr <- srv.Serve(a.listener) }()
+	}
+	log.Printf("citygrid: serving %s on %s://%s", a.profile.Name, scheme, a.Addr())
 
 	var err error
 	select {

@@ -21,6 +21,13 @@ type Config struct {
 	Tick      time.Duration // -tick, CITYGRID_TICK
 	MaxBody   int64         // -max-body, CITYGRID_MAX_BODY, bytes
 	MaxItems  int           // -max-items, CITYGRID_MAX_ITEMS
+	Auth      string        // -auth, CITYGRID_AUTH: credentials file
+	AuthJSON  string        // CITYGRID_AUTH_JSON: credentials inline, when there is no file
+	TLSCert   string        // -tls-cert, CITYGRID_TLS_CERT
+	TLSKey    string        // -tls-key, CITYGRID_TLS_KEY
+	Origins   string        // -origins, CITYGRID_ORIGINS: other origins allowed to open /ws
+	RateLimit float64       // -rate-limit, CITYGRID_RATE_LIMIT: requests/s per identity
+	WSPerIP   int           // -ws-per-ip, CITYGRID_WS_PER_IP
 
 	now func() time.Time // tests inject a clock
 }
@@ -40,6 +47,12 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.DurationVar(&c.Tick, "tick", 250*time.Millisecond, "how often websocket clients get deltas (CITYGRID_TICK)")
 	fs.Int64Var(&c.MaxBody, "max-body", 16<<20, "largest ingest body in bytes (CITYGRID_MAX_BODY)")
 	fs.IntVar(&c.MaxItems, "max-items", 10000, "most items in one ingest request (CITYGRID_MAX_ITEMS)")
+	fs.StringVar(&c.Auth, "auth", "", "credentials file made by 'citygrid keys' and 'citygrid users' (CITYGRID_AUTH); none: open, loopback only")
+	fs.StringVar(&c.TLSCert, "tls-cert", "", "TLS certificate file; with -tls-key serves HTTPS (CITYGRID_TLS_CERT)")
+	fs.StringVar(&c.TLSKey, "tls-key", "", "TLS key file (CITYGRID_TLS_KEY)")
+	fs.StringVar(&c.Origins, "origins", "", "comma-separated hosts, besides the server's own, whose pages may open /ws (CITYGRID_ORIGINS)")
+	fs.Float64Var(&c.RateLimit, "rate-limit", 50, "requests per second per key, user or address when credentials are on; 0: no limit (CITYGRID_RATE_LIMIT)")
+	fs.IntVar(&c.WSPerIP, "ws-per-ip", 64, "websocket connections per address when credentials are on; 0: no limit (CITYGRID_WS_PER_IP)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -56,6 +69,10 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	})
 	if err != nil {
 		return c, err
+	}
+	c.AuthJSON = getenv("CITYGRID_AUTH_JSON")
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return c, fmt.Errorf("-tls-cert and -tls-key go together")
 	}
 	if c.ShardRes < 0 || c.ShardRes > 7 {
 		return c, fmt.Errorf("-shard-res: must be between 0 and 7, not %d", c.ShardRes)

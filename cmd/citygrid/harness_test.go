@@ -29,9 +29,10 @@ type server struct {
 
 // startServer runs citygrid against redisURL (empty: embedded) until stopped or
 // the test ends, and waits until it is ready.
-func startServer(t *testing.T, redisURL, prefix string) *server {
+func startServer(t *testing.T, redisURL, prefix string, extra ...string) *server {
 	t.Helper()
-	cfg, err := parseConfig([]string{"-addr", "127.0.0.1:0", "-redis", redisURL, "-prefix", prefix, "-tick", "100ms"}, func(string) string { return "" })
+	args := append([]string{"-addr", "127.0.0.1:0", "-redis", redisURL, "-prefix", prefix, "-tick", "100ms"}, extra...)
+	cfg, err := parseConfig(args, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ type ingestAnswer struct {
 }
 
 // writeTimeout bounds how long an ingest request waits for Redis.
-const writeTimeout = 5 * time.Second
+const writeTimeout = 15 * time.Second
 
 func (a *app) postIncidents(c *gin.Context) {
 	a.ingest(c, "incidents", func(ctx context.Context, f feed.Format) ([]stream.Result, []feed.Rejection, error) {

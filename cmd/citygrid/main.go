@@ -4,7 +4,9 @@
 //
 //	citygrid                        embedded Redis (memory only), Suzhou profile
 //	citygrid -simulate              … with the built-in simulator feeding it
-//	citygrid -redis redis://host:6379/0 -addr 0.0.0.0:8080
+//	citygrid -redis redis://host:6379/0 -addr 0.0.0.0:8080 -auth auth.json
+//	citygrid users add -auth auth.json -role admin NAME   (password on stdin)
+//	citygrid keys add -auth auth.json -role feed -source 110 ID
 //
 // Every flag has an environment twin (CITYGRID_ADDR, CITYGRID_REDIS, …).
 package main
@@ -26,6 +28,9 @@ func main() {
 }
 
 func run(ctx context.Context, args []string) error {
+	if len(args) > 0 && (args[0] == "keys" || args[0] == "users") {
+		return runAdmin(args, os.Stdin, os.Stdout, os.Getenv)
+	}
 	cfg, err := parseConfig(args, os.Getenv)
 	if err != nil {
 		return err

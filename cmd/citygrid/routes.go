@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 
+	"github.com/citygrid/citygrid/auth"
 	"github.com/citygrid/citygrid/frontend"
 	"github.com/gin-gonic/gin"
 )
@@ -11,18 +12,25 @@ import (
 func (a *app) routes() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(gin.Recovery(), a.metrics.middleware())
+	g := a.guard
+	r.Use(gin.Recovery(), a.metrics.middleware(), g.headers, g.identify, g.limit)
 
+	// Who may do what: every route names the least role it needs (see
+	// docs/API.md, "Access"); the route × role matrix test walks this table.
 	v1 := r.Group("/api/v1")
-	v1.POST("/incidents", a.postIncidents)
-	v1.POST("/positions", a.postPositions)
-	v1.GET("/heat", a.getHeat)
-	v1.GET("/units", a.getUnits)
+	v1.POST("/incidents", g.require(auth.Feed), a.postIncidents)
+	v1.POST("/positions", g.require(auth.Feed), a.postPositions)
+	v1.GET("/heat", g.require(auth.Wall), a.getHeat)
+	v1.GET("/units", g.require(auth.Wall), a.getUnits)
+	v1.GET("/audit", g.require(auth.Admin), g.getAudit)
+	v1.GET("/session", g.getSession)
+	v1.POST("/session", g.postSession)
+	v1.DELETE("/session", g.deleteSession)
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", a.getReady)
-	r.GET("/metrics", gin.WrapH(a.metrics.handler()))
-	r.GET("/ws", gin.WrapH(a.hub))
+	r.GET("/metrics", g.require(auth.Wall), gin.WrapH(a.metrics.handler()))
+	r.GET("/ws", g.require(auth.Wall), g.wsSlot, gin.WrapH(a.hub))
 	r.NoRoute(gin.WrapH(frontend.Handler()))
 	return r
 }

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/citygrid/citygrid/auth"
+)
+
+const adminUsage = `usage:
+  citygrid keys add    -auth FILE -role feed|wall|… [-source 110] ID   prints the new key once
+  citygrid keys revoke -auth FILE ID
+  citygrid keys list   -auth FILE
+  citygrid users add    -auth FILE -role wall|operator|dispatcher|admin NAME   reads the password from stdin
+  citygrid users remove -auth FILE NAME
+  citygrid users list   -auth FILE
+The running server re-reads FILE within 2 s of a change`
+
+// runAdmin runs the keys and users subcommands, which edit a credentials file.
+func runAdmin(args []string, stdin io.Reader, stdout io.Writer, getenv func(string) string) error {
+	if len(args) < 2 {
+		return errors.New(adminUsage)
+	}
+	what, verb := args[0], args[1]
+	fs := flag.NewFlagSet("citygrid "+what+" "+verb, flag.ContinueOnError)
+	path := fs.String("auth", getenv("CITYGRID_AUTH"), "credentials file (CITYGRID_AUTH)")
+	roleName := fs.String("role", "", "role")
+	source := fs.String("source", "", "for feed keys: the source they speak for")
+	if err := fs.Parse(args[2:]); err != nil {
+		return err
+	}
+	if *path == "" {
+		return errors.New("-auth FILE is required\n" + adminUsage)
+	}
+	store, err := auth.Open(*path)
+	if err != nil {
+		return err
+	}
+	name := fs.Arg(0)
+	needName := func() error {
+		if name == "" {
+			return errors.New(adminUsage)
+		}
+		return nil
+	}
+	role := func() (auth.Role, error) { return auth.ParseRole(*roleName) }
+	switch what + " " + verb {
+	case "keys add":
+		r, err := role()
+		if err != nil {
+			return err
+		}
+		if err := needName(); err != nil {
+			return err
+		}
+		key, err := store.AddKey(name, r, *source)
+		if err != nil {
+			return err
+		}
+		if err := store.Save(); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, key)
+		return nil
+	case "keys revoke":
+		if err := needName(); err != nil {
+			return err
+		}
+		if err := store.RevokeKey(name); err != nil {
+			return err
+		}
+		return store.Save()
+	case "keys list":
+		for _, k := range store.Snapshot().Keys {
+			state := "active"
+			if k.Revoked {
+				state = "revoked"
+			}
+			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Role, k.Source, k.Created.Format("2006-01-02"), state)
+		}
+		return nil
+	case "users add":
+		r, err := role()
+		if err != nil {
+			return err
+		}
+		if err := needName(); err != nil {
+			return err
+		}
+		pw, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		if err := store.SetUser(name, r, strings.TrimRight(pw, "\r\n")); err != nil {
+			return err
+		}
+		return store.Save()
+	case "users remove":
+		if err := needName(); err != nil {
+			return err
+		}
+		if err := store.RemoveUser(name); err != nil {
+			return err
+		}
+		return store.Save()
+	case "users list":
+		for _, u := range store.Snapshot().Users {
+			fmt.Fprintf(stdout, "%s\t%s\n", u.Name, u.Role)
+		}
+		return nil
+	}
+	return errors.New(adminUsage)
+}

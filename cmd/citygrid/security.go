@@ -1,0 +1,340 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/citygrid/citygrid/auth"
+	"github.com/citygrid/citygrid/stream"
+	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/time/rate"
+)
+
+// sessionCookie names the cookie that carries a person's session token.
+const sessionCookie = "citygrid_session"
+
+// csrfHeader must accompany every state-changing request authenticated by
+// cookie. A page of another origin cannot set it without a CORS preflight,
+// which citygrid never grants; with SameSite=Strict cookies that makes
+// cross-site request forgery fail twice over.
+const csrfHeader = "X-Requested-With"
+
+type identityKey struct{}
+
+// identityOf is who made a request; ok is false for an anonymous one.
+func identityOf(r *http.Request) (auth.Identity, bool) {
+	id, ok := r.Context().Value(identityKey{}).(auth.Identity)
+	return id, ok
+}
+
+// guard authenticates requests and enforces roles and limits. With no store
+// (open mode: no credentials, loopback only) everyone is an anonymous admin.
+type guard struct {
+	store    *auth.Store
+	sessions *auth.Sessions
+	audit    *stream.Audit
+	tls      bool
+	limits   *limiter
+	wsPerIP  int
+
+	mu   sync.Mutex
+	conn map[string]int // open websockets per address
+}
+
+func (g *guard) open() bool { return g.store == nil }
+
+// identify finds who a request is, from an API key (Authorization: Bearer, or
+// X-API-Key) or a session cookie. A request presenting a bad key is refused
+// here and audited; one presenting nothing goes on, anonymous.
+func (g *guard) identify(c *gin.Context) {
+	if g.open() {
+		g.set(c, auth.Identity{Name: "anonymous", Role: auth.Admin})
+		return
+	}
+	key := c.GetHeader("X-API-Key")
+	if h := c.GetHeader("Authorization"); key == "" && h != "" {
+		var ok bool
+		if key, ok = strings.CutPrefix(h, "Bearer "); !ok {
+			g.unauthorized(c, "authorization: use 'Bearer <key>'")
+			return
+		}
+	}
+	if key != "" {
+		id, err := g.store.Key(key)
+		if err != nil {
+			g.record(c, stream.AuditEvent{Action: "key.fail", OK: false, Detail: err.Error()})
+			g.unauthorized(c, "invalid or revoked API key")
+			return
+		}
+		g.set(c, id)
+		return
+	}
+	if token, err := c.Cookie(sessionCookie); err == nil && token != "" {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		defer cancel()
+		id, err := g.sessions.Get(ctx, token)
+		switch {
+		case errors.Is(err, auth.ErrUnknown):
+			// An expired session: carry on anonymous, so the page can sign in again.
+		case err != nil:
+			c.AbortWithStatusJSON(http.StatusServiceUnavailable, gin.H{"error": "sessions: redis unavailable"})
+			return
+		default:
+			g.set(c, id)
+		}
+	}
+}
+
+func (g *guard) set(c *gin.Context, id auth.Identity) {
+	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), identityKey{}, id))
+}
+
+func (g *guard) unauthorized(c *gin.Context, msg string) {
+	c.Header("WWW-Authenticate", `Bearer realm="citygrid"`)
+	c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": msg})
+}
+
+// require lets a request through only for identities whose role can do need.
+func (g *guard) require(need auth.Role) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := identityOf(c.Request)
+		if !ok {
+			g.unauthorized(c, "sign in or send an API key")
+			return
+		}
+		if !id.Role.Can(need) {
+			c.AbortWithStatusJSON(http.StatusForbidden, gin.H{"error": fmt.Sprintf("role %s may not do this (needs %s)", id.Role, need)})
+			return
+		}
+		if !id.Key && !g.open() && c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead && c.GetHeader(csrfHeader) == "" {
+			c.AbortWithStatusJSON(http.StatusForbidden, gin.H{"error": "missing " + csrfHeader + " header (required with a session cookie)"})
+			return
+		}
+		c.Next()
+	}
+}
+
+// limit throttles each identity (or address, for the anonymous) to the
+// configured rate, answering 429 with Retry-After beyond it.
+func (g *guard) limit(c *gin.Context) {
+	if g.limits == nil {
+		return
+	}
+	who := "ip:" + clientIP(c.Request)
+	if id, ok := identityOf(c.Request); ok {
+		who = "id:" + id.Name
+	}
+	if wait, ok := g.limits.allow(who); !ok {
+		c.Header("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+		c.AbortWithStatusJSON(http.StatusTooManyRequests, gin.H{"error": "too many requests; slow down"})
+	}
+}
+
+// wsSlot bounds open websockets per address; the slot is freed when the
+// socket closes.
+func (g *guard) wsSlot(c *gin.Context) {
+	if g.wsPerIP <= 0 {
+		return
+	}
+	ip := clientIP(c.Request)
+	g.mu.Lock()
+	if g.conn[ip] >= g.wsPerIP {
+		g.mu.Unlock()
+		c.AbortWithStatusJSON(http.StatusTooManyRequests, gin.H{"error": "too many websocket connections from this address"})
+		return
+	}
+	g.conn[ip]++
+	g.mu.Unlock()
+	defer func() {
+		g.mu.Lock()
+		if g.conn[ip]--; g.conn[ip] <= 0 {
+			delete(g.conn, ip)
+		}
+		g.mu.Unlock()
+	}()
+	c.Next()
+}
+
+// record appends to the audit stream; a failure to audit is logged, not fatal.
+func (g *guard) record(c *gin.Context, e stream.AuditEvent) {
+	if id, ok := identityOf(c.Request); ok && e.Who == "" {
+		e.Who, e.Role = id.Name, string(id.Role)
+	}
+	e.From = clientIP(c.Request)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := g.audit.Add(ctx, e); err != nil {
+		log.Printf("audit: %v", err)
+	}
+}
+
+// headers sets the security headers of every response. The CSP allows the
+// page's own origin only: no request leaves the command center's network.
+func (g *guard) headers(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action 'self'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	if g.tls {
+		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+	}
+}
+
+// clientIP is the peer address. Forwarded headers are not trusted: a proxy in
+// front must be configured, not assumed.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// limiter holds a token bucket per identity, forgetting idle ones.
+type limiter struct {
+	rate  rate.Limit
+	burst int
+
+	mu      sync.Mutex
+	buckets map[string]*bucket
+	swept   time.Time
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+// newLimiter allows perSecond on average with bursts of burst; nil (no limit)
+// when perSecond is not positive.
+func newLimiter(perSecond float64, burst int) *limiter {
+	if perSecond <= 0 {
+		return nil
+	}
+	return &limiter{rate: rate.Limit(perSecond), burst: burst, buckets: map[string]*bucket{}}
+}
+
+func (l *limiter) allow(who string) (time.Duration, bool) {
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.swept) > time.Minute {
+		for k, b := range l.buckets {
+			if now.Sub(b.seen) > time.Minute {
+				delete(l.buckets, k)
+			}
+		}
+		l.swept = now
+	}
+	b := l.buckets[who]
+	if b == nil {
+		b = &bucket{lim: rate.NewLimiter(l.rate, l.burst)}
+		l.buckets[who] = b
+	}
+	b.seen = now
+	r := b.lim.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return d, false
+	}
+	return 0, true
+}
+
+// newGuard reads the credentials, if any, and refuses to serve a non-loopback
+// address without them.
+func newGuard(cfg Config, rdb redis.UniversalClient, layout stream.Layout) (*guard, error) {
+	g := &guard{
+		sessions: auth.NewSessions(rdb, layout.Prefix),
+		audit:    stream.NewAudit(rdb, layout),
+		tls:      cfg.TLSCert != "",
+		conn:     map[string]int{},
+	}
+	var err error
+	switch {
+	case cfg.Auth != "":
+		g.store, err = auth.Load(cfg.Auth)
+	case cfg.AuthJSON != "":
+		g.store, err = auth.Parse([]byte(cfg.AuthJSON))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if g.store != nil && g.store.Empty() {
+		return nil, fmt.Errorf("-auth: %s holds no usable key or user; add one with 'citygrid users add' or 'citygrid keys add'", cfg.Auth)
+	}
+	if g.store == nil {
+		if !loopback(cfg.Addr) {
+			return nil, fmt.Errorf("%w %s: create credentials (citygrid users add -auth auth.json -role admin NAME; citygrid keys add -auth auth.json -role feed ID) and start with -auth auth.json, or listen on 127.0.0.1", errOpenNonLoopback, cfg.Addr)
+		}
+		log.Printf("WARNING: no credentials (-auth): citygrid is OPEN, anyone who can reach %s may read, post and change everything; fine on a developer's machine, never in a command center", cfg.Addr)
+		return g, nil
+	}
+	g.limits = newLimiter(cfg.RateLimit, int(2*cfg.RateLimit)+1)
+	g.wsPerIP = cfg.WSPerIP
+	return g, nil
+}
+
+// loopback reports whether addr listens on loopback only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// authorizeMessage checks a websocket message type against the sender's role.
+func authorizeMessage(r *http.Request, msgType string) error {
+	need, ok := messageRoles[msgType]
+	if !ok {
+		return fmt.Errorf("type: %q is not allowed", msgType)
+	}
+	id, ok := identityOf(r)
+	if !ok || !id.Role.Can(need) {
+		return fmt.Errorf("%s: your role may not send it (needs %s)", msgType, need)
+	}
+	return nil
+}
+
+// messageRoles is the least role each websocket message type needs.
+var messageRoles = map[string]auth.Role{"subscribe": auth.Wall}
+
+// reloadCredentials re-reads the credentials file every 2 s, so a revoked key
+// or a removed user stops working without a restart.
+func reloadCredentials(ctx context.Context, s *auth.Store) error {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			if err := s.Reload(); err != nil {
+				log.Printf("%v", err)
+			}
+		}
+	}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/citygrid/citygrid/auth"
+	"github.com/citygrid/citygrid/stream"
+	"github.com/gin-gonic/gin"
+)
+
+// signInLimit allows each address one sign-in attempt every 6 s on average,
+// with bursts of 5: enough for a person who mistyped, too few to guess.
+var signInLimit = newLimiter(1.0/6, 5)
+
+// getSession answers who the caller is: 200 with the identity, or 401.
+func (g *guard) getSession(c *gin.Context) {
+	if g.open() {
+		c.JSON(http.StatusOK, gin.H{"user": "anonymous", "role": auth.Admin, "open": true})
+		return
+	}
+	id, ok := identityOf(c.Request)
+	if !ok {
+		c.JSON(http.StatusUnauthorized, gin.H{"error": "not signed in"})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"user": id.Name, "role": id.Role})
+}
+
+// postSession signs a person in and sets the session cookie.
+func (g *guard) postSession(c *gin.Context) {
+	if g.open() {
+		g.getSession(c)
+		return
+	}
+	if wait, ok := signInLimit.allow(clientIP(c.Request)); !ok {
+		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		c.JSON(http.StatusTooManyRequests, gin.H{"error": "too many sign-in attempts; wait"})
+		return
+	}
+	var body struct {
+		User     string `json:"user"`
+		Password string `json:"password"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, 4<<10))
+	if err := dec.Decode(&body); err != nil || body.User == "" || body.Password == "" {
+		c.JSON(http.StatusBadRequest, gin.H{"error": "body: send {\"user\":\"…\",\"password\":\"…\"}"})
+		return
+	}
+	id, err := g.store.User(body.User, body.Password)
+	if err != nil {
+		g.record(c, stream.AuditEvent{Who: clipName(body.User), Action: "signin", OK: false})
+		c.JSON(http.StatusUnauthorized, gin.H{"error": "wrong user or password"})
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	token, err := g.sessions.Create(ctx, id)
+	if err != nil {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "sessions: redis unavailable"})
+		return
+	}
+	g.set(c, id)
+	g.record(c, stream.AuditEvent{Action: "signin", OK: true})
+	http.SetCookie(c.Writer, &http.Cookie{
+		Name: sessionCookie, Value: token, Path: "/", MaxAge: int(auth.SessionTTL / time.Second),
+		HttpOnly: true, Secure: g.tls, SameSite: http.SameSiteStrictMode,
+	})
+	c.JSON(http.StatusOK, gin.H{"user": id.Name, "role": id.Role})
+}
+
+// deleteSession signs out.
+func (g *guard) deleteSession(c *gin.Context) {
+	if token, err := c.Cookie(sessionCookie); err == nil && !g.open() {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		defer cancel()
+		_ = g.sessions.Delete(ctx, token)
+		g.record(c, stream.AuditEvent{Action: "signout", OK: true})
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: g.tls, SameSite: http.SameSiteStrictMode})
+	c.Status(http.StatusNoContent)
+}
+
+// getAudit lists the newest audit events (admins only).
+func (g *guard) getAudit(c *gin.Context) {
+	n, err := strconv.Atoi(c.DefaultQuery("limit", "100"))
+	if err != nil || n < 1 || n > 10000 {
+		c.JSON(http.StatusBadRequest, gin.H{"error": "limit: must be between 1 and 10000"})
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 5*time.Second)
+	defer cancel()
+	events, err := g.audit.Recent(ctx, int64(n))
+	if err != nil {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "audit: redis unavailable"})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"events": events})
+}
+
+func clipName(s string) string {
+	if len(s) > 64 {
+		return s[:64]
+	}
+	return s
+}
+
+var errOpenNonLoopback = errors.New("refusing to serve without credentials on a non-loopback address")
