@@ -2,10 +2,10 @@ package hub_test
 
 import (
 	"context"
-	"net"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http/httptest"
 	"strings"
 	"testing"
