@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log"
@@ -126,7 +127,8 @@ func (a *app) Run(ctx context.Context) error {
 		g.Go(func() error { return reloadCredentials(gctx, a.guard.store) })
 	}
 	if a.cfg.Simulate {
-		s, err := sim.New(sim.Config{URL: "http://" + a.Addr(), Profile: a.profile, Rate: a.cfg.SimRate, Logf: log.Printf})
+		s, err := sim.New(sim.Config{URL: a.selfURL(), Profile: a.profile, Rate: a.cfg.SimRate, APIKey: a.guard.simKey, Logf: log.Printf,
+			Client: a.selfClient()})
 		if err != nil {
 			return err
 		}
@@ -164,6 +166,24 @@ func (a *app) Run(ctx context.Context) error {
 	}
 	log.Printf("citygrid: stopped")
 	return err
+}
+
+// selfURL is how the built-in simulator reaches this server.
+func (a *app) selfURL() string {
+	if a.cfg.TLSCert != "" {
+		return "https://" + a.Addr()
+	}
+	return "http://" + a.Addr()
+}
+
+// selfClient is the simulator's HTTP client: under TLS it talks to its own
+// server over loopback, so it need not verify the certificate's name.
+func (a *app) selfClient() *http.Client {
+	c := &http.Client{Timeout: 10 * time.Second}
+	if a.cfg.TLSCert != "" {
+		c.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} //nolint:gosec // loopback to itself
+	}
+	return c
 }
 
 func (a *app) onReady() {

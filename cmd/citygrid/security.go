@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log"
@@ -44,6 +47,9 @@ type guard struct {
 	tls      bool
 	limits   *limiter
 	wsPerIP  int
+	// simKey lets the built-in simulator (-simulate) feed this process: a
+	// random key that lives in its memory only and can do nothing but feed.
+	simKey string
 
 	mu   sync.Mutex
 	conn map[string]int // open websockets per address
@@ -66,6 +72,10 @@ func (g *guard) identify(c *gin.Context) {
 			g.unauthorized(c, "authorization: use 'Bearer <key>'")
 			return
 		}
+	}
+	if key != "" && g.simKey != "" && subtle.ConstantTimeCompare([]byte(key), []byte(g.simKey)) == 1 {
+		g.set(c, auth.Identity{Name: "simulator", Role: auth.Feed, Key: true})
+		return
 	}
 	if key != "" {
 		id, err := g.store.Key(key)
@@ -277,6 +287,13 @@ func newGuard(cfg Config, rdb redis.UniversalClient, layout stream.Layout) (*gua
 		}
 		log.Printf("WARNING: no credentials (-auth): citygrid is OPEN, anyone who can reach %s may read, post and change everything; fine on a developer's machine, never in a command center", cfg.Addr)
 		return g, nil
+	}
+	if cfg.Simulate {
+		secret := make([]byte, 32)
+		if _, err := rand.Read(secret); err != nil {
+			return nil, err
+		}
+		g.simKey = "cgsim_" + base64.RawURLEncoding.EncodeToString(secret)
 	}
 	g.limits = newLimiter(cfg.RateLimit, int(2*cfg.RateLimit)+1)
 	g.wsPerIP = cfg.WSPerIP

@@ -303,3 +303,30 @@ func TestBodyLimit(t *testing.T) {
 		t.Fatalf("2 KiB over a 1 KiB limit: %d", r.Status)
 	}
 }
+
+// TestSimulatorFeedsASecuredServer: -simulate works with credentials on, through
+// a key that exists only in the process.
+func TestSimulatorFeedsASecuredServer(t *testing.T) {
+	c := newCreds(t)
+	s := startServer(t, "", "simauth", "-auth", c.path, "-simulate", "-sim-rate", "50")
+	wall := caller{key: c.keys["wallkey"]}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		req, _ := http.NewRequest("GET", s.URL+"/api/v1/heat?res=7&window=15m", nil)
+		req.Header.Set("Authorization", "Bearer "+wall.key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var h heatReply
+		json.NewDecoder(resp.Body).Decode(&h)
+		resp.Body.Close()
+		if h.Total > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no simulated incident reached a secured server in 20 s (status %d)", resp.StatusCode)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
