@@ -17,16 +17,30 @@ import (
 // deduplicated).
 var ErrUnavailable = errors.New("stream: redis unavailable")
 
-// appendScript marks an event seen and appends it, or does nothing if it was
-// seen before. KEYS: marker, stream. ARGV: marker TTL in seconds, MINID for
-// time-based trimming, then the entry's fields. It returns the entry id, or
-// false for a duplicate. Approximate trimming (MINID ~) costs about a third of
-// exact trimming.
+// appendScript marks events seen and appends them to one stream, skipping the
+// ones seen before. KEYS: the stream, then one marker per event. ARGV: marker
+// TTL in seconds, MINID for time-based trimming, the number of ARGV items per
+// event, then each event's field/value pairs. It returns, per event, the entry
+// id or false for a duplicate.
+//
+// One call carries many events of one shard: the script's fixed cost (about as
+// much as the XADD itself) is paid once per call, not once per event, and the
+// stream and its markers share a hash tag, so the call touches one slot and is
+// atomic: every event is either stored and marked, or neither. Approximate
+// trimming (MINID ~) costs about a third of exact trimming.
 var appendScript = redis.NewScript(`
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
-  return redis.call('XADD', KEYS[2], 'MINID', '~', ARGV[2], '*', unpack(ARGV, 3))
+local ttl, minid, per = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local out = {}
+local a = 4
+for i = 2, #KEYS do
+  if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ttl) then
+    out[i - 1] = redis.call('XADD', KEYS[1], 'MINID', '~', minid, '*', unpack(ARGV, a, a + per - 1))
+  else
+    out[i - 1] = false
+  end
+  a = a + per
 end
-return false
+return out
 `)
 
 // A Writer appends events to the streams, many per round trip.
@@ -91,37 +105,64 @@ type pending struct {
 	fields       []string
 }
 
-// maxPipeline bounds one round trip so a huge batch does not hold a connection
-// for long or build a giant reply.
-const maxPipeline = 1000
+// maxPerCall bounds the events of one script call, so no call holds Redis
+// (which runs a script to the end before anything else) for long.
+const maxPerCall = 200
+
+// maxPipeline bounds the events of one round trip, so a huge batch does not
+// hold a connection for long or build a giant reply.
+const maxPipeline = 2000
 
 func (w *Writer) add(ctx context.Context, items []pending) ([]Result, error) {
-	results := make([]Result, 0, len(items))
+	results := make([]Result, len(items))
 	for start := 0; start < len(items); start += maxPipeline {
 		end := min(start+maxPipeline, len(items))
-		rs, err := w.addChunk(ctx, items[start:end])
-		if err != nil {
+		if err := w.addChunk(ctx, items[start:end], results[start:end]); err != nil {
 			return nil, err
 		}
-		results = append(results, rs...)
 	}
 	return results, nil
 }
 
-func (w *Writer) addChunk(ctx context.Context, items []pending) ([]Result, error) {
+// call is one script call: events of one stream, by their index in the chunk.
+type call struct {
+	stream string
+	index  []int
+}
+
+// addChunk stores items in one round trip: the items are grouped by stream,
+// each group in calls of at most maxPerCall, all pipelined.
+func (w *Writer) addChunk(ctx context.Context, items []pending, results []Result) error {
+	var calls []*call
+	open := map[string]*call{}
+	for i, it := range items {
+		c := open[it.stream]
+		if c == nil || len(c.index) == maxPerCall {
+			c = &call{stream: it.stream}
+			open[it.stream] = c
+			calls = append(calls, c)
+		}
+		c.index = append(c.index, i)
+	}
 	now := w.now()
 	ttl := strconv.Itoa(int(w.layout.Retention / time.Second))
 	minID := strconv.FormatInt(now.Add(-w.layout.Retention).UnixMilli(), 10) + "-0"
 	run := func() ([]*redis.Cmd, error) {
 		pipe := w.rdb.Pipeline()
-		cmds := make([]*redis.Cmd, len(items))
-		for i, it := range items {
-			args := make([]any, 0, 2+len(it.fields))
-			args = append(args, ttl, minID)
-			for _, f := range it.fields {
-				args = append(args, f)
+		cmds := make([]*redis.Cmd, len(calls))
+		for ci, c := range calls {
+			keys := make([]string, 0, 1+len(c.index))
+			keys = append(keys, c.stream)
+			per := len(items[c.index[0]].fields)
+			args := make([]any, 0, 3+per*len(c.index))
+			args = append(args, ttl, minID, per)
+			for _, i := range c.index {
+				keys = append(keys, items[i].seen)
+				for _, f := range items[i].fields {
+					args = append(args, f)
+				}
 			}
-			cmds[i] = appendScript.EvalSha(ctx, pipe, []string{it.seen, it.stream}, args...)
+			cmds[ci] = appendScript.EvalSha(ctx, pipe, keys, args...)
 		}
 		_, err := pipe.Exec(ctx)
 		return cmds, err
@@ -131,26 +172,27 @@ func (w *Writer) addChunk(ctx context.Context, items []pending) ([]Result, error
 		// A restarted or fresh Redis lost the script cache. Loading it and running
 		// the chunk again is safe: the markers make the retry idempotent.
 		if lerr := appendScript.Load(ctx, w.rdb).Err(); lerr != nil {
-			return nil, fmt.Errorf("%w: %v", ErrUnavailable, lerr)
+			return fmt.Errorf("%w: %v", ErrUnavailable, lerr)
 		}
 		cmds, err = run()
 	}
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
-	results := make([]Result, len(items))
-	for i, cmd := range cmds {
-		id, err := cmd.Text()
-		switch {
-		case errors.Is(err, redis.Nil):
-			results[i].Duplicate = true
-		case err != nil:
-			return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
-		default:
-			results[i].ID = id
+	for ci, cmd := range cmds {
+		ids, err := cmd.Slice()
+		if err != nil || len(ids) != len(calls[ci].index) {
+			return fmt.Errorf("%w: unexpected script reply %v (%v)", ErrUnavailable, ids, err)
+		}
+		for k, i := range calls[ci].index {
+			if id, ok := ids[k].(string); ok {
+				results[i].ID = id
+			} else {
+				results[i].Duplicate = true
+			}
 		}
 	}
-	return results, nil
+	return nil
 }
 
 func isNoScript(err error) bool { return strings.HasPrefix(err.Error(), "NOSCRIPT") }
