@@ -19,6 +19,9 @@ type Incident struct {
 	Title    string    `json:"title,omitempty"`
 	Address  string    `json:"address,omitempty"`
 	Cell     Cell      `json:"-"` // at FineRes, set at ingest
+	// Regions are the codes of the regions holding the incident, set at
+	// ingest (Regions.Assign), so folds and queries need no geometry.
+	Regions RegionCodes `json:"regions,omitzero"`
 }
 
 // Point is where the incident happened.
@@ -35,6 +38,8 @@ type Position struct {
 	Heading *float64  `json:"heading,omitempty"` // degrees clockwise from north
 	Speed   *float64  `json:"speed,omitempty"`   // metres per second
 	Cell    Cell      `json:"-"`                 // at FineRes, set at ingest
+	// Regions are the codes of the regions holding the position, set at ingest.
+	Regions RegionCodes `json:"regions,omitzero"`
 }
 
 // Point is where the unit is.

@@ -16,6 +16,7 @@ type record struct {
 	cell     geo.Cell // at geo.FineRes
 	category string
 	severity int
+	regions  geo.RegionCodes // codes by level, stored with the event at ingest
 }
 
 // view is one heat layer kept current incrementally: adding an event and
@@ -88,7 +89,7 @@ func (s *State) AddIncident(in *geo.Incident) {
 	if b < s.oldest {
 		return
 	}
-	r := record{cell: in.Cell, category: in.Category, severity: in.Severity}
+	r := record{cell: in.Cell, category: in.Category, severity: in.Severity, regions: in.Regions}
 	s.buckets[b] = append(s.buckets[b], r)
 	for _, v := range s.views {
 		if b >= v.bucket {

@@ -3,6 +3,7 @@ package stream
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/citygrid/citygrid/geo"
@@ -30,6 +31,7 @@ func IncidentFields(in *geo.Incident) []string {
 		"t", strconv.FormatInt(in.Time.UnixMilli(), 10),
 		"title", in.Title,
 		"addr", in.Address,
+		"reg", formatRegions(in.Regions),
 	}
 }
 
@@ -46,6 +48,7 @@ func PositionFields(p *geo.Position) []string {
 		"t", strconv.FormatInt(p.Time.UnixMilli(), 10),
 		"hdg", formatOptional(p.Heading),
 		"spd", formatOptional(p.Speed),
+		"reg", formatRegions(p.Regions),
 	}
 }
 
@@ -64,6 +67,7 @@ func DecodeIncident(f map[string]any) (geo.Incident, error) {
 	in.Time = time.UnixMilli(d.int("t")).UTC()
 	in.Title = d.str("title")
 	in.Address = d.str("addr")
+	in.Regions = parseRegions(d.str("reg"))
 	return in, d.err
 }
 
@@ -81,7 +85,32 @@ func DecodePosition(f map[string]any) (geo.Position, error) {
 	p.Time = time.UnixMilli(d.int("t")).UTC()
 	p.Heading = d.optional("hdg")
 	p.Speed = d.optional("spd")
+	p.Regions = parseRegions(d.str("reg"))
 	return p, d.err
+}
+
+// formatRegions writes region codes as "district,street,community,grid", or
+// "" when there are none. The field was added after version 1 shipped: an
+// entry without it decodes with no codes, so the codec version stays "1".
+func formatRegions(rc geo.RegionCodes) string {
+	if rc.IsZero() {
+		return ""
+	}
+	return rc.District + "," + rc.Street + "," + rc.Community + "," + rc.Grid
+}
+
+func parseRegions(s string) geo.RegionCodes {
+	var rc geo.RegionCodes
+	if s == "" {
+		return rc
+	}
+	parts := strings.SplitN(s, ",", 4)
+	for i, dst := range []*string{&rc.District, &rc.Street, &rc.Community, &rc.Grid} {
+		if i < len(parts) {
+			*dst = parts[i]
+		}
+	}
+	return rc
 }
 
 func formatFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

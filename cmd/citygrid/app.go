@@ -19,26 +19,30 @@ import (
 	"github.com/citygrid/citygrid/profiles"
 	"github.com/citygrid/citygrid/sim"
 	"github.com/citygrid/citygrid/stream"
+	"github.com/citygrid/citygrid/tiles"
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
 )
 
 // app is one running server: its Redis, its fold, its hub and its routes.
 type app struct {
-	cfg      Config
-	now      func() time.Time
-	profile  *geo.Profile
-	rdb      *redis.Client
-	embedded *miniredis.Miniredis // nil when -redis names a server
-	writer   *stream.Writer
-	tailer   *stream.Tailer
-	fold     *live.Aggregator
-	hub      *hub.Hub
-	decoder  *feed.Decoder
-	metrics  *metrics
-	guard    *guard
-	listener net.Listener
-	ready    atomic.Bool
+	cfg       Config
+	now       func() time.Time
+	profile   *geo.Profile
+	rdb       *redis.Client
+	embedded  *miniredis.Miniredis // nil when -redis names a server
+	writer    *stream.Writer
+	tailer    *stream.Tailer
+	fold      *live.Aggregator
+	hub       *hub.Hub
+	decoder   *feed.Decoder
+	metrics   *metrics
+	guard     *guard
+	regions   *geo.RegionStore // the region hierarchy; PUT /api/v1/regions/{level} swaps a level
+	regionAPI *regionAPI
+	tiles     *tiles.Handler
+	listener  net.Listener
+	ready     atomic.Bool
 }
 
 // newApp builds the server and binds its listener, so the caller knows the
@@ -52,6 +56,12 @@ func newApp(ctx context.Context, cfg Config) (*app, error) {
 	if a.profile, err = geo.LoadProfile(profiles.FS, cfg.Profile); err != nil {
 		return nil, fmt.Errorf("profile %q: %w", cfg.Profile, err)
 	}
+	regions, err := geo.LoadRegions(profiles.FS, a.profile)
+	if err != nil {
+		return nil, fmt.Errorf("profile %q: regions: %w", cfg.Profile, err)
+	}
+	a.regions = geo.NewRegionStore(regions)
+	a.tiles = newTiles(a.regions, a.profile)
 	if err := a.connectRedis(); err != nil {
 		return nil, err
 	}
@@ -72,6 +82,7 @@ func newApp(ctx context.Context, cfg Config) (*app, error) {
 	a.fold = live.NewAggregator(live.Config{Tick: cfg.Tick, Now: a.now, Publish: func(t live.Tick) { h.Publish(t) }})
 	h = hub.New(ctx, hub.Config{Fold: a.fold, Logf: log.Printf, Origins: splitList(cfg.Origins), Authorize: authorizeMessage})
 	a.hub = h
+	a.regionAPI = &regionAPI{store: a.regions, fold: a.fold}
 	a.decoder = &feed.Decoder{Profile: a.profile, Now: a.now, Limits: feed.Limits{MaxItems: cfg.MaxItems, MaxAge: cfg.Retention}}
 	if a.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
 		a.close()

@@ -30,6 +30,10 @@ func (a *app) postIncidents(c *gin.Context) {
 		if err != nil || len(ok) == 0 {
 			return nil, rejected, err
 		}
+		regions := a.regions.Load()
+		for i := range ok {
+			ok[i].Regions = regions.Assign(ok[i].Point())
+		}
 		rs, err := a.writer.AddIncidents(ctx, ok)
 		return rs, rejected, err
 	})
@@ -40,6 +44,10 @@ func (a *app) postPositions(c *gin.Context) {
 		ok, _, rejected, err := a.decoder.Positions(c.Request.Body, f)
 		if err != nil || len(ok) == 0 {
 			return nil, rejected, err
+		}
+		regions := a.regions.Load()
+		for i := range ok {
+			ok[i].Regions = regions.Assign(ok[i].Point())
 		}
 		rs, err := a.writer.AddPositions(ctx, ok)
 		return rs, rejected, err

@@ -22,6 +22,8 @@ func (a *app) routes() http.Handler {
 	v1.POST("/positions", g.require(auth.Feed), a.postPositions)
 	v1.GET("/heat", g.require(auth.Wall), a.getHeat)
 	v1.GET("/units", g.require(auth.Wall), a.getUnits)
+	v1.GET("/regions/:level", g.require(auth.Wall), a.regionAPI.get)
+	v1.PUT("/regions/:level", g.require(auth.Admin), a.auditChange("regions.put"), a.regionAPI.put)
 	v1.GET("/audit", g.require(auth.Admin), g.getAudit)
 	v1.GET("/session", g.getSession)
 	v1.POST("/session", g.postSession)
@@ -31,6 +33,7 @@ func (a *app) routes() http.Handler {
 	r.GET("/readyz", a.getReady)
 	r.GET("/metrics", g.require(auth.Wall), gin.WrapH(a.metrics.handler()))
 	r.GET("/ws", g.require(auth.Wall), g.wsSlot, gin.WrapH(a.hub))
+	r.GET("/tiles/:layer/:z/:x/:y", g.require(auth.Wall), gin.WrapH(a.tiles))
 	r.NoRoute(gin.WrapH(frontend.Handler()))
 	return r
 }

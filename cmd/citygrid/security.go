@@ -355,3 +355,15 @@ func splitList(s string) []string {
 	}
 	return out
 }
+
+// auditChange records a configuration change (who, what, from where, and
+// whether it took) once the handler has answered.
+func (a *app) auditChange(action string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Next()
+		status := c.Writer.Status()
+		a.guard.record(c, stream.AuditEvent{
+			Action: action, Target: c.Request.URL.Path, OK: status < 300, Detail: http.StatusText(status),
+		})
+	}
+}

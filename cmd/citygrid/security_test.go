@@ -158,6 +158,9 @@ func TestAccessMatrix(t *testing.T) {
 		{"GET", "/api/v1/heat", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
 		{"GET", "/api/v1/units", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
 		{"GET", "/api/v1/audit", nil, [8]int{401, 401, 403, 403, 403, 403, 403, 200}},
+		{"GET", "/api/v1/regions/district?window=1h", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
+		{"PUT", "/api/v1/regions/grid", func() string { return `{}` }, [8]int{401, 401, 403, 403, 403, 403, 403, 400}},
+		{"GET", "/tiles/regions/9/427/209.pbf", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
 		{"GET", "/metrics", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
 		{"GET", "/api/v1/session", nil, [8]int{401, 401, 200, 200, 200, 200, 200, 200}},
 		{"GET", "/healthz", nil, [8]int{200, 401, 200, 200, 200, 200, 200, 200}},
@@ -228,7 +231,7 @@ func TestAccessMatrix(t *testing.T) {
 			t.Errorf("audit event without an address: %+v", e)
 		}
 	}
-	for _, want := range []string{"signin/admin-person/false", "signin/admin-person/true", "key.fail//false"} {
+	for _, want := range []string{"signin/admin-person/false", "signin/admin-person/true", "key.fail//false", "regions.put/admin-person/false"} {
 		if !seen[want] {
 			t.Errorf("audit lacks %s; has %v", want, seen)
 		}

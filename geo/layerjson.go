@@ -1,0 +1,206 @@
+package geo
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+)
+
+// ErrLayerTooLarge is returned for a layer file over the size limit.
+var ErrLayerTooLarge = errors.New("geo: layer file too large")
+
+// MaxLayerBytes is the largest GeoJSON layer ParseLayer accepts (64 MB).
+const MaxLayerBytes = 64 << 20
+
+// A LayerError says what is wrong with an uploaded layer, and where: the index
+// of the feature (-1 when the error is not about one feature) and the field.
+type LayerError struct {
+	Feature int
+	Field   string // "geometry", "properties.code", …
+	Reason  string
+}
+
+func (e *LayerError) Error() string {
+	if e.Feature < 0 {
+		return fmt.Sprintf("geo: layer: %s: %s", e.Field, e.Reason)
+	}
+	return fmt.Sprintf("geo: layer: feature %d: %s: %s", e.Feature, e.Field, e.Reason)
+}
+
+// ParseLayer reads a GeoJSON FeatureCollection as the layer of level and
+// indexes it. Each feature is a Polygon or MultiPolygon with properties `code`
+// (or the feature id), `name`, `parent` (the code at the level above; required
+// below districts) and optionally `generated`. Rings must be closed, have at
+// least four positions, valid coordinates and no self-intersection. Parents
+// are checked against a hierarchy by Regions.With.
+func ParseLayer(level Level, data []byte) (*Layer, error) {
+	if len(data) > MaxLayerBytes {
+		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrLayerTooLarge, len(data), MaxLayerBytes)
+	}
+	if level <= LevelCity || level >= numLevels {
+		return nil, &LayerError{Feature: -1, Field: "level", Reason: fmt.Sprintf("%s cannot be uploaded", level)}
+	}
+	fc, err := geojson.UnmarshalFeatureCollection(data)
+	if err != nil {
+		return nil, &LayerError{Feature: -1, Field: "body", Reason: "not a GeoJSON FeatureCollection: " + err.Error()}
+	}
+	if len(fc.Features) == 0 {
+		return nil, &LayerError{Feature: -1, Field: "features", Reason: "empty"}
+	}
+	divs := make([]Division, 0, len(fc.Features))
+	seen := map[string]int{}
+	for i, f := range fc.Features {
+		d, err := divisionOf(i, f, level)
+		if err != nil {
+			return nil, err
+		}
+		if j, dup := seen[d.Code]; dup {
+			return nil, &LayerError{Feature: i, Field: "properties.code", Reason: fmt.Sprintf("%q is also the code of feature %d", d.Code, j)}
+		}
+		seen[d.Code] = i
+		divs = append(divs, d)
+	}
+	return NewLayer(level, divs)
+}
+
+func divisionOf(i int, f *geojson.Feature, level Level) (Division, error) {
+	bad := func(field, format string, args ...any) (Division, error) {
+		return Division{}, &LayerError{Feature: i, Field: field, Reason: fmt.Sprintf(format, args...)}
+	}
+	var d Division
+	switch code := f.Properties["code"].(type) {
+	case string:
+		d.Code = code
+	case float64:
+		d.Code = fmt.Sprint(int64(code))
+	case nil:
+		switch id := f.ID.(type) {
+		case string:
+			d.Code = id
+		case float64:
+			d.Code = fmt.Sprint(int64(id))
+		}
+	default:
+		return bad("properties.code", "must be a string")
+	}
+	if d.Code == "" {
+		return bad("properties.code", "missing (and no feature id)")
+	}
+	if len(d.Code) > 64 {
+		return bad("properties.code", "longer than 64 bytes")
+	}
+	if strings.ContainsAny(d.Code, ",\n") {
+		return bad("properties.code", "%q has a comma or a newline (codes travel comma-joined with each event)", d.Code)
+	}
+	d.Name = f.Properties.MustString("name", d.Code)
+	switch p := f.Properties["parent"].(type) {
+	case string:
+		d.Parent = p
+	case float64:
+		d.Parent = fmt.Sprint(int64(p))
+	}
+	if d.Parent == "" && level > LevelDistrict {
+		return bad("properties.parent", "missing: a %s names its %s", level, level-1)
+	}
+	d.Generated = f.Properties.MustBool("generated", false)
+	switch g := f.Geometry.(type) {
+	case orb.Polygon:
+		d.Shape = orb.MultiPolygon{g}
+	case orb.MultiPolygon:
+		d.Shape = g
+	case nil:
+		return bad("geometry", "missing")
+	default:
+		return bad("geometry", "%s, want Polygon or MultiPolygon", g.GeoJSONType())
+	}
+	if len(d.Shape) == 0 {
+		return bad("geometry", "no polygon")
+	}
+	for pi, p := range d.Shape {
+		if len(p) == 0 {
+			return bad("geometry", "polygon %d has no ring", pi)
+		}
+		for ri, ring := range p {
+			if why := checkRing(ring); why != "" {
+				return bad("geometry", "polygon %d ring %d: %s", pi, ri, why)
+			}
+		}
+	}
+	return d, nil
+}
+
+// checkRing says what is wrong with a ring, or "".
+func checkRing(r orb.Ring) string {
+	if len(r) < 4 {
+		return fmt.Sprintf("%d positions, a ring needs at least 4", len(r))
+	}
+	for i, p := range r {
+		if math.IsNaN(p[0]) || math.IsNaN(p[1]) || p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90 {
+			return fmt.Sprintf("position %d: %v is not a longitude, latitude", i, p)
+		}
+	}
+	if r[0] != r[len(r)-1] {
+		return "not closed: the last position must equal the first"
+	}
+	if i, j, ok := selfIntersection(r); ok {
+		return fmt.Sprintf("self-intersecting: edge %d crosses edge %d", i, j)
+	}
+	return ""
+}
+
+// selfIntersection finds two non-adjacent edges of a closed ring that cross,
+// sweeping edges in order of their west end so only edges whose longitude
+// ranges overlap are compared.
+// Repeated consecutive positions, common in real data, are not crossings.
+func selfIntersection(ring orb.Ring) (int, int, bool) {
+	r := make(orb.Ring, 0, len(ring))
+	orig := make([]int, 0, len(ring)) // index in ring of each kept position
+	for i, p := range ring {
+		if len(r) == 0 || p != r[len(r)-1] {
+			r = append(r, p)
+			orig = append(orig, i)
+		}
+	}
+	if len(r) < 4 {
+		return 0, 0, false
+	}
+	n := len(r) - 1 // edges; r[n] == r[0]
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	lo := func(i int) float64 { return math.Min(r[i][0], r[i+1][0]) }
+	hi := func(i int) float64 { return math.Max(r[i][0], r[i+1][0]) }
+	sort.Slice(idx, func(a, b int) bool { return lo(idx[a]) < lo(idx[b]) })
+	for a, i := range idx {
+		for _, j := range idx[a+1:] {
+			if lo(j) > hi(i) {
+				break
+			}
+			if d := (i - j + n) % n; d == 1 || d == n-1 || i == j {
+				continue // neighbours share a vertex
+			}
+			if segmentsCross(r[i], r[i+1], r[j], r[j+1]) {
+				return orig[min(i, j)], orig[max(i, j)], true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+func orient(a, b, c orb.Point) float64 {
+	return (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0])
+}
+
+// segmentsCross reports whether segments ab and cd cross: each has the other's
+// ends strictly on opposite sides. Touching and collinear overlap (spikes and
+// pinches, which published boundaries have) do not count.
+func segmentsCross(a, b, c, d orb.Point) bool {
+	o1, o2, o3, o4 := orient(a, b, c), orient(a, b, d), orient(c, d, a), orient(c, d, b)
+	return ((o1 > 0 && o2 < 0) || (o1 < 0 && o2 > 0)) && ((o3 > 0 && o4 < 0) || (o3 < 0 && o4 > 0))
+}

@@ -1,0 +1,103 @@
+package live
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/citygrid/citygrid/geo"
+)
+
+// Region figures must equal a brute count over the incidents and units, by
+// level and window, as the clock moves.
+func TestRegionFiguresMatchBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	now := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
+	s := NewState(now)
+	codes := func() geo.RegionCodes {
+		d := []string{"320505", "320506", "320508"}[rng.IntN(3)]
+		st := d + []string{"001", "002"}[rng.IntN(2)]
+		c := st + []string{"001", "002", "003"}[rng.IntN(3)]
+		if rng.IntN(10) == 0 {
+			return geo.RegionCodes{} // outside every region
+		}
+		return geo.RegionCodes{District: d, Street: st, Community: c, Grid: c + "001"}
+	}
+	cats := []string{"theft", "traffic", "noise"}
+	statuses := []string{geo.StatusAvailable, geo.StatusBusy, geo.StatusOffDuty}
+	var all []geo.Incident
+	for step := range 240 {
+		now = now.Add(30 * time.Second)
+		s.Advance(now)
+		for range 10 {
+			in := geo.Incident{Time: now.Add(-time.Duration(rng.ExpFloat64() * float64(30*time.Minute))), Category: cats[rng.IntN(3)], Severity: 1 + rng.IntN(4), Regions: codes()}
+			all = append(all, in)
+			s.AddIncident(&in)
+		}
+		for range 3 {
+			p := geo.Position{Unit: []string{"u1", "u2", "u3", "u4"}[rng.IntN(4)], Status: statuses[rng.IntN(3)], Time: now, Regions: codes()}
+			s.AddPosition(&p)
+		}
+		if step%41 != 0 {
+			continue
+		}
+		for _, lv := range []geo.Level{geo.LevelDistrict, geo.LevelStreet, geo.LevelCommunity, geo.LevelGrid} {
+			for _, w := range Windows {
+				got, err := s.RegionFigures(lv, w.Name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := bruteFigures(all, s.Units(), lv, w, now)
+				if !reflect.DeepEqual(asMap(got), want) {
+					t.Fatalf("step %d %s %s:\n got %+v\nwant %+v", step, lv, w.Name, asMap(got), want)
+				}
+			}
+		}
+	}
+	if _, err := s.RegionFigures(geo.LevelDistrict, "2h"); err == nil {
+		t.Error("unknown window: want an error")
+	}
+}
+
+func asMap(fs []RegionFigure) map[string]RegionFigure {
+	m := map[string]RegionFigure{}
+	for i, f := range fs {
+		if i > 0 && fs[i-1].Code >= f.Code {
+			panic("not sorted by code")
+		}
+		m[f.Code] = f
+	}
+	return m
+}
+
+func bruteFigures(ins []geo.Incident, units []Unit, lv geo.Level, w Window, now time.Time) map[string]RegionFigure {
+	cutoff := bucketOf(now) - int64(w.Span/BucketSpan) + 1
+	m := map[string]RegionFigure{}
+	get := func(code string) RegionFigure {
+		f, ok := m[code]
+		if !ok {
+			f = RegionFigure{Code: code, ByCategory: map[string]int{}}
+		}
+		return f
+	}
+	for _, in := range ins {
+		code := in.Regions.At(lv)
+		if code == "" || bucketOf(in.Time) < cutoff || bucketOf(in.Time) < bucketOf(now)-int64(Longest()/BucketSpan)+1 {
+			continue
+		}
+		f := get(code)
+		f.Incidents++
+		f.ByCategory[in.Category]++
+		f.BySeverity[in.Severity-1]++
+		m[code] = f
+	}
+	for _, u := range units {
+		if code := u.Regions.At(lv); code != "" && u.Status != geo.StatusOffDuty {
+			f := get(code)
+			f.UnitsOnDuty++
+			m[code] = f
+		}
+	}
+	return m
+}
