@@ -237,5 +237,8 @@ func (h *Hub) snapshot(ctx context.Context, sub subscription) (snapshot, error) 
 			s.units = st.Units()
 		}
 	})
+	if err == nil && sub.regions != "" {
+		s.regions = h.regions(sub)
+	}
 	return s, err
 }

@@ -30,10 +30,11 @@ func appendHeader(b []byte, typ string, tick uint64, sub subscription, asOf time
 
 // snapshot is the state of one topic at one tick.
 type snapshot struct {
-	tick  uint64
-	asOf  time.Time
-	cells []live.CellCount
-	units []live.Unit
+	tick    uint64
+	asOf    time.Time
+	cells   []live.CellCount
+	units   []live.Unit
+	regions []byte // the regions layer's JSON array, when subscribed
 }
 
 func encodeSnapshot(s snapshot, sub subscription) []byte {
@@ -48,12 +49,23 @@ func encodeSnapshot(s snapshot, sub subscription) []byte {
 		b = append(b, `,"units":`...)
 		b = wire.AppendUnits(b, s.units, sub.bbox)
 	}
+	if sub.regions != "" {
+		b = appendRegions(b, sub.regions, s.regions)
+	}
 	return b
+}
+
+func appendRegions(b []byte, level string, rows []byte) []byte {
+	b = append(b, `,"level":"`...)
+	b = append(b, level...)
+	b = append(b, `","regions":`...)
+	return append(b, rows...)
 }
 
 // encodeDelta encodes one tick for a topic. total is the view's total and is
 // sent only to clients without a bbox, for whom it is the sum of their cells.
-func encodeDelta(t *live.Tick, sub subscription) []byte {
+// regions, when not nil, is the regions layer, sent whole.
+func encodeDelta(t *live.Tick, sub subscription, regions []byte) []byte {
 	d := t.Heat[sub.key]
 	b := appendHeader(make([]byte, 0, 64+32*len(d.Cells)), "delta", t.Seq, sub, t.AsOf)
 	if sub.heat {
@@ -67,6 +79,9 @@ func encodeDelta(t *live.Tick, sub subscription) []byte {
 	if sub.units {
 		b = append(b, `,"units":`...)
 		b = wire.AppendUnits(b, t.Units, sub.bbox)
+	}
+	if regions != nil {
+		b = appendRegions(b, sub.regions, regions)
 	}
 	return b
 }

@@ -37,6 +37,10 @@ type Config struct {
 	// Origins are the hosts other than the page's own that may open a socket
 	// (websocket.AcceptOptions.OriginPatterns). Empty allows the same origin only.
 	Origins []string
+	// Regions returns the regions layer for a level and window: a JSON array,
+	// sent whole in snapshots and once a second in deltas. Nil means the layer
+	// is empty.
+	Regions func(ctx context.Context, level, window string) ([]byte, error)
 	// Authorize decides whether the request that opened the socket may send a
 	// message of the given type ("subscribe"); a refusal is sent to the client
 	// as an error frame. Nil allows everything.
@@ -145,8 +149,24 @@ func (h *Hub) deliver(t *live.Tick) {
 	type topic struct {
 		key         live.ViewKey
 		heat, units bool
+		regions     string
 	}
 	encoded := map[topic][]byte{}
+	// The regions layer is figures over whole windows, not cell changes: it is
+	// computed once per level and window, on heartbeats only.
+	regions := map[[2]string][]byte{}
+	regionsOf := func(sub subscription) []byte {
+		if !beat || sub.regions == "" {
+			return nil
+		}
+		k := [2]string{sub.regions, sub.key.Window}
+		if b, ok := regions[k]; ok {
+			return b
+		}
+		b := h.regions(sub)
+		regions[k] = b
+		return b
+	}
 	h.each(func(c *client) {
 		sub, ok := c.subscription()
 		if !ok {
@@ -158,16 +178,33 @@ func (h *Hub) deliver(t *live.Tick) {
 		}
 		var body []byte
 		if sub.bbox == nil {
-			k := topic{sub.key, sub.heat, sub.units}
+			k := topic{sub.key, sub.heat, sub.units, sub.regions}
 			if body = encoded[k]; body == nil {
-				body = encodeDelta(t, sub)
+				body = encodeDelta(t, sub, regionsOf(sub))
 				encoded[k] = body
 			}
 		} else {
-			body = encodeDelta(t, sub)
+			body = encodeDelta(t, sub, regionsOf(sub))
 		}
 		c.enqueue(frame{tick: t.Seq, body: body})
 	})
+}
+
+// regions fetches the regions layer of a subscription, or an empty array.
+func (h *Hub) regions(sub subscription) []byte {
+	if h.cfg.Regions == nil {
+		return []byte("[]")
+	}
+	ctx, cancel := context.WithTimeout(h.ctx, 2*time.Second)
+	defer cancel()
+	b, err := h.cfg.Regions(ctx, sub.regions, sub.key.Window)
+	if err != nil {
+		if h.cfg.Logf != nil {
+			h.cfg.Logf("hub: regions layer: %v", err)
+		}
+		return []byte("[]")
+	}
+	return b
 }
 
 // ServeHTTP upgrades a request to a websocket client of the hub.

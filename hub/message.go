@@ -13,10 +13,11 @@ import (
 
 // A subscription is what one client watches.
 type subscription struct {
-	key   live.ViewKey
-	heat  bool
-	units bool
-	bbox  *orb.Bound
+	key     live.ViewKey
+	heat    bool
+	units   bool
+	regions string // the level of the regions layer; empty when not subscribed
+	bbox    *orb.Bound
 }
 
 // message is a client's request, as sent over the socket.
@@ -28,6 +29,7 @@ type message struct {
 	BBox        []float64 `json:"bbox"`
 	Category    string    `json:"category"`
 	MinSeverity int       `json:"minSeverity"`
+	Level       string    `json:"level"`
 }
 
 // parseSubscribe reads a subscribe message; errors name the field at fault.
@@ -65,9 +67,21 @@ func (m message) subscription() (subscription, error) {
 			sub.heat = true
 		case "units":
 			sub.units = true
+		case "regions":
+			sub.regions = "district"
 		default:
-			return sub, fmt.Errorf("layers: unknown layer %q (heat, units)", l)
+			return sub, fmt.Errorf("layers: unknown layer %q (heat, units, regions)", l)
 		}
+	}
+	if m.Level != "" {
+		lv, err := geo.ParseLevel(m.Level)
+		if err != nil || lv == geo.LevelCity {
+			return sub, errors.New("level: must be district, street, community or grid")
+		}
+		if sub.regions == "" {
+			return sub, errors.New("level: only with the regions layer")
+		}
+		sub.regions = lv.String()
 	}
 	if len(m.Category) > 64 {
 		return sub, errors.New("category: longer than 64 bytes")

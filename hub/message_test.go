@@ -22,6 +22,9 @@ func TestParseSubscribe(t *testing.T) {
 		{`{"type":"subscribe","bbox":[121,31,120,32]}`, "bbox: min must not exceed max"},
 		{`{"type":"subscribe","minSeverity":9}`, "minSeverity: must be between 1 and 4"},
 		{`{"type":"dance"}`, "type: unknown message type"},
+		{`{"type":"subscribe","layers":["regions"],"level":"street"}`, ""},
+		{`{"type":"subscribe","layers":["regions"],"level":"city"}`, "level: must be district"},
+		{`{"type":"subscribe","layers":["heat"],"level":"street"}`, "level: only with the regions layer"},
 		{`not json`, "message: not a JSON object"},
 	}
 	for _, tc := range cases {
@@ -32,7 +35,7 @@ func TestParseSubscribe(t *testing.T) {
 		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
 			t.Errorf("%s: error %v, want %q", tc.msg, err, tc.err)
 		}
-		if tc.err == "" && (!sub.heat && !sub.units) {
+		if tc.err == "" && (!sub.heat && !sub.units && sub.regions == "") {
 			t.Errorf("%s: no layer", tc.msg)
 		}
 	}

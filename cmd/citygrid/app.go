@@ -80,9 +80,10 @@ func newApp(ctx context.Context, cfg Config) (*app, error) {
 	}
 	var h *hub.Hub
 	a.fold = live.NewAggregator(live.Config{Tick: cfg.Tick, Now: a.now, Publish: func(t live.Tick) { h.Publish(t) }})
-	h = hub.New(ctx, hub.Config{Fold: a.fold, Logf: log.Printf, Origins: splitList(cfg.Origins), Authorize: authorizeMessage})
-	a.hub = h
 	a.regionAPI = &regionAPI{store: a.regions, fold: a.fold}
+	h = hub.New(ctx, hub.Config{Fold: a.fold, Logf: log.Printf, Origins: splitList(cfg.Origins),
+		Authorize: authorizeMessage, Regions: a.regionAPI.hubRows})
+	a.hub = h
 	a.decoder = &feed.Decoder{Profile: a.profile, Now: a.now, Limits: feed.Limits{MaxItems: cfg.MaxItems, MaxAge: cfg.Retention}}
 	if a.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
 		a.close()

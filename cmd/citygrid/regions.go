@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -58,24 +59,32 @@ func (r *regionAPI) get(c *gin.Context) {
 		c.JSON(http.StatusBadRequest, gin.H{"error": "window: must be 15m, 1h or 24h"})
 		return
 	}
-	parent, code := c.Query("parent"), c.Query("code")
+	ctx, cancel := context.WithTimeout(c.Request.Context(), readTimeout)
+	defer cancel()
+	ans, status, err := r.answer(ctx, level, window, c.Query("parent"), c.Query("code"))
+	if err != nil {
+		c.JSON(status, gin.H{"error": err.Error()})
+		return
+	}
+	c.JSON(http.StatusOK, ans)
+}
+
+// answer builds the regions of level (the children of parent, or the one
+// region code, when given) with their figures over window; on error, status is
+// the HTTP status that says why.
+func (r *regionAPI) answer(ctx context.Context, level geo.Level, window, parent, code string) (regionsAnswer, int, error) {
 	regions := r.store.Load()
 	layer := regions.Layer(level)
 	if layer == nil {
-		c.JSON(http.StatusNotFound, gin.H{"error": fmt.Sprintf("level %s: no regions loaded", level)})
-		return
+		return regionsAnswer{}, http.StatusNotFound, fmt.Errorf("level %s: no regions loaded", level)
 	}
 	if code != "" && layer.Division(code) == nil {
-		c.JSON(http.StatusNotFound, gin.H{"error": fmt.Sprintf("%s %q: no such region", level, code)})
-		return
+		return regionsAnswer{}, http.StatusNotFound, fmt.Errorf("%s %q: no such region", level, code)
 	}
 	var figs []live.RegionFigure
 	var asOf time.Time
-	ctx, cancel := context.WithTimeout(c.Request.Context(), readTimeout)
-	defer cancel()
 	if err := r.fold.Do(ctx, func(s *live.State) { figs, _ = s.RegionFigures(level, window); asOf = s.Now() }); err != nil {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "live state: " + err.Error()})
-		return
+		return regionsAnswer{}, http.StatusServiceUnavailable, fmt.Errorf("live state: %w", err)
 	}
 	byCode := make(map[string]*live.RegionFigure, len(figs))
 	for i := range figs {
@@ -93,7 +102,21 @@ func (r *regionAPI) get(c *gin.Context) {
 		}
 		ans.Regions = append(ans.Regions, row)
 	}
-	c.JSON(http.StatusOK, ans)
+	return ans, http.StatusOK, nil
+}
+
+// hubRows is hub.Config.Regions: the rows of GET /api/v1/regions/{level} as
+// JSON, for the websocket's regions layer.
+func (r *regionAPI) hubRows(ctx context.Context, level, window string) ([]byte, error) {
+	lv, err := geo.ParseLevel(level)
+	if err != nil {
+		return nil, err
+	}
+	ans, _, err := r.answer(ctx, lv, window, "", "")
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(ans.Regions)
 }
 
 // put answers PUT /api/v1/regions/{level} (a GeoJSON FeatureCollection):

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+)
+
+type regionsFrame struct {
+	Type    string `json:"type"`
+	Level   string `json:"level"`
+	Regions []struct {
+		Code      string `json:"code"`
+		Incidents int    `json:"incidents"`
+	} `json:"regions"`
+}
+
+// The websocket's regions layer carries the same figures as GET
+// /api/v1/regions/{level}, and follows new incidents.
+func TestRegionsLayer(t *testing.T) {
+	s := startServer(t, "", "regionslayer")
+	items, _ := randomIncidents(t, 500, 11, "reg", 8)
+	if r := s.post("/api/v1/incidents", "application/x-ndjson", ndjson(t, items)); r.Accepted != 500 {
+		t.Fatalf("post: %+v", r)
+	}
+	s.waitHeatTotal(t, 500)
+
+	rest := func() map[string]int {
+		resp, err := http.Get(s.URL + "/api/v1/regions/district?window=1h")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		var ans regionsFrame
+		if err := json.Unmarshal(b, &ans); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("regions: %d %s", resp.StatusCode, b)
+		}
+		return regionCounts(ans)
+	}
+	want := rest()
+	sum := 0
+	for _, n := range want {
+		sum += n
+	}
+	if len(want) < 9 || sum == 0 {
+		t.Fatalf("REST regions: %d districts, %d incidents", len(want), sum)
+	}
+
+	ws := s.dial(`{"type":"subscribe","layers":["regions"],"level":"district","window":"1h"}`)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, b, err := ws.conn.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snap regionsFrame
+	if err := json.Unmarshal(b, &snap); err != nil || snap.Type != "snapshot" || snap.Level != "district" {
+		t.Fatalf("snapshot: %s", b)
+	}
+	if got := regionCounts(snap); !equalCounts(got, want) {
+		t.Fatalf("snapshot regions differ from REST: %s", diffCounts(got, want))
+	}
+
+	// More incidents: a delta within a few heartbeats carries the new figures.
+	more, _ := randomIncidents(t, 200, 12, "reg2", 8)
+	if r := s.post("/api/v1/incidents", "application/x-ndjson", ndjson(t, more)); r.Accepted != 200 {
+		t.Fatalf("post more: %+v", r)
+	}
+	s.waitHeatTotal(t, 700)
+	want = rest()
+	for {
+		_, b, err := ws.conn.Read(ctx)
+		if err != nil {
+			t.Fatalf("no delta with the new figures: %v (want %v)", err, want)
+		}
+		var f regionsFrame
+		json.Unmarshal(b, &f)
+		if f.Regions != nil && equalCounts(regionCounts(f), want) {
+			return
+		}
+	}
+}
+
+func regionCounts(f regionsFrame) map[string]int {
+	m := map[string]int{}
+	for _, r := range f.Regions {
+		m[r.Code] = r.Incidents
+	}
+	return m
+}
+
+func (s *server) waitHeatTotal(t *testing.T, total int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for s.heat("res=7&window=1h").Total != total {
+		if time.Now().After(deadline) {
+			t.Fatalf("heat total never reached %d", total)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
