@@ -13,11 +13,16 @@ test: frontend check gotest fuzz frontend-test
 
 ## frontend: build the browser bundle into frontend/dist (embedded by go build)
 frontend:
-	@true
+	@if [ ! -f frontend/node_modules/.package-lock.json ] || [ frontend/package-lock.json -nt frontend/node_modules/.package-lock.json ]; then \
+		cd frontend && npm ci --no-audit --no-fund; \
+	fi
+	cd frontend && npm run build
 
 ## frontend-test: type-check, unit-test and browser-test the frontend
-frontend-test:
-	@true
+frontend-test: frontend
+	cd frontend && npx tsc --noEmit
+	cd frontend && npx vitest run
+	cd frontend && npx vitest run --config vitest.e2e.config.ts
 
 check: fmt vet staticcheck
 
@@ -42,12 +47,12 @@ fuzz:
 
 ## bench: one load session against a real redis-server (cmd/loadbench; about 3 minutes), results in bench/results
 bench:
-	$(GO) run ./cmd/loadbench -out bench/results
+	$(GO) run ./cmd/loadbench -out bench/results $(BENCHFLAGS)
 
 .PHONY: bench-quick bench-go
 ## bench-quick: the same session at a small size (about 1 minute)
 bench-quick:
-	$(GO) run ./cmd/loadbench -quick -out bench/results
+	$(GO) run ./cmd/loadbench -quick -out bench/results $(BENCHFLAGS)
 
 ## bench-go: the hot paths' Go benchmarks
 bench-go:

@@ -1,0 +1,99 @@
+// Helpers for the browser test: build and run the real citygrid binary.
+
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createWriteStream, existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export async function buildServer(repo: string, out: string): Promise<void> {
+  await run('go', ['build', '-o', out, './cmd/citygrid'], { cwd: repo, timeout: 300_000 });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export class Server {
+  proc: ChildProcess | null = null;
+  constructor(
+    readonly bin: string,
+    readonly port: number,
+    readonly log: string,
+  ) {}
+
+  get base(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const out = createWriteStream(this.log, { flags: 'a' });
+    const p = spawn(this.bin, ['-simulate', '-addr', `127.0.0.1:${this.port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    p.stdout?.pipe(out);
+    p.stderr?.pipe(out);
+    this.proc = p;
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline) {
+      if (p.exitCode !== null) throw new Error(`citygrid exited with ${p.exitCode}; see ${this.log}`);
+      try {
+        const r = await fetch(this.base + '/readyz');
+        if (r.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(200);
+    }
+    throw new Error(`citygrid not ready in 90 s; see ${this.log}`);
+  }
+
+  /** stop sends SIGTERM, waits for the exit, and SIGKILLs after 10 s. */
+  async stop(): Promise<void> {
+    const p = this.proc;
+    this.proc = null;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
+    p.kill('SIGTERM');
+    const t = setTimeout(() => p.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(t);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** chromiumPath: Debian's browser; /usr/lib/chromium/chromium skips the launcher's warning. */
+export function chromiumPath(): string {
+  const env = process.env.CHROMIUM;
+  if (env) return env;
+  for (const p of ['/usr/lib/chromium/chromium', '/usr/bin/chromium']) if (existsSync(p)) return p;
+  throw new Error('no chromium: apt-get install -y chromium (or set CHROMIUM)');
+}
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+];
+
+/** The policy the server is to send; the test adds it when the server does not yet. */
+export const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'; object-src 'none'";

@@ -1,0 +1,324 @@
+// The browser end-to-end test: the real citygrid binary (with this bundle
+// embedded and the simulator feeding it) in Debian's Chromium with software
+// WebGL. It asserts facts (numbers, picked hexagons, badge states), never frame
+// rates, with generous deadlines for a loaded 2-core machine.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { cellToLatLng } from 'h3-js';
+import { buildServer, chromiumPath, CHROMIUM_ARGS, CSP, freePort, Server, sleep } from './server';
+
+const FRONTEND = resolve(__dirname, '..');
+const REPO = resolve(FRONTEND, '..');
+const RESULTS = join(FRONTEND, 'test-results');
+
+let tmp = '';
+let server: Server;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const requests: string[] = [];
+const problems: string[] = [];
+const timings: Record<string, number> = {};
+
+async function restTotal(window = '1h'): Promise<number> {
+  const r = await fetch(`${server.base}/api/v1/heat?res=8&window=${window}`);
+  return ((await r.json()) as { total: number }).total;
+}
+
+async function domNumber(p: Page, testid: string): Promise<number> {
+  const t = (await p.textContent(`[data-testid="${testid}"]`)) ?? '';
+  const n = Number(t.replace(/,/g, ''));
+  return Number.isFinite(n) && t.trim() !== '–' ? n : NaN;
+}
+
+async function waitFor<T>(what: string, ms: number, f: () => Promise<T | undefined | false>): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await f();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(100);
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+async function openPage(url: string): Promise<Page> {
+  const p = await context.newPage();
+  p.on('request', (r) => requests.push(r.url()));
+  p.on('websocket', (ws) => requests.push(ws.url()));
+  p.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  p.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(`csp: ${m.text()}`);
+  });
+  await p.goto(url);
+  await p.waitForSelector('body[data-ready="1"]', { timeout: 60_000 });
+  return p;
+}
+
+/** pickHottest projects the hottest cell's centre to the screen and asks deck.gl what is drawn there. */
+async function pickHottest(p: Page): Promise<{ cell: string; picked: string | null; x: number; y: number }> {
+  const hottest = await p.evaluate(() => {
+    const cg = (window as unknown as { citygrid: { store: { cells: Map<string, number> } } }).citygrid;
+    let best = '';
+    let n = 0;
+    for (const [c, v] of cg.store.cells) if (v > n) [best, n] = [c, v];
+    return best;
+  });
+  if (!hottest) return { cell: '', picked: null, x: 0, y: 0 };
+  const [lat, lng] = cellToLatLng(hottest);
+  return p.evaluate(
+    ([cell, lng, lat]) => {
+      const cg = (window as unknown as {
+        citygrid: {
+          map: { project: (ll: [number, number]) => { x: number; y: number } };
+          overlay: { pickObject: (o: { x: number; y: number; radius: number; layerIds: string[] }) => { object?: { cell: string } } | null };
+        };
+      }).citygrid;
+      const pt = cg.map.project([lng as number, lat as number]);
+      const info = cg.overlay.pickObject({ x: pt.x, y: pt.y, radius: 1, layerIds: ['heat'] });
+      return { cell: cell as string, picked: info?.object?.cell ?? null, x: pt.x, y: pt.y };
+    },
+    [hottest, lng, lat] as const,
+  );
+}
+
+/** seed posts n incidents around a few centres of Suzhou (deterministic), so screenshots show a rich heat. */
+async function seed(n: number, tag: string): Promise<void> {
+  const centres = [
+    [31.3, 120.62],
+    [31.32, 120.58],
+    [31.27, 120.74],
+    [31.38, 120.98],
+    [31.65, 120.75],
+    [31.16, 120.64],
+  ];
+  let x = 12345;
+  const rand = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const items = Array.from({ length: n }, (_, i) => {
+    const [lat, lng] = centres[i % centres.length];
+    const r = 0.06 * Math.sqrt(-2 * Math.log(rand() + 1e-9));
+    const a = 2 * Math.PI * rand();
+    return { id: `${tag}-${i}`, lat: lat + r * Math.sin(a) * 0.6, lng: lng + r * Math.cos(a), severity: 1 + (i % 4), category: 'noise', source: 'e2e' };
+  });
+  const res = await fetch(`${server.base}/api/v1/incidents`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'citygrid' },
+    body: JSON.stringify(items),
+  });
+  expect(res.status).toBe(202);
+}
+
+/** marks reads the page's boot milestones (ms since navigation start). */
+async function marks(p: Page): Promise<Record<string, number>> {
+  return p.evaluate(() =>
+    Object.fromEntries(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('cg:')).map((m) => [m.name.slice(3), Math.round(m.startTime)])),
+  );
+}
+
+/**
+ * clickableCell finds one of the hottest cells whose centre shows the heat
+ * itself on top (no unit dot over it), for a click that must hit the hexagon.
+ */
+async function clickableCell(p: Page): Promise<{ cell: string; x: number; y: number } | undefined> {
+  const top = await p.evaluate(() => {
+    const cg = (window as unknown as { citygrid: { store: { cells: Map<string, number> } } }).citygrid;
+    return [...cg.store.cells.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40).map((e) => e[0]);
+  });
+  const points = top.map((c) => {
+    const [lat, lng] = cellToLatLng(c);
+    return [c, lng, lat] as [string, number, number];
+  });
+  return p.evaluate((pts) => {
+    const cg = (window as unknown as {
+      citygrid: {
+        map: { project: (ll: [number, number]) => { x: number; y: number } };
+        overlay: { pickObject: (o: { x: number; y: number; radius: number }) => { layer?: { id: string }; object?: { cell?: string } } | null };
+      };
+    }).citygrid;
+    for (const [cell, lng, lat] of pts) {
+      const pt = cg.map.project([lng, lat]);
+      const info = cg.overlay.pickObject({ x: pt.x, y: pt.y, radius: 0 });
+      if (info?.layer?.id === 'heat' && info.object?.cell === cell) return { cell, x: pt.x, y: pt.y };
+    }
+    return undefined;
+  }, points);
+}
+
+describe('wall view against the real server', () => {
+  beforeAll(async () => {
+    mkdirSync(RESULTS, { recursive: true });
+    tmp = mkdtempSync(join(tmpdir(), 'citygrid-e2e-'));
+    const bin = join(tmp, 'citygrid');
+    let t = Date.now();
+    await buildServer(REPO, bin);
+    timings.goBuildMs = Date.now() - t;
+    server = new Server(bin, await freePort(), join(RESULTS, 'server.log'));
+    t = Date.now();
+    await server.start();
+    timings.serverReadyMs = Date.now() - t;
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, timeout: 60_000 });
+    context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+    // The page must run under the production Content-Security-Policy, so the
+    // test runs it under the one the server sends (no injecting it here: a
+    // fulfilled document loses its loopback address space and Chromium's local
+    // network access checks then block the websocket).
+    const head = await fetch(server.base + '/');
+    const csp = head.headers.get('content-security-policy') ?? '';
+    for (const d of CSP.split(';').map((x) => x.trim())) expect(csp, 'the server sends the policy').toContain(d);
+  });
+
+  afterAll(async () => {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    console.log('e2e timings (ms):', JSON.stringify(timings));
+  });
+
+  it('draws the live heat and counters equal to the REST figures', async () => {
+    const t0 = Date.now();
+    page = await openPage(`${server.base}/?view=wall`);
+    // Hexagons drawn: deck.gl picks the hottest cell at its centre on screen.
+    const pick = await waitFor('the hottest cell to be drawn', 60_000, async () => {
+      const p = await pickHottest(page);
+      return p.cell && p.picked === p.cell ? p : undefined;
+    });
+    timings.firstHeatPickedMs = Date.now() - t0;
+    for (const [k, v] of Object.entries(await marks(page))) timings[`page.${k}`] = v;
+    expect(pick.picked).toBe(pick.cell);
+
+    // The live counter equals the REST total (the simulator only adds, so the
+    // page's number lies between two REST reads around it).
+    await waitFor('count-1h to match /api/v1/heat', 20_000, async () => {
+      const before = await restTotal();
+      const dom = await domNumber(page, 'count-1h');
+      const after = await restTotal();
+      return dom > 0 && dom >= before - 1 && dom <= after + 1 ? true : undefined;
+    });
+    // The other windows come from REST polls: non-zero and equal within the feed's drift.
+    for (const w of ['15m', '24h']) {
+      await waitFor(`count-${w} to be near /api/v1/heat`, 20_000, async () => {
+        const dom = await domNumber(page, `count-${w}`);
+        const rest = await restTotal(w);
+        return dom > 0 && Math.abs(dom - rest) <= 60 ? true : undefined;
+      });
+    }
+    // Units: every unit of the REST answer is counted under some status.
+    const units = ((await (await fetch(`${server.base}/api/v1/units`)).json()) as { units: unknown[] }).units.length;
+    expect(units).toBeGreaterThan(0);
+    await waitFor('unit total to match /api/v1/units', 10_000, async () => {
+      const t = (await page.textContent('[data-testid="units-total"]')) ?? '';
+      return t === `(${units})` ? true : undefined;
+    });
+    await waitFor('badge live', 10_000, async () => (await page.getAttribute('[data-testid="badge"]', 'data-health')) === 'live');
+    expect(await page.locator('.district-label').count()).toBeGreaterThanOrEqual(9);
+    expect(await page.locator('[data-testid="districts"] tr').count()).toBeGreaterThanOrEqual(9);
+  });
+
+  it('moves the counter within two seconds of a posted batch', async () => {
+    const before = await domNumber(page, 'count-1h');
+    const n = 50;
+    const now = Date.now();
+    const batch = Array.from({ length: n }, (_, i) => ({
+      id: `e2e-${now}-${i}`,
+      lat: 31.3 + i * 0.0005,
+      lng: 120.6,
+      severity: 2,
+      category: 'theft',
+      source: 'e2e',
+    }));
+    const t0 = Date.now();
+    const r = await fetch(`${server.base}/api/v1/incidents`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'citygrid' },
+      body: JSON.stringify(batch),
+    });
+    expect(r.status).toBe(202);
+    expect(((await r.json()) as { accepted: number }).accepted).toBe(n);
+    await waitFor('count-1h to rise by the batch', 2_000, async () => ((await domNumber(page, 'count-1h')) >= before + n ? true : undefined));
+    timings.postToCounterMs = Date.now() - t0;
+
+    // A richer picture for the screenshot: the wall follows a big batch too.
+    const mid = await domNumber(page, 'count-1h');
+    await seed(4000, `e2e-wall-${now}`);
+    await waitFor('count-1h to take the seeded batch', 10_000, async () => ((await domNumber(page, 'count-1h')) >= mid + 4000 ? true : undefined));
+    await sleep(1500); // let the heat redraw before the picture
+    await page.screenshot({ path: join(RESULTS, 'wall.png') });
+  });
+
+  it('warns when the server goes away and recovers when it is back', async () => {
+    const t0 = Date.now();
+    await server.stop();
+    await waitFor('badge to warn', 5_000, async () => {
+      const h = await page.getAttribute('[data-testid="badge"]', 'data-health');
+      return h === 'down' || h === 'stale' ? true : undefined;
+    });
+    timings.badgeWarnMs = Date.now() - t0;
+    await page.waitForSelector('[data-testid="not-live"]', { state: 'visible', timeout: 5_000 });
+    await page.screenshot({ path: join(RESULTS, 'wall-offline.png') });
+
+    const t1 = Date.now();
+    await server.start();
+    await waitFor('badge to recover', 60_000, async () => ((await page.getAttribute('[data-testid="badge"]', 'data-health')) === 'live' ? true : undefined));
+    timings.recoverMs = Date.now() - t1;
+    await page.waitForSelector('[data-testid="not-live"]', { state: 'hidden', timeout: 5_000 });
+    await waitFor('count-1h to be live again', 30_000, async () => ((await domNumber(page, 'count-1h')) > 0 ? true : undefined));
+    await page.close(); // free the CPU for the console view
+  });
+
+  it('console: controls and picking a cell', async () => {
+    await seed(4000, `e2e-console-${Date.now()}`);
+    const t0 = Date.now();
+    const p = await openPage(`${server.base}/?view=console`);
+    timings.consoleReadyMs = Date.now() - t0;
+    await waitFor('a hot cell on the console', 60_000, async () => {
+      const h = await pickHottest(p);
+      return h.cell && h.picked === h.cell ? h : undefined;
+    });
+    timings.consoleHeatMs = Date.now() - t0;
+    for (const id of ['ctl-res', 'ctl-window', 'ctl-category', 'ctl-minSeverity']) {
+      expect(await p.locator(`[data-testid="${id}"]`).count()).toBe(1);
+    }
+    // Pick: click a hot cell; the panel shows it with its counts.
+    const h = await waitFor('a clickable hot cell', 20_000, () => clickableCell(p));
+    const box = await p.locator('#map').boundingBox();
+    expect(box).not.toBeNull();
+    await p.mouse.click(box!.x + h.x, box!.y + h.y);
+    await p.waitForSelector('[data-testid="cell-panel"]:not([hidden])', { timeout: 10_000 });
+    expect(await p.textContent('[data-testid="picked-cell"]')).toBe(h.cell);
+    await waitFor('the picked cell counts', 10_000, async () => {
+      const n = await domNumber(p, 'cell-count-24h');
+      return n > 0 ? true : undefined;
+    });
+    timings.consolePickedMs = Date.now() - t0;
+    await p.screenshot({ path: join(RESULTS, 'console.png') });
+    timings.consoleShotMs = Date.now() - t0;
+
+    // Changing the resolution resubscribes: the store holds res-7 cells.
+    await p.selectOption('[data-testid="ctl-res"]', '7');
+    await waitFor('res 7 snapshot', 10_000, async () =>
+      p.evaluate(() => (window as unknown as { citygrid: { store: { res: number } } }).citygrid.store.res === 7) ,
+    );
+    expect(p.url()).toContain('res=7');
+    await p.close();
+  });
+
+  it('made no request to any other host and broke no policy', () => {
+    const origin = new URL(server.base);
+    const foreign = requests.filter((u) => {
+      if (u.startsWith('data:') || u.startsWith('blob:')) return false;
+      const x = new URL(u);
+      return x.host !== origin.host;
+    });
+    expect(requests.length).toBeGreaterThan(5);
+    expect(foreign).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+});

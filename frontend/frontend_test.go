@@ -1,0 +1,121 @@
+package frontend
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func get(t *testing.T, h http.Handler, method, target string) *http.Response {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(method, target, nil))
+	return rec.Result()
+}
+
+func body(t *testing.T, res *http.Response) string {
+	t.Helper()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestHandlerBuilt(t *testing.T) {
+	dist := fstest.MapFS{
+		"index.html":        {Data: []byte("<!doctype html><title>citygrid</title>")},
+		"assets/app-1.js":   {Data: []byte("console.log(1)")},
+		"assets/font.woff2": {Data: []byte("wOF2")},
+	}
+	prof := fstest.MapFS{
+		"districts.geojson": {Data: []byte(`{"type":"FeatureCollection","features":[]}`)},
+		"outline.geojson":   {Data: []byte(`{"type":"FeatureCollection","features":[]}`)},
+		"divisions.csv":     {Data: []byte("code,name\n")},
+	}
+	h := newHandler(dist, prof)
+
+	cases := []struct {
+		name, method, target string
+		code                 int
+		ctype, cache, body   string
+	}{
+		{"index", "GET", "/?view=wall", 200, "text/html", "no-cache", "<title>citygrid"},
+		{"asset", "GET", "/assets/app-1.js", 200, "javascript", "immutable", "console.log"},
+		{"font", "GET", "/assets/font.woff2", 200, "font/woff2", "immutable", "wOF2"},
+		{"districts", "GET", "/profile/districts.geojson", 200, "application/geo+json", "max-age=300", "FeatureCollection"},
+		{"outline", "HEAD", "/profile/outline.geojson", 200, "application/geo+json", "", ""},
+		{"profile other file", "GET", "/profile/divisions.csv", 404, "", "", ""},
+		{"profile escape", "GET", "/profile/../assets/app-1.js", 200, "javascript", "immutable", ""},
+		{"missing", "GET", "/nope.js", 404, "", "", ""},
+		{"post", "POST", "/", 405, "", "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := get(t, h, c.method, c.target)
+			if res.StatusCode != c.code {
+				t.Fatalf("status %d, want %d", res.StatusCode, c.code)
+			}
+			if ct := res.Header.Get("Content-Type"); !strings.Contains(ct, c.ctype) {
+				t.Errorf("Content-Type %q, want %q", ct, c.ctype)
+			}
+			if cc := res.Header.Get("Cache-Control"); !strings.Contains(cc, c.cache) {
+				t.Errorf("Cache-Control %q, want %q", cc, c.cache)
+			}
+			if b := body(t, res); !strings.Contains(b, c.body) {
+				t.Errorf("body %q, want %q in it", b, c.body)
+			}
+		})
+	}
+}
+
+func TestHandlerNotBuilt(t *testing.T) {
+	h := newHandler(fstest.MapFS{".gitkeep": {}}, fstest.MapFS{})
+	res := get(t, h, "GET", "/")
+	if res.StatusCode != 200 {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	if b := body(t, res); !strings.Contains(b, "frontend not built: run make frontend") {
+		t.Errorf("body %q", b)
+	}
+	if res := get(t, h, "GET", "/assets/x.js"); res.StatusCode != 404 {
+		t.Errorf("asset status %d, want 404", res.StatusCode)
+	}
+}
+
+// TestHandlerProfile checks the real embedded profile: the page draws these.
+func TestHandlerProfile(t *testing.T) {
+	h := Handler()
+	for _, name := range []string{"districts", "outline"} {
+		res := get(t, h, "GET", "/profile/"+name+".geojson")
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: status %d", name, res.StatusCode)
+		}
+		var fc struct {
+			Type     string `json:"type"`
+			Features []struct {
+				ID         any `json:"id"`
+				Properties struct {
+					Name string `json:"name"`
+				} `json:"properties"`
+			} `json:"features"`
+		}
+		if err := json.NewDecoder(res.Body).Decode(&fc); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if fc.Type != "FeatureCollection" || len(fc.Features) == 0 {
+			t.Fatalf("%s: %d features of %q", name, len(fc.Features), fc.Type)
+		}
+		if name == "districts" && (fc.Features[0].ID == nil || fc.Features[0].Properties.Name == "") {
+			t.Errorf("district without id or name: %+v", fc.Features[0])
+		}
+	}
+	// Whether or not the bundle is built, / answers with a page.
+	if res := get(t, h, "GET", "/"); res.StatusCode != 200 {
+		t.Errorf("/: status %d", res.StatusCode)
+	}
+}

@@ -1,0 +1,48 @@
+// Page configuration from the URL: /?view=wall|console&kiosk=1&res=8&window=1h…
+
+import { RESOLUTIONS, WINDOWS, type Res, type Window } from './protocol';
+
+export type View = 'wall' | 'console';
+
+export interface Config {
+  view: View;
+  kiosk: boolean;
+  res: Res;
+  window: Window;
+  category: string;
+  minSeverity: number;
+  extrude: boolean;
+  /** Seconds per stop of the kiosk tour. */
+  tourSeconds: number;
+}
+
+export function parseConfig(search: string): Config {
+  const q = new URLSearchParams(search);
+  const res = Number(q.get('res'));
+  const win = q.get('window') as Window;
+  const sev = Number(q.get('minSeverity'));
+  const tour = Number(q.get('tour'));
+  return {
+    view: q.get('view') === 'console' ? 'console' : 'wall',
+    kiosk: q.get('kiosk') === '1',
+    res: (RESOLUTIONS as number[]).includes(res) ? (res as Res) : 8,
+    window: WINDOWS.includes(win) ? win : '1h',
+    category: (q.get('category') ?? '').slice(0, 64),
+    minSeverity: sev >= 1 && sev <= 4 ? Math.floor(sev) : 1,
+    extrude: q.get('extrude') === '1',
+    tourSeconds: tour >= 3 && tour <= 600 ? tour : 20,
+  };
+}
+
+/** configQuery is the inverse of parseConfig for the values that differ from the defaults. */
+export function configQuery(c: Config): string {
+  const q = new URLSearchParams();
+  q.set('view', c.view);
+  if (c.kiosk) q.set('kiosk', '1');
+  if (c.res !== 8) q.set('res', String(c.res));
+  if (c.window !== '1h') q.set('window', c.window);
+  if (c.category) q.set('category', c.category);
+  if (c.minSeverity > 1) q.set('minSeverity', String(c.minSeverity));
+  if (c.extrude) q.set('extrude', '1');
+  return '?' + q.toString();
+}

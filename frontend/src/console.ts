@@ -1,0 +1,98 @@
+// Console-only pieces: the topic controls and the picked-cell panel.
+
+import { cellToLatLng } from 'h3-js';
+import { getHeat } from './api';
+import type { Config } from './config';
+import type { Districts } from './districts';
+import { el, formatCount, STATUS_LABELS, WINDOW_LABELS } from './hud';
+import { RESOLUTIONS, WINDOWS, type Res, type Unit, type Window } from './protocol';
+
+export const CATEGORIES = ['dispute', 'environment', 'fire', 'medical', 'noise', 'public-order', 'theft', 'traffic'];
+
+function select(name: string, options: [string, string][], value: string, onChange: (v: string) => void): HTMLElement {
+  const s = el('select', { name, 'data-testid': `ctl-${name}` }) as HTMLSelectElement;
+  for (const [v, label] of options) s.append(el('option', { value: v }, label));
+  s.value = value;
+  s.addEventListener('change', () => onChange(s.value));
+  return s;
+}
+
+/** buildControls fills the controls box; onChange gets the whole new config. */
+export function buildControls(box: HTMLElement, cfg: Config, onChange: (c: Config) => void, signOut?: () => void): void {
+  const set = (patch: Partial<Config>) => onChange({ ...cfg, ...patch });
+  const cat = el('input', { name: 'category', list: 'categories', placeholder: '全部 all', 'data-testid': 'ctl-category', size: '12' }) as HTMLInputElement;
+  cat.value = cfg.category;
+  cat.addEventListener('change', () => set({ category: cat.value.trim() }));
+  const extrude = el('input', { type: 'checkbox', name: 'extrude', 'data-testid': 'ctl-extrude' }) as HTMLInputElement;
+  extrude.checked = cfg.extrude;
+  extrude.addEventListener('change', () => set({ extrude: extrude.checked }));
+  box.replaceChildren(
+    el('label', {}, '分辨率 Res ', select('res', RESOLUTIONS.map((r) => [String(r), String(r)]), String(cfg.res), (v) => set({ res: Number(v) as Res }))),
+    el('label', {}, '时窗 Window ', select('window', WINDOWS.map((w) => [w, WINDOW_LABELS[w]]), cfg.window, (v) => set({ window: v as Window }))),
+    el('label', {}, '类别 Category ', cat, el('datalist', { id: 'categories' }, ...CATEGORIES.map((c) => el('option', { value: c })))),
+    el(
+      'label',
+      {},
+      '等级 Severity ≥ ',
+      select('minSeverity', [1, 2, 3, 4].map((s) => [String(s), String(s)]), String(cfg.minSeverity), (v) => set({ minSeverity: Number(v) })),
+    ),
+    el('label', {}, extrude, ' 3D'),
+  );
+  if (signOut) {
+    const b = el('button', { type: 'button' }, '退出 Sign out');
+    b.addEventListener('click', signOut);
+    box.append(b);
+  }
+}
+
+/** distanceM: great-circle distance in metres. */
+export function distanceM(lat1: number, lng1: number, lat2: number, lng2: number): number {
+  const r = (d: number) => (d * Math.PI) / 180;
+  const a = Math.sin(r(lat2 - lat1) / 2) ** 2 + Math.cos(r(lat1)) * Math.cos(r(lat2)) * Math.sin(r(lng2 - lng1) / 2) ** 2;
+  return 2 * 6371008.8 * Math.asin(Math.min(1, Math.sqrt(a)));
+}
+
+/** nearestUnits returns the n closest available units to a point, closest first. */
+export function nearestUnits(units: Iterable<Unit>, lat: number, lng: number, n: number): { unit: Unit; m: number }[] {
+  const out: { unit: Unit; m: number }[] = [];
+  for (const u of units) if (u.status === 'available') out.push({ unit: u, m: distanceM(lat, lng, u.lat, u.lng) });
+  return out.sort((a, b) => a.m - b.m).slice(0, n);
+}
+
+/** showCell fills the cell panel: district, counts in every window, nearest available units. */
+export async function showCell(
+  panel: HTMLElement,
+  cell: string,
+  cfg: Config,
+  districts: Districts,
+  units: Iterable<Unit>,
+  onClose: () => void,
+): Promise<void> {
+  const [lat, lng] = cellToLatLng(cell);
+  const counts = el('dl', { class: 'cell-counts' });
+  const near = nearestUnits(units, lat, lng, 3);
+  const close = el('button', { type: 'button', class: 'close', 'aria-label': 'close' }, '×');
+  close.addEventListener('click', onClose);
+  panel.replaceChildren(
+    close,
+    el('h3', {}, districts.ofCell(cell)?.name ?? '—', ' ', el('span', { class: 'cell-id', 'data-testid': 'picked-cell' }, cell)),
+    el('div', { class: 'muted' }, `res ${cfg.res} · ${lat.toFixed(4)}, ${lng.toFixed(4)}${cfg.category ? ' · ' + cfg.category : ''}${cfg.minSeverity > 1 ? ' · ≥' + cfg.minSeverity : ''}`),
+    counts,
+    el('h4', {}, '最近待命力量 Nearest available units'),
+    el(
+      'ul',
+      { class: 'near' },
+      ...(near.length
+        ? near.map((n) => el('li', {}, `${n.unit.unit} · ${n.unit.kind} · ${(n.m / 1000).toFixed(1)} km`))
+        : [el('li', { class: 'muted' }, STATUS_LABELS.available + ': 0')]),
+    ),
+  );
+  panel.hidden = false;
+  // A tiny bbox around the centre selects exactly this cell at this resolution.
+  const e = 1e-6;
+  const bbox: [number, number, number, number] = [lng - e, lat - e, lng + e, lat + e];
+  const results = await Promise.all(
+    WINDOWS.map((w) => getHeat({ res: cfg.res, window: w, bbox, category: cfg.category, minSeverity: cfg.minSeverity }).then((r) => r.total, () => undefined)),
+  );
+  counts.replaceChildren(...WINDOWS.flatMap((w, i) => [el('dt', {}, WINDOW_LABELS[w]), el('dd', { 'data-testid': `cell-count-${w}` }, formatCount(results[i]))]));
+}

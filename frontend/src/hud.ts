@@ -1,0 +1,200 @@
+// The HUD: DOM around the map. Counters, units by status, hottest cells,
+// districts, the ticker, the legend, the clock and the connection badge.
+// Every label is bilingual; nothing is hover-only. It only writes the DOM;
+// main.ts decides when.
+
+import type { DistrictSum, Districts } from './districts';
+import { STATUSES, WINDOWS, type CellCount, type Window } from './protocol';
+import type { Health, Rise, StatusCounts } from './store';
+import { legendLabels, type Scale } from './scale';
+import { statusColor } from './layers';
+
+type Child = Node | string;
+
+export function el(tag: string, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElement {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v;
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c);
+  return e;
+}
+
+export const WINDOW_LABELS: Record<Window, string> = {
+  '15m': '15 分钟 · 15 min',
+  '1h': '1 小时 · 1 h',
+  '24h': '24 小时 · 24 h',
+};
+
+export const STATUS_LABELS: Record<string, string> = {
+  available: '待命 Available',
+  dispatched: '派遣 Dispatched',
+  busy: '处置 Busy',
+  'off-duty': '下班 Off duty',
+};
+
+export const HEALTH_LABELS: Record<Health, string> = {
+  live: '实时 LIVE',
+  stale: '数据滞后 STALE',
+  down: '连接中断 OFFLINE',
+  connecting: '连接中 CONNECTING',
+};
+
+export function formatCount(n: number | undefined): string {
+  return n === undefined ? '–' : n.toLocaleString('en-US');
+}
+
+/** formatAge: "0.4 s", "12 s", "3 min". */
+export function formatAge(ms: number): string {
+  if (ms < 10_000) return (ms / 1000).toFixed(1) + ' s';
+  if (ms < 120_000) return Math.round(ms / 1000) + ' s';
+  return Math.round(ms / 60_000) + ' min';
+}
+
+export class Hud {
+  readonly mapBox: HTMLElement;
+  readonly controls: HTMLElement;
+  readonly cellPanel: HTMLElement;
+  private counts = new Map<Window, HTMLElement>();
+  private units = new Map<string, HTMLElement>();
+  private hot: HTMLElement;
+  private hotList: HTMLElement;
+  private districtBody: HTMLElement;
+  private ticker: HTMLElement;
+  private legend: HTMLElement;
+  private badge: HTMLElement;
+  private badgeText: HTMLElement;
+  private badgeAge: HTMLElement;
+  private clock: HTMLElement;
+  private unitsTotal: HTMLElement;
+  private lastLegend = '';
+
+  constructor(root: HTMLElement, liveWindow: Window, profileName: string) {
+    this.clock = el('div', { class: 'clock', 'data-testid': 'clock' });
+    this.badgeText = el('span', { class: 'badge-text' });
+    this.badgeAge = el('span', { class: 'badge-age', 'data-testid': 'badge-age' });
+    this.badge = el('div', { class: 'badge', 'data-testid': 'badge', 'data-health': 'connecting' }, this.badgeText, this.badgeAge);
+    const top = el(
+      'header',
+      { class: 'top' },
+      el('div', { class: 'title' }, el('span', { class: 'zh' }, '市域社会治理指挥中心'), el('span', { class: 'en' }, `citygrid · ${profileName} Command Center`)),
+      el('div', { class: 'top-right' }, this.clock, this.badge),
+    );
+
+    const countBox = el('div', { class: 'counters' });
+    for (const w of WINDOWS) {
+      const v = el('div', { class: 'value', 'data-testid': `count-${w}` }, '–');
+      this.counts.set(w, v);
+      countBox.append(el('div', { class: 'counter' + (w === liveWindow ? ' live' : '') }, el('div', { class: 'label' }, WINDOW_LABELS[w]), v));
+    }
+    this.hot = el('div', { class: 'value', 'data-testid': 'hot-cells' }, '–');
+    const unitBox = el('div', { class: 'units' });
+    for (const st of STATUSES) {
+      const v = el('span', { class: 'value', 'data-testid': `units-${st}` }, '–');
+      this.units.set(st, v);
+      const dot = el('span', { class: 'dot' });
+      dot.style.background = `rgba(${statusColor(st).join(',')})`;
+      unitBox.append(el('div', { class: 'unit-row' }, dot, el('span', { class: 'label' }, STATUS_LABELS[st]), v));
+    }
+    this.unitsTotal = el('span', { class: 'muted', 'data-testid': 'units-total' });
+    const left = el(
+      'aside',
+      { class: 'panel left' },
+      el('h2', {}, '事件 Incidents'),
+      countBox,
+      el('div', { class: 'counter hot' }, el('div', { class: 'label' }, '热点网格 Hot cells'), this.hot),
+      el('h2', {}, '巡逻力量 Units ', this.unitsTotal),
+      unitBox,
+    );
+
+    this.hotList = el('ol', { class: 'hotlist', 'data-testid': 'hot-list' });
+    this.districtBody = el('tbody', { 'data-testid': 'districts' });
+    const right = el(
+      'aside',
+      { class: 'panel right' },
+      el('h2', {}, '最热网格 Hottest cells'),
+      this.hotList,
+      el('h2', {}, '各区 Districts'),
+      el('table', { class: 'districts' }, el('thead', {}, el('tr', {}, el('th', {}, '区 District'), el('th', {}, '事件 Incidents'), el('th', {}, '网格 Cells'))), this.districtBody),
+    );
+
+    this.ticker = el('div', { class: 'ticker-items', 'data-testid': 'ticker' });
+    const bottom = el('footer', { class: 'ticker' }, el('span', { class: 'ticker-title' }, '最新 Latest'), this.ticker);
+
+    this.legend = el('div', { class: 'legend', 'data-testid': 'legend' });
+    this.mapBox = el('main', { class: 'map', id: 'map' });
+    this.controls = el('div', { class: 'controls', 'data-testid': 'controls' });
+    this.cellPanel = el('div', { class: 'cell-panel', 'data-testid': 'cell-panel', hidden: '' });
+    const banner = el('div', { class: 'not-live', 'data-testid': 'not-live' }, '数据非实时 · DATA NOT LIVE');
+    const mapWrap = el('div', { class: 'map-wrap' }, this.mapBox, this.legend, this.controls, this.cellPanel, banner);
+
+    root.replaceChildren(top, left, mapWrap, right, bottom);
+  }
+
+  setCount(w: Window, n: number | undefined): void {
+    const e = this.counts.get(w);
+    if (e) e.textContent = formatCount(n);
+  }
+
+  setHot(n: number): void {
+    this.hot.textContent = formatCount(n);
+  }
+
+  setUnits(c: StatusCounts): void {
+    let total = 0;
+    for (const [st, e] of this.units) {
+      e.textContent = formatCount(c[st] ?? 0);
+    }
+    for (const v of Object.values(c)) total += v;
+    this.unitsTotal.textContent = `(${total})`;
+  }
+
+  setHottest(cells: CellCount[], districts: Districts): void {
+    this.hotList.replaceChildren(
+      ...cells.map((c) =>
+        el('li', {}, el('span', { class: 'cell-district' }, districts.ofCell(c.cell)?.name ?? '—'), el('span', { class: 'cell-id' }, c.cell), el('span', { class: 'value' }, formatCount(c.count))),
+      ),
+    );
+  }
+
+  setDistricts(sums: DistrictSum[]): void {
+    this.districtBody.replaceChildren(
+      ...sums.map((s) => el('tr', {}, el('td', {}, s.name), el('td', { class: 'num' }, formatCount(s.count)), el('td', { class: 'num' }, formatCount(s.cells)))),
+    );
+  }
+
+  setTicker(rises: Rise[], districts: Districts, now: number): void {
+    this.ticker.replaceChildren(
+      ...rises.slice(0, 8).map((r) =>
+        el('span', { class: 'tick-item' }, el('b', {}, `+${r.by}`), ` ${districts.ofCell(r.cell)?.name ?? '—'} `, el('span', { class: 'cell-id' }, r.cell.slice(0, 9) + '…'), el('span', { class: 'muted' }, ` ${formatAge(now - r.at)}`)),
+      ),
+    );
+  }
+
+  setLegend(scale: Scale, title: string): void {
+    const key = scale.bounds.join(',') + title;
+    if (key === this.lastLegend) return;
+    this.lastLegend = key;
+    const labels = legendLabels(scale);
+    this.legend.replaceChildren(
+      el('div', { class: 'legend-title' }, title),
+      ...scale.colors.map((c, i) => {
+        const sw = el('span', { class: 'swatch' });
+        sw.style.background = `rgb(${c[0]},${c[1]},${c[2]})`;
+        return el('div', { class: 'legend-row' }, sw, el('span', {}, labels[i]));
+      }),
+    );
+  }
+
+  setBadge(h: Health, ageMs: number | undefined, detail: string): void {
+    this.badge.dataset.health = h;
+    this.badgeText.textContent = HEALTH_LABELS[h];
+    this.badgeAge.textContent = ageMs === undefined ? detail : `${formatAge(ageMs)}${detail ? ' · ' + detail : ''}`;
+  }
+
+  setClock(d: Date): void {
+    const p = (n: number) => String(n).padStart(2, '0');
+    this.clock.textContent = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  }
+}

@@ -1,0 +1,104 @@
+// The MapLibre map with an offline style (no tiles, glyphs or sprites from
+// anywhere): background, the city outline and the districts from
+// /profile/*.geojson, HTML district labels in the shipped font, and the deck.gl
+// overlay (overlaid mode, see shared/FRONTEND.md) that draws heat and units.
+
+import * as maplibregl from 'maplibre-gl';
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import { MapLibreOverlay } from '@deck.gl/maplibre';
+import type { PickingInfo } from '@deck.gl/core';
+import type { BBox, Districts, FeatureCollection } from './districts';
+
+maplibregl.setWorkerUrl(workerUrl);
+
+export const COLORS = {
+  background: '#070b12',
+  land: '#0f1724',
+  district: '#132033',
+  districtLine: '#5b7aa6',
+  outline: '#a9c4ea',
+};
+
+export interface MapParts {
+  map: maplibregl.Map;
+  overlay: MapLibreOverlay;
+}
+
+export interface MapOptions {
+  container: HTMLElement;
+  districts: Districts;
+  districtsFC: FeatureCollection;
+  outlineFC: unknown;
+  interactive: boolean;
+  pitch: number;
+  onClick?: (info: PickingInfo) => void;
+}
+
+export function createMap(o: MapOptions): Promise<MapParts> {
+  const map = new maplibregl.Map({
+    container: o.container,
+    style: {
+      version: 8,
+      sources: {
+        outline: { type: 'geojson', data: o.outlineFC as GeoJSON.GeoJSON },
+        districts: { type: 'geojson', data: o.districtsFC as unknown as GeoJSON.GeoJSON },
+      },
+      layers: [
+        { id: 'background', type: 'background', paint: { 'background-color': COLORS.background } },
+        { id: 'land', type: 'fill', source: 'outline', paint: { 'fill-color': COLORS.land } },
+        {
+          id: 'district-fill',
+          type: 'fill',
+          source: 'districts',
+          paint: { 'fill-color': COLORS.district, 'fill-opacity': 0.6 },
+        },
+        {
+          id: 'district-line',
+          type: 'line',
+          source: 'districts',
+          paint: { 'line-color': COLORS.districtLine, 'line-width': 1.5, 'line-dasharray': [3, 2] },
+        },
+        {
+          id: 'outline-line',
+          type: 'line',
+          source: 'outline',
+          paint: { 'line-color': COLORS.outline, 'line-width': 2.5 },
+        },
+      ],
+    },
+    bounds: o.districts.bbox as maplibregl.LngLatBoundsLike,
+    fitBoundsOptions: { padding: 40 },
+    pitch: o.pitch,
+    maxPitch: 70,
+    interactive: o.interactive,
+    attributionControl: false,
+    fadeDuration: 0,
+  });
+
+  for (const d of o.districts.list) {
+    const el = document.createElement('div');
+    el.className = 'district-label';
+    el.textContent = d.name;
+    el.dataset.district = d.id;
+    new maplibregl.Marker({ element: el }).setLngLat(d.label).addTo(map);
+  }
+
+  const overlay = new MapLibreOverlay({
+    interleaved: false,
+    layers: [],
+    useDevicePixels: 1,
+    onClick: o.onClick ? (info: PickingInfo) => o.onClick?.(info) : undefined,
+    getCursor: ({ isHovering }) => (isHovering ? 'pointer' : 'grab'),
+  });
+  map.addControl(overlay);
+
+  return new Promise((resolve) => {
+    if (map.loaded()) resolve({ map, overlay });
+    else map.once('load', () => resolve({ map, overlay }));
+  });
+}
+
+export function fitTo(map: maplibregl.Map, bbox: BBox, duration: number): void {
+  map.fitBounds(bbox as maplibregl.LngLatBoundsLike, { padding: 60, duration, pitch: map.getPitch() });
+}

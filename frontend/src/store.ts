@@ -1,0 +1,205 @@
+// The live state the page draws: the latest snapshot with deltas folded in.
+// A plain object mutated only by apply(); everything derived from it is a pure
+// function below, so the HUD and the layer builders are testable without a DOM.
+
+import {
+  STATUSES,
+  isGone,
+  type CellCount,
+  type Frame,
+  type Res,
+  type Unit,
+  type Window,
+} from './protocol';
+
+/** A recent rise of a cell's count, for the ticker. */
+export interface Rise {
+  cell: string;
+  by: number;
+  count: number;
+  /** Client time (ms) the rise was seen. */
+  at: number;
+}
+
+export interface Store {
+  cells: Map<string, number>;
+  units: Map<string, Unit>;
+  total: number;
+  res: Res;
+  window: Window;
+  tick: number;
+  seq: number;
+  asOf: string;
+  /** Client time (ms) of the last frame, 0 before the first. */
+  lastFrameAt: number;
+  /** Bumped when cells change; layer data arrays are rebuilt only then. */
+  heatVersion: number;
+  /** Bumped when units change. */
+  unitsVersion: number;
+  /** Newest first, at most MAX_RISES. */
+  rises: Rise[];
+  /** The last error frame's text, cleared by the next snapshot. */
+  error: string;
+}
+
+export const MAX_RISES = 12;
+
+export function newStore(): Store {
+  return {
+    cells: new Map(),
+    units: new Map(),
+    total: 0,
+    res: 8,
+    window: '1h',
+    tick: 0,
+    seq: 0,
+    asOf: '',
+    lastFrameAt: 0,
+    heatVersion: 0,
+    unitsVersion: 0,
+    rises: [],
+    error: '',
+  };
+}
+
+/** What apply() did with a frame. */
+export type Applied = 'changed' | 'unchanged' | 'resync';
+
+/**
+ * apply folds one frame into the store. A snapshot replaces the topic; a delta
+ * sets absolute counts (0 drops a cell) and drops `gone` units. A delta whose
+ * seq does not follow the previous frame's returns 'resync' and is not applied:
+ * the caller asks for a new snapshot.
+ */
+export function apply(s: Store, f: Frame, now: number): Applied {
+  if (f.type === 'error') {
+    s.error = f.error;
+    return 'changed';
+  }
+  if (f.type === 'delta' && (s.seq === 0 || f.seq !== s.seq + 1)) {
+    return 'resync';
+  }
+  s.seq = f.seq;
+  s.lastFrameAt = now;
+  s.tick = f.tick;
+  s.asOf = f.asOf;
+  s.res = f.res;
+  s.window = f.window;
+  let changed = false;
+
+  if (f.type === 'snapshot') {
+    s.error = '';
+    s.cells = new Map();
+    for (const c of f.cells ?? []) if (c.count > 0) s.cells.set(c.cell, c.count);
+    s.units = new Map();
+    for (const u of f.units ?? []) s.units.set(u.unit, u);
+    s.rises = [];
+    s.heatVersion++;
+    s.unitsVersion++;
+    changed = true;
+  } else {
+    if (f.cells && f.cells.length > 0) {
+      for (const c of f.cells) {
+        const old = s.cells.get(c.cell) ?? 0;
+        if (c.count > 0) s.cells.set(c.cell, c.count);
+        else s.cells.delete(c.cell);
+        if (c.count > old) addRise(s, { cell: c.cell, by: c.count - old, count: c.count, at: now });
+      }
+      s.heatVersion++;
+      changed = true;
+    }
+    if (f.units && f.units.length > 0) {
+      for (const u of f.units) {
+        if (isGone(u)) s.units.delete(u.unit);
+        else s.units.set(u.unit, u);
+      }
+      s.unitsVersion++;
+      changed = true;
+    }
+  }
+  const total = f.total ?? sumCells(s.cells);
+  if (total !== s.total) {
+    s.total = total;
+    changed = true;
+  }
+  return changed ? 'changed' : 'unchanged';
+}
+
+function addRise(s: Store, r: Rise): void {
+  s.rises.unshift(r);
+  if (s.rises.length > MAX_RISES) s.rises.length = MAX_RISES;
+}
+
+export function sumCells(cells: Map<string, number>): number {
+  let n = 0;
+  for (const v of cells.values()) n += v;
+  return n;
+}
+
+/** cellList is the heat as a new array (deck.gl needs a new array to update). */
+export function cellList(s: Store): CellCount[] {
+  const out: CellCount[] = new Array(s.cells.size);
+  let i = 0;
+  for (const [cell, count] of s.cells) out[i++] = { cell, count };
+  return out;
+}
+
+export function unitList(s: Store): Unit[] {
+  return Array.from(s.units.values());
+}
+
+/** topCells returns the n hottest cells, hottest first, ties by cell id. */
+export function topCells(s: Store, n: number): CellCount[] {
+  return cellList(s)
+    .sort((a, b) => b.count - a.count || (a.cell < b.cell ? -1 : 1))
+    .slice(0, n);
+}
+
+export type StatusCounts = Record<string, number>;
+
+/** unitCounts counts units by status; every known status is present, 0 if none. */
+export function unitCounts(s: Store): StatusCounts {
+  const out: StatusCounts = {};
+  for (const st of STATUSES) out[st] = 0;
+  for (const u of s.units.values()) out[u.status] = (out[u.status] ?? 0) + 1;
+  return out;
+}
+
+/**
+ * hotCells counts cells at or above the hot threshold: at least `floor`
+ * incidents and three times the mean count of the cells that have any.
+ */
+export function hotThreshold(s: Store, floor = 3): number {
+  if (s.cells.size === 0) return Infinity;
+  const mean = sumCells(s.cells) / s.cells.size;
+  return Math.max(floor, Math.ceil(3 * mean));
+}
+
+export function hotCells(s: Store, floor = 3): number {
+  const t = hotThreshold(s, floor);
+  let n = 0;
+  for (const v of s.cells.values()) if (v >= t) n++;
+  return n;
+}
+
+/** Connection health as the badge shows it. */
+export type Health = 'live' | 'stale' | 'down' | 'connecting';
+
+/** STALE_MS: the server sends a frame at least once a second; this much silence is stale. */
+export const STALE_MS = 3000;
+
+export function health(s: Store, socketOpen: boolean, now: number): Health {
+  if (!socketOpen) return s.lastFrameAt === 0 ? 'connecting' : 'down';
+  if (s.lastFrameAt === 0) return 'connecting';
+  return now - s.lastFrameAt > STALE_MS ? 'stale' : 'live';
+}
+
+/**
+ * heatRefreshMs is the least time between two rebuilds of the heat layer for n
+ * cells. Every rebuild makes deck.gl recompute all hexagons, which software
+ * WebGL on a wall PC pays for heavily: small maps follow every tick, large ones
+ * at most once a second. Counters and the badge follow every frame regardless.
+ */
+export function heatRefreshMs(n: number): number {
+  return Math.min(1000, Math.max(0, Math.round(n / 5)));
+}

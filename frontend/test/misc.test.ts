@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { latLngToCell } from 'h3-js';
+import { describe, expect, it } from 'vitest';
+import { heatURL, sessionFromResponse } from '../src/api';
+import { configQuery, parseConfig } from '../src/config';
+import { distanceM, nearestUnits } from '../src/console';
+import { Districts, inPolygon, type FeatureCollection } from '../src/districts';
+import { backoff } from '../src/socket';
+
+const suzhou = JSON.parse(
+  readFileSync(resolve(__dirname, '../../profiles/suzhou/districts.geojson'), 'utf8'),
+) as FeatureCollection;
+
+describe('districts', () => {
+  const d = new Districts(suzhou);
+
+  it('finds the district of a point and of a cell', () => {
+    // Guanqian Street, the old town: 姑苏区.
+    const i = d.at(120.625, 31.312);
+    expect(d.list[i].name).toBe('姑苏区');
+    expect(d.ofCell(latLngToCell(31.312, 120.625, 8))?.name).toBe('姑苏区');
+    // Lng/lat order matters: swapped, the point is nowhere near Suzhou.
+    expect(d.at(31.312, 120.625)).toBe(-1);
+    expect(d.bbox[0]).toBeLessThan(d.bbox[2]);
+  });
+
+  it('sums cells per district, hottest first, outsiders apart', () => {
+    const gusu = latLngToCell(31.312, 120.625, 8);
+    const far = latLngToCell(39.9, 116.4, 8);
+    const sums = d.sums([
+      { cell: gusu, count: 4 },
+      { cell: far, count: 1 },
+    ]);
+    expect(sums[0]).toMatchObject({ name: '姑苏区', count: 4, cells: 1 });
+    expect(sums.find((s) => s.name === '—')).toMatchObject({ count: 1 });
+    expect(sums.length).toBe(d.list.length + 1);
+  });
+
+  it('honours holes', () => {
+    const outer: [number, number][] = [[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]];
+    const hole: [number, number][] = [[4, 4], [6, 4], [6, 6], [4, 6], [4, 4]];
+    expect(inPolygon([outer, hole], 2, 2)).toBe(true);
+    expect(inPolygon([outer, hole], 5, 5)).toBe(false);
+  });
+});
+
+describe('config', () => {
+  it('parses with defaults and clamps junk', () => {
+    expect(parseConfig('')).toMatchObject({ view: 'wall', kiosk: false, res: 8, window: '1h', minSeverity: 1 });
+    expect(parseConfig('?view=console&res=9&window=24h&minSeverity=3&category=theft&extrude=1&kiosk=1')).toMatchObject({
+      view: 'console',
+      res: 9,
+      window: '24h',
+      minSeverity: 3,
+      category: 'theft',
+      extrude: true,
+      kiosk: true,
+    });
+    expect(parseConfig('?res=6&window=2h&minSeverity=9&tour=1')).toMatchObject({ res: 8, window: '1h', minSeverity: 1, tourSeconds: 20 });
+  });
+
+  it('round-trips through the query', () => {
+    const c = parseConfig('?view=console&res=7&window=15m&category=noise&minSeverity=2');
+    expect(parseConfig(configQuery(c))).toEqual(c);
+  });
+});
+
+describe('socket backoff', () => {
+  it('doubles up to the cap, with jitter in [d/2, d]', () => {
+    expect(backoff(0, 500, 5000, () => 0)).toBe(250);
+    expect(backoff(0, 500, 5000, () => 1)).toBe(500);
+    expect(backoff(3, 500, 5000, () => 1)).toBe(4000);
+    expect(backoff(10, 500, 5000, () => 1)).toBe(5000);
+    expect(backoff(100, 500, 5000, () => 0.5)).toBe(3750);
+  });
+});
+
+describe('api', () => {
+  it('builds heat URLs', () => {
+    expect(heatURL({ res: 8, window: '1h' })).toBe('/api/v1/heat?res=8&window=1h');
+    expect(heatURL({ res: 9, window: '15m', category: 'theft', minSeverity: 2, bbox: [1, 2, 3, 4] })).toBe(
+      '/api/v1/heat?res=9&window=15m&bbox=1%2C2%2C3%2C4&category=theft&minSeverity=2',
+    );
+  });
+
+  it('reads the session: 200 ok, 401 sign in, 404 open mode', () => {
+    expect(sessionFromResponse(200, { user: 'li', role: 'operator' })).toEqual({ kind: 'ok', session: { user: 'li', role: 'operator' } });
+    expect(sessionFromResponse(401, null)).toEqual({ kind: 'signin' });
+    expect(sessionFromResponse(404, null)).toMatchObject({ kind: 'ok', session: { open: true } });
+    expect(() => sessionFromResponse(500, null)).toThrow();
+  });
+});
+
+describe('nearest units', () => {
+  it('keeps available units, closest first', () => {
+    const u = (unit: string, status: string, lat: number, lng: number) => ({ unit, kind: 'car', status, lat, lng, cell: '', time: '' });
+    const got = nearestUnits([u('far', 'available', 31.5, 120.6), u('busy', 'busy', 31.3, 120.6), u('near', 'available', 31.31, 120.6)], 31.3, 120.6, 5);
+    expect(got.map((g) => g.unit.unit)).toEqual(['near', 'far']);
+    expect(distanceM(31.3, 120.6, 31.31, 120.6)).toBeCloseTo(1112, -1);
+  });
+});
