@@ -1,0 +1,343 @@
+// Command loadbench runs one reproducible load session against citygrid on
+// this machine: it starts its own redis-server (loopback, temp dir, no
+// persistence) and a citygrid subprocess, measures the references
+// (redis-benchmark XADD) and the scenarios of issue 6, and writes
+// <out>/<date>.json and <out>/<date>.md. See bench/README.md.
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/profiles"
+	"github.com/citygrid/citygrid/stream"
+)
+
+type options struct {
+	out       string
+	quick     bool
+	dur       time.Duration // per ingest / e2e run
+	e2eRate   float64
+	e2eConns  int
+	fanout    int
+	rebuildN  int
+	refN      int
+	memN      int
+	tick      time.Duration
+	keepTemp  bool
+	pprof     bool
+	waitQuiet time.Duration
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.out, "out", "bench/results", "directory for <date>.json and <date>.md")
+	flag.BoolVar(&o.quick, "quick", false, "a ~1-minute run: shorter scenarios, smaller sizes")
+	flag.DurationVar(&o.dur, "dur", 0, "length of each ingest and end-to-end run (default 20s, quick 5s)")
+	flag.Float64Var(&o.e2eRate, "e2e-rate", 10000, "events/s offered in the end-to-end scenario")
+	flag.IntVar(&o.e2eConns, "e2e-clients", 200, "websocket clients in the end-to-end scenario")
+	flag.IntVar(&o.fanout, "fanout", 2000, "idle websocket clients in the fan-out scenario")
+	flag.IntVar(&o.rebuildN, "rebuild", 0, "events preloaded for the rebuild (default 1,000,000, quick 100,000)")
+	flag.IntVar(&o.refN, "ref-n", 0, "redis-benchmark requests per reference (default 200,000, quick 50,000)")
+	flag.DurationVar(&o.tick, "tick", 250*time.Millisecond, "citygrid -tick")
+	flag.BoolVar(&o.keepTemp, "keep", false, "keep the temp dir (logs, binary)")
+	flag.DurationVar(&o.waitQuiet, "wait-quiet", 0, "wait up to this long for the machine to be quiet (under 0.3 busy cores) before starting")
+	flag.BoolVar(&o.pprof, "pprof", true, "build citygrid with a pprof listener (go build -overlay; the repository is not changed) and profile the batched ingest and the rebuild")
+	serveBase := flag.Bool("serve-baseline", false, "internal: run the raw websocket broadcast baseline on -addr")
+	baseAddr := flag.String("addr", "127.0.0.1:0", "internal: -serve-baseline's listen address")
+	baseBytes := flag.Int("baseline-bytes", 1000, "internal: -serve-baseline's frame size")
+	flag.Parse()
+	if *serveBase {
+		log.Fatal(serveBaseline(*baseAddr, o.tick, *baseBytes))
+	}
+	if o.dur == 0 {
+		o.dur = pick(o.quick, 5*time.Second, 20*time.Second)
+	}
+	if o.rebuildN == 0 {
+		o.rebuildN = pick(o.quick, 100_000, 1_000_000)
+	}
+	if o.refN == 0 {
+		o.refN = pick(o.quick, 50_000, 200_000)
+	}
+	if o.quick && !flagGiven("fanout") {
+		o.fanout = 500
+	}
+	o.memN = o.refN
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func pick[T any](quick bool, q, full T) T {
+	if quick {
+		return q
+	}
+	return full
+}
+
+func flagGiven(name string) bool {
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}
+
+func pidSelf() int { return os.Getpid() }
+
+func run(ctx context.Context, o options) error {
+	dir, err := os.MkdirTemp("", "loadbench-")
+	if err != nil {
+		return err
+	}
+	if o.keepTemp {
+		log.Printf("temp dir %s kept", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	log.Printf("building citygrid (pprof overlay: %v)", o.pprof)
+	bin, err := buildServer(ctx, dir, o.pprof)
+	if err != nil {
+		return err
+	}
+	pprofAddr := ""
+	if o.pprof {
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		pprofAddr = "127.0.0.1:" + strconv.Itoa(port)
+	}
+	rs, err := startRedis(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer rs.stop()
+	// Other work on the machine skews every figure: say how busy it was.
+	othersAtStart := busyCores(2 * time.Second)
+	for deadline := time.Now().Add(o.waitQuiet); othersAtStart > 0.3 && time.Now().Before(deadline) && ctx.Err() == nil; {
+		log.Printf("machine busy (%.2f cores); waiting for it to be quiet", othersAtStart)
+		othersAtStart = busyCores(5 * time.Second)
+	}
+	began := time.Now() // the session proper starts now, after any wait
+	if othersAtStart > 0.2 {
+		log.Printf("warning: the machine is already %.2f cores busy before the session starts: figures will be low and noisy", othersAtStart)
+	}
+	logf, err := os.Create(filepath.Join(dir, "citygrid.log"))
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	srvArgs := []string{"-tick", o.tick.String()}
+	srv, err := startServer(ctx, bin, rs.url(), srvArgs, logf, pprofAddr, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { srv.stop() }()
+	prof, err := geo.LoadProfile(profiles.FS, "suzhou")
+	if err != nil {
+		return err
+	}
+	pool, err := newEventPool(prof, 20000, 42)
+	if err != nil {
+		return err
+	}
+	pids := func() map[string]int {
+		return map[string]int{"citygrid": srv.pid(), "redis": rs.cmd.Process.Pid, "harness": pidSelf()}
+	}
+	r := &Results{Started: began.UTC().Format(time.RFC3339), Quick: o.quick, Machine: machine(),
+		Tick: o.tick.String(), LoadAvgStart: loadAvg(), BusyBeforeCores: othersAtStart, Code: codeVersion()}
+	stamp := time.Now().UTC().Format("2006-01-02")
+	if o.quick {
+		stamp += "-quick"
+	}
+
+	// 1. References.
+	fields := sampleFields(pool)
+	r.EntryBytes = fieldsSize(fields)
+	log.Printf("reference: redis-benchmark XADD, %d fields (%d bytes of names and values)", len(fields)/2, r.EntryBytes)
+	if r.RefXADD, err = redisBenchmark(ctx, rs.port, o.refN, 1, "loadbench:ref", fields); err != nil {
+		return err
+	}
+	rs.rdb.Del(ctx, "loadbench:ref")
+	if r.RefXADDP16, err = redisBenchmark(ctx, rs.port, o.refN, 16, "loadbench:ref", fields); err != nil {
+		return err
+	}
+	rs.rdb.Del(ctx, "loadbench:ref")
+	log.Printf("  XADD %.0f/s, P16 %.0f/s", r.RefXADD.RPS, r.RefXADDP16.RPS)
+
+	// 4 first: the fan-out's memory per client is read on a fresh, quiet server.
+	log.Printf("fan-out: %d idle websocket clients", o.fanout)
+	fo, err := runFanout(ctx, srv, pool, pids(), o.fanout, pick(o.quick, 5*time.Second, 10*time.Second), o.tick)
+	if err != nil {
+		return fmt.Errorf("fan-out: %w", err)
+	}
+	r.Fanout = &fo
+	log.Printf("  %.1f KiB/client, spread p50 %.1f ms p99 %.1f ms", fo.PerClientKiB, fo.Spread.P50, fo.Spread.P99)
+
+	// The fan-out's reference: the raw broadcast baseline, same clients, frames
+	// of the size citygrid sent.
+	if self, err := os.Executable(); err != nil {
+		log.Printf("baseline: %v (skipped)", err)
+	} else {
+		blog, _ := os.Create(filepath.Join(dir, "baseline.log"))
+		base, err := startServer(ctx, self, "", []string{"-serve-baseline", "-tick", o.tick.String(),
+			"-baseline-bytes", strconv.FormatInt(max(fo.AvgFrameBytes, 200), 10)}, blog, "", nil)
+		if err != nil {
+			return fmt.Errorf("baseline: %w", err)
+		}
+		log.Printf("fan-out baseline: raw coder/websocket broadcast, %d clients, %d-byte frames", o.fanout, fo.AvgFrameBytes)
+		bo, err := runFanout(ctx, base, pool, map[string]int{"citygrid": base.pid(), "redis": rs.cmd.Process.Pid, "harness": pidSelf()},
+			o.fanout, pick(o.quick, 5*time.Second, 10*time.Second), o.tick)
+		base.stop()
+		blog.Close()
+		if err != nil {
+			return fmt.Errorf("fan-out baseline: %w", err)
+		}
+		r.FanoutBaseline = &bo
+		log.Printf("  %.1f KiB/client, spread p50 %.1f ms p99 %.1f ms, %.1f µs/frame", bo.PerClientKiB, bo.Spread.P50, bo.Spread.P99, bo.CPUPerFrameUS)
+	}
+
+	// 2 and 6. Ingest, batched (with Redis memory measured around it) and single.
+	layout := stream.Layout{}
+	time.Sleep(time.Second)
+	mem0, _ := rs.usedMemory(ctx)
+	sb0, _, _ := streamBytes(ctx, rs, "citygrid")
+	log.Printf("ingest: NDJSON batches of 1,000 from 4 connections, %v", o.dur)
+	ingestProf := startProfile(ctx, srv.pprof, o.dur-time.Second)
+	resetStats(ctx, rs)
+	b := runIngest(ctx, srv, pool, pids(), 4, 1000, o.dur)
+	b.RedisCmds = commandStats(ctx, rs, b.Accepted)
+	r.IngestBatch = &b
+	r.Profiles = append(r.Profiles, saveProfile(ctx, o.out, stamp+"-ingest", bin, ingestProf))
+	log.Printf("  %.0f events/s, p50 %.1f ms p99 %.1f ms, errors %d", b.EventsPerSec, b.Latency.P50, b.Latency.P99, b.Errors)
+	time.Sleep(time.Second)
+	mem1, _ := rs.usedMemory(ctx)
+	sb1, keys, _ := streamBytes(ctx, rs, "citygrid")
+	m := memResult{Events: b.Accepted, UsedDelta: mem1 - mem0, StreamKeysBefore: keys}
+	if b.Accepted > 0 {
+		m.PerEvent = round(float64(mem1-mem0)/float64(b.Accepted), 1)
+		m.StreamPerEvent = round(float64(sb1-sb0)/float64(b.Accepted), 1)
+		m.MarkerPerEvent = round(m.PerEvent-m.StreamPerEvent, 1)
+	}
+	m.RefEvents = o.memN
+	if m.RefPerEntry, err = refMemory(ctx, rs, o.memN, fields); err != nil {
+		return err
+	}
+	r.Memory = &m
+	log.Printf("memory: %.0f B/event (stream %.0f), redis-benchmark %.0f B/entry", m.PerEvent, m.StreamPerEvent, m.RefPerEntry)
+
+	log.Printf("ingest: single-event POSTs from 8 connections, %v", o.dur)
+	singleProf := startProfile(ctx, srv.pprof, o.dur-time.Second)
+	resetStats(ctx, rs)
+	s := runIngest(ctx, srv, pool, pids(), 8, 1, o.dur)
+	s.RedisCmds = commandStats(ctx, rs, s.Accepted)
+	r.IngestSingle = &s
+	r.Profiles = append(r.Profiles, saveProfile(ctx, o.out, stamp+"-single", bin, singleProf))
+	log.Printf("  %.0f events/s, p50 %.2f ms p99 %.2f ms, errors %d", s.EventsPerSec, s.Latency.P50, s.Latency.P99, s.Errors)
+
+	// 3. End to end.
+	time.Sleep(2 * time.Second) // everything ingested so far is folded before the snapshots
+	log.Printf("end-to-end: %.0f events/s, %d clients, %v", o.e2eRate, o.e2eConns, o.dur)
+	e, err := runE2E(ctx, srv, pool, pids(), o.e2eRate, o.e2eConns, o.dur, o.tick)
+	if err != nil {
+		return fmt.Errorf("end-to-end: %w", err)
+	}
+	r.E2E = &e
+	log.Printf("  achieved %.0f/s; latency p50 %.1f p99 %.1f max %.1f ms; matched %d of %d", e.AchievedRate,
+		e.Latency.P50, e.Latency.P99, e.Latency.Max, e.Matched, e.Expected)
+
+	// 5. Rebuild from history, on a fresh server and fresh streams.
+	srv.stop()
+	if err := rs.rdb.FlushAll(ctx).Err(); err != nil {
+		return err
+	}
+	log.Printf("rebuild: preloading %d events", o.rebuildN)
+	rb := rebuildResult{Events: o.rebuildN}
+	t0 := time.Now()
+	if err := preload(ctx, rs.rdb, layout, pool, o.rebuildN); err != nil {
+		return fmt.Errorf("preload: %w", err)
+	}
+	rb.PreloadSec = round(time.Since(t0).Seconds(), 2)
+	rb.PreloadPerSec = round(float64(o.rebuildN)/time.Since(t0).Seconds(), 0)
+	rb.StreamBytes, _, _ = streamBytes(ctx, rs, "citygrid")
+	rb.PerEvent = round(float64(rb.StreamBytes)/float64(o.rebuildN), 1)
+	var rprof <-chan profResult
+	onStart := func() {}
+	if o.pprof {
+		ch := make(chan profResult, 1)
+		rprof = ch
+		// Profile about as long as the rebuild takes at 100,000 events/s.
+		d := max(time.Second, time.Duration(o.rebuildN/100_000)*time.Second)
+		onStart = func() { waitListening(pprofAddr); ch <- <-startProfile(ctx, pprofAddr, d) }
+	}
+	if srv, err = startServer(ctx, bin, rs.url(), srvArgs, logf, pprofAddr, onStart); err != nil {
+		return err
+	}
+	if rprof != nil {
+		r.Profiles = append(r.Profiles, saveProfile(ctx, o.out, stamp+"-rebuild", bin, rprof))
+	}
+	rb.ReadySec = round(srv.ready.Seconds(), 3)
+	rb.EventsPerSec = round(float64(o.rebuildN)/srv.ready.Seconds(), 0)
+	rb.RSSKiB, _ = rssKiB(srv.pid())
+	rb.CPUSeconds = round(cpuTime(srv.pid()).Seconds(), 2)
+	r.Rebuild = &rb
+	m.PreloadPerEvent = rb.PerEvent
+	log.Printf("  ready in %.2f s: %.0f events/s", rb.ReadySec, rb.EventsPerSec)
+
+	r.Seconds = round(time.Since(began).Seconds(), 1)
+	r.LoadAvgEnd = loadAvg()
+	r.Figures = figures(r)
+	return write(o.out, stamp, r)
+}
+
+func machine() Machine {
+	host, _ := os.Hostname()
+	m := Machine{Host: host, CPUs: runtime.NumCPU(), Go: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH}
+	if out, err := exec.Command("redis-server", "--version").Output(); err == nil {
+		m.Redis = string(trimNL(out))
+	}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		m.CPU = cpuModel(string(b))
+	}
+	return m
+}
+
+// busyCores is how many cores the machine kept busy over d.
+func busyCores(d time.Duration) float64 {
+	b0, t0 := machineCPU()
+	time.Sleep(d)
+	b1, t1 := machineCPU()
+	if t1 <= t0 {
+		return 0
+	}
+	return round(float64(runtime.NumCPU())*float64(b1-b0)/float64(t1-t0), 2)
+}
+
+// codeVersion names the code measured: the commit, and how many files the
+// working tree changes beside it (read-only git commands).
+func codeVersion() string {
+	head, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	v := string(trimNL(head))
+	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil {
+		if n := bytes.Count(st, []byte("\n")); n > 0 {
+			v += fmt.Sprintf(" + %d modified files", n)
+		}
+	}
+	return v
+}

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Results is everything one run measured; it is written as <date>.json.
+type Results struct {
+	Started      string         `json:"started"`
+	Seconds      float64        `json:"seconds"`
+	Quick        bool           `json:"quick"`
+	Machine      Machine        `json:"machine"`
+	Tick         string         `json:"tick"`
+	Code         string         `json:"code"` // commit measured, and uncommitted changes
+	EntryBytes   int            `json:"entry_field_bytes"`
+	Figures      []Figure       `json:"figures"`
+	RefXADD      refResult      `json:"ref_xadd"`
+	RefXADDP16   refResult      `json:"ref_xadd_p16"`
+	IngestBatch  *loadResult    `json:"ingest_batched,omitempty"`
+	IngestSingle *loadResult    `json:"ingest_single,omitempty"`
+	Memory       *memResult     `json:"memory,omitempty"`
+	E2E          *e2eResult     `json:"end_to_end,omitempty"`
+	Fanout       *fanoutResult  `json:"fanout,omitempty"`
+	Rebuild      *rebuildResult `json:"rebuild,omitempty"`
+	// FanoutBaseline is the fan-out scenario against the raw broadcast baseline.
+	FanoutBaseline *fanoutResult `json:"fanout_baseline,omitempty"`
+	NotMeasured    []string      `json:"not_measured"`
+	Profiles       []string      `json:"profiles"`
+	LoadAvgStart   string        `json:"loadavg_start"`
+	LoadAvgEnd     string        `json:"loadavg_end"`
+	// BusyBeforeCores is how many cores the machine kept busy in the 2 s
+	// before the session started anything but redis-server.
+	BusyBeforeCores float64 `json:"busy_before_cores"`
+}
+
+// Machine says where the figures come from.
+type Machine struct {
+	Host  string `json:"host"`
+	CPU   string `json:"cpu"`
+	CPUs  int    `json:"cpus"`
+	OS    string `json:"os"`
+	Go    string `json:"go"`
+	Redis string `json:"redis"`
+}
+
+// Figure is one row of the table.
+type Figure struct {
+	Name       string  `json:"figure"`
+	Value      float64 `json:"value"`
+	Unit       string  `json:"unit"`
+	Conditions string  `json:"conditions"`
+	Reference  string  `json:"reference,omitempty"`
+	RefValue   float64 `json:"reference_value,omitempty"`
+	Ratio      float64 `json:"ratio,omitempty"`
+	Target     string  `json:"target,omitempty"`
+	Met        *bool   `json:"met,omitempty"`
+}
+
+func atLeast(v, t float64) *bool { b := v >= t; return &b }
+func atMost(v, t float64) *bool  { b := v <= t; return &b }
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return round(a/b, 3)
+}
+
+// figures turns the results into the table's rows; targets are issue 6's.
+func figures(r *Results) []Figure {
+	var fs []Figure
+	add := func(f Figure) { fs = append(fs, f) }
+	refP1 := fmt.Sprintf("redis-benchmark XADD, 50 clients, P1, %d fields", r.RefXADD.EntryArgs)
+	refP16 := fmt.Sprintf("redis-benchmark XADD, 50 clients, P16, %d fields", r.RefXADDP16.EntryArgs)
+	add(Figure{Name: "reference: XADD unpipelined", Value: r.RefXADD.RPS, Unit: "req/s", Conditions: refP1})
+	add(Figure{Name: "reference: XADD pipelined", Value: r.RefXADDP16.RPS, Unit: "req/s", Conditions: refP16})
+	if b := r.IngestBatch; b != nil {
+		rt := ratio(b.EventsPerSec, r.RefXADDP16.RPS)
+		add(Figure{Name: "batched ingest", Value: b.EventsPerSec, Unit: "events/s",
+			Conditions: fmt.Sprintf("NDJSON ×%d, %d conns, %.0fs, %d errors", b.Batch, b.Conns, b.Seconds, b.Errors),
+			Reference:  "XADD P16", RefValue: r.RefXADDP16.RPS, Ratio: rt, Target: "≥ 0.30 (0.5)", Met: atLeast(rt, 0.30)})
+		add(Figure{Name: "batched POST latency p50 / p99", Value: b.Latency.P50, Unit: "ms",
+			Conditions: fmt.Sprintf("p99 %.1f ms, max %.1f ms, per 1,000 events", b.Latency.P99, b.Latency.Max)})
+		add(Figure{Name: "server CPU per ingested event (batched)", Value: b.ServerCPUUS, Unit: "µs",
+			Conditions: fmt.Sprintf("cores: %s", cores(b.CPU))})
+		add(Figure{Name: "Redis CPU per ingested event (batched)", Value: b.RedisCPUUS, Unit: "µs",
+			Conditions: "commandstats µs/event: " + topCmds(b.RedisCmds)})
+	}
+	if s := r.IngestSingle; s != nil {
+		rt := ratio(s.EventsPerSec, r.RefXADD.RPS)
+		add(Figure{Name: "single-event POSTs", Value: s.EventsPerSec, Unit: "events/s",
+			Conditions: fmt.Sprintf("%d conns, %.0fs, %d errors; cores: %s", s.Conns, s.Seconds, s.Errors, cores(s.CPU)),
+			Reference:  "XADD P1", RefValue: r.RefXADD.RPS, Ratio: rt, Target: "≥ 0.25 (0.4)", Met: atLeast(rt, 0.25)})
+		add(Figure{Name: "single POST latency p50 / p99", Value: s.Latency.P50, Unit: "ms",
+			Conditions: fmt.Sprintf("p99 %.2f ms, max %.1f ms", s.Latency.P99, s.Latency.Max)})
+		add(Figure{Name: "CPU per single-event POST: citygrid / Redis", Value: s.ServerCPUUS, Unit: "µs",
+			Conditions: fmt.Sprintf("Redis %.1f µs; commandstats µs/event: %s", s.RedisCPUUS, topCmds(s.RedisCmds))})
+	}
+	if m := r.Memory; m != nil {
+		rt := ratio(m.PerEvent, m.RefPerEntry)
+		add(Figure{Name: "Redis memory per retained event", Value: m.PerEvent, Unit: "B",
+			Conditions: fmt.Sprintf("used_memory Δ over %d events: stream %.0f B + dedupe marker %.0f B", m.Events, m.StreamPerEvent, m.MarkerPerEvent),
+			Reference:  fmt.Sprintf("redis-benchmark XADD, same fields, %d entries", m.RefEvents), RefValue: m.RefPerEntry,
+			Ratio: rt, Target: "≤ 1.2 (1.0)", Met: atMost(rt, 1.2)})
+		add(Figure{Name: "stream memory per event (no marker)", Value: m.StreamPerEvent, Unit: "B",
+			Conditions: fmt.Sprintf("MEMORY USAGE of the %d shard streams; preload of %s: %.0f B", m.StreamKeysBefore, "the rebuild", m.PreloadPerEvent),
+			Reference:  "redis-benchmark XADD", RefValue: m.RefPerEntry, Ratio: ratio(m.StreamPerEvent, m.RefPerEntry)})
+	}
+	if e := r.E2E; e != nil {
+		cond := fmt.Sprintf("%.0f events/s offered, %.0f achieved, %d clients res 9/15m, %.0fs, tick %s", e.TargetRate, e.AchievedRate, e.Clients, e.Seconds, r.Tick)
+		add(Figure{Name: "end-to-end p50", Value: e.Latency.P50, Unit: "ms", Conditions: cond})
+		add(Figure{Name: "end-to-end p99", Value: e.Latency.P99, Unit: "ms", Conditions: cond})
+		add(Figure{Name: "end-to-end max", Value: e.Latency.Max, Unit: "ms",
+			Conditions: fmt.Sprintf("%d of %d probe deliveries matched, %d resyncs, %d POSTs skipped", e.Matched, e.Expected, e.Resyncs, e.PostsSkipped)})
+		add(Figure{Name: "frame asOf → client receipt p50 / p99", Value: e.TickToRecv.P50, Unit: "ms",
+			Conditions: fmt.Sprintf("p99 %.1f ms, max %.1f ms: the hub, the socket and the client, per frame", e.TickToRecv.P99, e.TickToRecv.Max)})
+		add(Figure{Name: "end-to-end p99 minus the tick", Value: e.MinusTick.P99, Unit: "ms",
+			Conditions: fmt.Sprintf("p50 %.1f, max %.1f ms minus %s", e.MinusTick.P50, e.MinusTick.Max, r.Tick),
+			Target:     "≤ 25 ms (10)", Met: atMost(e.MinusTick.P99, 25)})
+		add(Figure{Name: "end-to-end POST latency p99", Value: e.PostLatency.P99, Unit: "ms",
+			Conditions: fmt.Sprintf("%d events per POST, p50 %.1f ms; cores: %s", e.Batch, e.PostLatency.P50, cores(e.CPU))})
+	}
+	if f := r.Fanout; f != nil {
+		base := r.FanoutBaseline
+		if base == nil {
+			base = &fanoutResult{}
+		}
+		const bl = "raw coder/websocket broadcast"
+		add(Figure{Name: "server memory per idle websocket client", Value: f.PerClientKiB, Unit: "KiB",
+			Conditions: fmt.Sprintf("Go heap+stacks in use after GC %d→%d KiB with %d clients; VmRSS %d→%d KiB (%.1f KiB/client; baseline %.1f)",
+				f.LiveBeforeKiB, f.LiveAfterKiB, f.Clients, f.RSSBeforeKiB, f.RSSAfterKiB, f.RSSPerClientKiB, base.RSSPerClientKiB),
+			Reference: bl, RefValue: base.PerClientKiB, Ratio: ratio(f.PerClientKiB, base.PerClientKiB),
+			Target: "≤ 30 KiB (12)", Met: atMost(f.PerClientKiB, 30)})
+		add(Figure{Name: "delivery spread within a tick p50", Value: f.Spread.P50, Unit: "ms",
+			Conditions: fmt.Sprintf("p99 %.1f ms, max %.1f ms over %d ticks, %d clients, %.0f events/s trickle, %d-byte deltas; baseline p99 %.1f ms",
+				f.Spread.P99, f.Spread.Max, f.Ticks, f.Clients, f.TrickleRate, f.AvgFrameBytes, base.Spread.P99),
+			Reference: bl + " p50", RefValue: base.Spread.P50, Ratio: ratio(f.Spread.P50, base.Spread.P50)})
+		add(Figure{Name: "server CPU per delivered frame", Value: f.CPUPerFrameUS, Unit: "µs",
+			Conditions: fmt.Sprintf("%.0f frames/s to %d clients; cores: %s", f.FramesPerSec, f.Clients, cores(f.CPU)),
+			Reference:  bl, RefValue: base.CPUPerFrameUS, Ratio: ratio(f.CPUPerFrameUS, base.CPUPerFrameUS),
+			Target: "≤ 20 µs (10)", Met: atMost(f.CPUPerFrameUS, 20)})
+	}
+	if b := r.Rebuild; b != nil {
+		add(Figure{Name: "rebuild from history", Value: b.EventsPerSec, Unit: "events/s",
+			Conditions: fmt.Sprintf("%d events over 24h, start→/readyz %.2f s, %.1f CPU s, RSS %d MiB", b.Events, b.ReadySec, b.CPUSeconds, b.RSSKiB/1024),
+			Target:     "≥ 200,000 (500,000)", Met: atLeast(b.EventsPerSec, 200_000)})
+	}
+	return fs
+}
+
+func topCmds(cs []cmdStat) string {
+	var parts []string
+	for _, c := range cs[:min(3, len(cs))] {
+		parts = append(parts, fmt.Sprintf("%s %.1f (%.1f/call)", c.Command, c.UsecPerEvent, c.UsecPerCall))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func cores(m map[string]float64) string {
+	return fmt.Sprintf("citygrid %.2f, redis %.2f, harness %.2f, others %.2f", m["citygrid"], m["redis"], m["harness"], m["others"])
+}
+
+var notMeasured = []string{
+	"the raw broadcast baseline under the end-to-end load (it is measured for the fan-out only)",
+	"healthy clients' p99 with 1 % of clients stalled ÷ without",
+	"tiles (no tile endpoint yet)",
+	"memory over a 10-minute soak",
+}
+
+// write stores <date>.json and <date>.md in dir.
+func write(dir, name string, r *Results) error {
+	r.NotMeasured = notMeasured
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".json"), append(js, '\n'), 0o644); err != nil {
+		return err
+	}
+	md := markdown(r)
+	if err := os.WriteFile(filepath.Join(dir, name+".md"), md, 0o644); err != nil {
+		return err
+	}
+	os.Stdout.Write(md)
+	return nil
+}
+
+func markdown(r *Results) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# citygrid load session %s\n\n", r.Started)
+	fmt.Fprintf(&b, "Code %s. %s, %d CPUs, %s, %s, %s; tick %s; %s run, %.0f s. Everything on loopback: citygrid, redis-server and the load share the CPUs.\n\n",
+		r.Code, r.Machine.CPU, r.Machine.CPUs, r.Machine.OS, r.Machine.Go, r.Machine.Redis, r.Tick, map[bool]string{true: "quick", false: "full"}[r.Quick], r.Seconds)
+	fmt.Fprintf(&b, "Machine load not ours: %.2f cores busy in the 2 s before the session; load average %s at the start, %s at the end; each scenario's \"others\" is the machine's busy time not charged to citygrid, redis-server or the harness (other work, and kernel time of loopback traffic).\n\n",
+		r.BusyBeforeCores, r.LoadAvgStart, r.LoadAvgEnd)
+	b.WriteString("| figure | value | unit | conditions | reference | ratio | target |\n|---|---:|---|---|---|---:|---|\n")
+	for _, f := range r.Figures {
+		ref, rt, tg := "", "", f.Target
+		if f.Reference != "" {
+			ref = fmt.Sprintf("%s: %s", f.Reference, num(f.RefValue))
+		}
+		if f.Ratio != 0 {
+			rt = fmt.Sprintf("%.3f", f.Ratio)
+		}
+		if f.Met != nil {
+			tg += map[bool]string{true: " ✅", false: " ❌ missed"}[*f.Met]
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", f.Name, num(f.Value), f.Unit,
+			strings.ReplaceAll(f.Conditions, "|", "/"), ref, rt, tg)
+	}
+	if len(r.Profiles) > 0 {
+		b.WriteString("\nCPU profiles of citygrid (built with a pprof listener through `go build -overlay`):\n")
+		for _, p := range r.Profiles {
+			fmt.Fprintf(&b, "- %s\n", p)
+		}
+	}
+	b.WriteString("\nNot measured in this run:\n")
+	for _, s := range r.NotMeasured {
+		fmt.Fprintf(&b, "- %s\n", s)
+	}
+	return b.Bytes()
+}
+
+func num(v float64) string {
+	if v >= 1000 || v == float64(int64(v)) {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+func trimNL(b []byte) []byte { return bytes.TrimSpace(b) }
+
+func cpuModel(cpuinfo string) string {
+	for line := range strings.SplitSeq(cpuinfo, "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
