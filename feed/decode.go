@@ -132,7 +132,7 @@ func (d *Decoder) incident(it item, now time.Time) (geo.Incident, string, error)
 	}
 	var w incidentWire
 	if err := json.Unmarshal(it.raw, &w); err != nil {
-		return geo.Incident{}, "", errors.New(jsonReason(err))
+		return geo.Incident{}, "", it.jsonError(err)
 	}
 	var id string
 	if w.ID != nil {
@@ -174,7 +174,7 @@ func (d *Decoder) position(it item, now time.Time) (geo.Position, string, error)
 	}
 	var w positionWire
 	if err := json.Unmarshal(it.raw, &w); err != nil {
-		return geo.Position{}, "", errors.New(jsonReason(err))
+		return geo.Position{}, "", it.jsonError(err)
 	}
 	var unit string
 	if w.Unit != nil {
@@ -244,6 +244,16 @@ func (d *Decoder) eventTime(s *string, now time.Time) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("time: older than the %v retention", l.MaxAge)
 	}
 	return t, nil
+}
+
+// jsonError words an item's JSON error, naming the item where a syntax error
+// leaves no field to name.
+func (it item) jsonError(err error) error {
+	var syn *json.SyntaxError
+	if it.where != "" && errors.As(err, &syn) {
+		return fmt.Errorf("%s: %s", it.where, jsonReason(err))
+	}
+	return errors.New(jsonReason(err))
 }
 
 type textField struct {

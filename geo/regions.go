@@ -95,11 +95,22 @@ func (r *Regions) With(l *Layer) (next *Regions, orphans int, err error) {
 // city. It costs one h3 call, then one map read per level for most points
 // and an exact point-in-polygon test near boundaries.
 func (r *Regions) Assign(p orb.Point) RegionCodes {
+	if r == nil {
+		return RegionCodes{}
+	}
+	return r.AssignAt(p, CellOf(p, indexRes)) // one h3 call for every level
+}
+
+// AssignAt is Assign for a point whose FineRes cell is already known, as every
+// event's is after ingest: it saves the h3 call, the larger part of the cost.
+func (r *Regions) AssignAt(p orb.Point, cell Cell) RegionCodes {
 	var rc RegionCodes
 	if r == nil {
 		return rc
 	}
-	cell := CellOf(p, indexRes) // one h3 call for every level
+	if cell.Res() != indexRes {
+		cell = CellOf(p, indexRes)
+	}
 	for lv := LevelDistrict; lv < numLevels; lv++ {
 		if d := r.layers[lv].locate(p, cell); d != nil {
 			rc.set(lv, d.Code)

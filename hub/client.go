@@ -172,6 +172,9 @@ func (c *client) release() {
 
 func (c *client) writeLoop(ctx context.Context) {
 	var seq, sentTick uint64
+	// buf is where a shared frame body gets this client's seq appended; it is
+	// reused, so a client costs a copy per frame but no allocation.
+	var buf []byte
 	for {
 		select {
 		case <-c.wake:
@@ -206,9 +209,12 @@ func (c *client) writeLoop(ctx context.Context) {
 			}
 			seq++
 			// The shared body must not be appended to in place.
-			b := make([]byte, 0, len(f.body)+24)
-			if c.write(ctx, closeFrame(append(b, f.body...), seq)) != nil {
+			buf = closeFrame(append(buf[:0], f.body...), seq)
+			if c.write(ctx, buf) != nil {
 				return
+			}
+			if cap(buf) > 1<<20 {
+				buf = nil // do not keep a huge frame's buffer for every idle client
 			}
 			sentTick = f.tick
 		}

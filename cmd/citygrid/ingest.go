@@ -32,7 +32,7 @@ func (a *app) postIncidents(c *gin.Context) {
 		}
 		regions := a.regions.Load()
 		for i := range ok {
-			ok[i].Regions = regions.Assign(ok[i].Point())
+			ok[i].Regions = regions.AssignAt(ok[i].Point(), ok[i].Cell)
 		}
 		rs, err := a.writer.AddIncidents(ctx, ok)
 		return rs, rejected, err
@@ -47,7 +47,7 @@ func (a *app) postPositions(c *gin.Context) {
 		}
 		regions := a.regions.Load()
 		for i := range ok {
-			ok[i].Regions = regions.Assign(ok[i].Point())
+			ok[i].Regions = regions.AssignAt(ok[i].Point(), ok[i].Cell)
 		}
 		rs, err := a.writer.AddPositions(ctx, ok)
 		return rs, rejected, err
