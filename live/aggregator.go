@@ -68,6 +68,18 @@ func (a *Aggregator) Do(ctx context.Context, f func(*State)) error {
 	}
 }
 
+func fold(s *State, entries []stream.Entry) {
+	for i := range entries {
+		e := &entries[i]
+		switch e.Kind {
+		case stream.Incidents:
+			s.AddIncident(&e.Incident)
+		case stream.Positions:
+			s.AddPosition(&e.Position)
+		}
+	}
+}
+
 // Run folds until ctx is done and returns ctx's error.
 func (a *Aggregator) Run(ctx context.Context) error {
 	s := NewState(a.cfg.Now())
@@ -77,17 +89,19 @@ func (a *Aggregator) Run(ctx context.Context) error {
 		select {
 		case entries := <-a.in:
 			s.Advance(a.cfg.Now())
-			for i := range entries {
-				e := &entries[i]
-				switch e.Kind {
-				case stream.Incidents:
-					s.AddIncident(&e.Incident)
-				case stream.Positions:
-					s.AddPosition(&e.Position)
-				}
-			}
+			fold(s, entries)
 		case f := <-a.reqs:
 			s.Advance(a.cfg.Now())
+			// Entries already handed over are folded first, so a question sees
+			// everything added before it was asked.
+			for drained := false; !drained; {
+				select {
+				case entries := <-a.in:
+					fold(s, entries)
+				default:
+					drained = true
+				}
+			}
 			f(s)
 		case <-tick.C:
 			s.Advance(a.cfg.Now())
