@@ -93,14 +93,16 @@ func (a *Aggregator) Run(ctx context.Context) error {
 		case f := <-a.reqs:
 			s.Advance(a.cfg.Now())
 			// Entries already handed over are folded first, so a question sees
-			// everything added before it was asked.
-			for drained := false; !drained; {
+			// everything added before it was asked (at most what the queue
+			// holds: a busy tailer must not keep the question waiting).
+			for n := cap(a.in); n > 0; n-- {
 				select {
 				case entries := <-a.in:
 					fold(s, entries)
+					continue
 				default:
-					drained = true
 				}
+				break
 			}
 			f(s)
 		case <-tick.C:
