@@ -97,6 +97,7 @@ func render(k Key, regions *geo.Regions, city orb.Bound) ([]byte, error) {
 	layers.Simplify(simplify.DouglasPeucker(1))
 	layers.RemoveEmpty(1, 1)
 	for _, l := range layers {
+		l.Version = 2 // orb writes 1 by default; the geometry follows spec v2 (orient)
 		for _, f := range l.Features {
 			f.Geometry = orient(f.Geometry)
 		}

@@ -210,6 +210,9 @@ func TestLevelsByZoom(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if ls[0].Version != 2 {
+			t.Fatalf("z%d: layer version %d, want 2 (MapLibre warns on 1)", z, ls[0].Version)
+		}
 		seen := map[string]bool{}
 		for _, f := range ls[0].Features {
 			seen[f.Properties.MustString("level")] = true

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
 import { cellToLatLng } from 'h3-js';
 import { buildServer, chromiumPath, CHROMIUM_ARGS, CSP, freePort, Server, sleep } from './server';
 
@@ -21,6 +21,9 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 const requests: string[] = [];
+/** Responses to /tiles/regions/… requests, for the region boundary test. */
+const regionTiles: Response[] = [];
+let consolePage: Page | undefined;
 const problems: string[] = [];
 const timings: Record<string, number> = {};
 
@@ -53,6 +56,9 @@ async function waitFor<T>(what: string, ms: number, f: () => Promise<T | undefin
 async function openPage(url: string): Promise<Page> {
   const p = await context.newPage();
   p.on('request', (r) => requests.push(r.url()));
+  p.on('response', (r) => {
+    if (new URL(r.url()).pathname.startsWith('/tiles/regions/')) regionTiles.push(r);
+  });
   p.on('websocket', (ws) => requests.push(ws.url()));
   p.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   p.on('console', (m) => {
@@ -312,6 +318,91 @@ describe('wall view against the real server', () => {
       p.evaluate(() => (window as unknown as { citygrid: { store: { res: number } } }).citygrid.store.res === 7) ,
     );
     expect(p.url()).toContain('res=7');
+    consolePage = p;
+  });
+
+  it('console: region boundaries by zoom, labels, and the figures of a clicked region', async () => {
+    const p = consolePage!;
+    expect(p, 'the console page from the previous test').toBeDefined();
+    const t0 = Date.now();
+    // Street-level zoom over Suzhou's centre.
+    await p.evaluate(() => {
+      const cg = (window as unknown as { citygrid: { map: { jumpTo: (o: unknown) => void } } }).citygrid;
+      cg.map.jumpTo({ center: [120.62, 31.3], zoom: 11, pitch: 0 });
+    });
+    type Feat = { layer: { id: string }; source: string; properties: Record<string, unknown> };
+    const rendered = await waitFor('street boundaries and labels rendered', 30_000, async () => {
+      const r = await p.evaluate(() => {
+        const m = (window as unknown as { citygrid: { map: { queryRenderedFeatures: () => Feat[]; getZoom: () => number } } }).citygrid.map;
+        const fs = m.queryRenderedFeatures().filter((f) => f.source === 'regions');
+        return {
+          zoom: m.getZoom(),
+          streetLines: fs.filter((f) => f.properties.level === 'street' && f.layer.id.startsWith('region-street-line')).length,
+          streetLabels: fs.filter((f) => f.layer.id === 'region-street-label').length,
+          districtLines: fs.filter((f) => f.properties.level === 'district' && f.layer.id.startsWith('region-district-line')).length,
+        };
+      });
+      return r.streetLines > 0 && r.streetLabels > 0 ? r : undefined;
+    });
+    timings.regionsRenderedMs = Date.now() - t0;
+    expect(Math.round(rendered.zoom)).toBe(11);
+    expect(rendered.districtLines).toBeGreaterThan(0);
+    // The tiles came from our server: at least one 200 with content at z11.
+    let withContent = 0;
+    for (const r of regionTiles) {
+      if (r.status() !== 200 || !/\/tiles\/regions\/11\/\d+\/\d+\.pbf$/.test(r.url())) continue;
+      const body = await r.body().catch(() => Buffer.alloc(0));
+      if (body.length > 0) withContent++;
+    }
+    expect(withContent).toBeGreaterThan(0);
+    timings.regionTilesCheckedMs = Date.now() - t0;
+
+    // Click a street where deck.gl has nothing (no hot cell, no unit): its figures show.
+    const target = await waitFor('an empty spot over a street', 10_000, () =>
+      p.evaluate(() => {
+        const cg = (window as unknown as {
+          citygrid: {
+            map: { queryRenderedFeatures: (pt: [number, number], o: { layers: string[] }) => Feat[]; getCanvas: () => HTMLCanvasElement };
+            overlay: { pickObject: (o: { x: number; y: number; radius: number }) => unknown };
+          };
+        }).citygrid;
+        const c = cg.map.getCanvas();
+        const w = c.clientWidth;
+        const h = c.clientHeight;
+        for (let fy = 0.3; fy <= 0.8; fy += 0.05)
+          for (let fx = 0.15; fx <= 0.6; fx += 0.05) {
+            const x = Math.round(w * fx);
+            const y = Math.round(h * fy);
+            if (cg.overlay.pickObject({ x, y, radius: 4 })) continue;
+            const f = cg.map.queryRenderedFeatures([x, y], { layers: ['region-hit'] }).find((f) => f.properties.level === 'street');
+            if (f) return { x, y, code: String(f.properties.code), name: String(f.properties.name), generated: f.properties.generated === true };
+          }
+        return undefined;
+      }),
+    );
+    timings.regionTargetMs = Date.now() - t0;
+    const box = await p.locator('#map').boundingBox();
+    await p.mouse.click(box!.x + target.x, box!.y + target.y);
+    await waitFor('the region panel', 10_000, async () => (await p.textContent('[data-testid="region-code"]').catch(() => null)) === target.code);
+    timings.regionClickedMs = Date.now() - t0;
+    expect(await p.isVisible('[data-testid="cell-panel"]')).toBe(true);
+    expect((await p.textContent('[data-testid="region-name"]'))?.trim()).toBe(target.name);
+    expect(target.name.length).toBeGreaterThan(0);
+    expect(await p.textContent('[data-testid="region-level"]')).toContain('Street');
+    const incidents = await waitFor('the region incident count', 10_000, async () => {
+      const n = await domNumber(p, 'region-incidents');
+      return Number.isFinite(n) ? n : undefined;
+    });
+    timings.regionFiguresMs = Date.now() - t0;
+    // The panel shows what the REST call says (window 1h; the feed only adds).
+    const tr = Date.now();
+    const rest = (await (await fetch(`${server.base}/api/v1/regions/street?window=1h&code=${target.code}`)).json()) as { regions: { incidents: number; generated: boolean }[] };
+    expect(incidents).toBeLessThanOrEqual(rest.regions[0].incidents);
+    expect(incidents).toBeGreaterThanOrEqual(0);
+    timings.regionRestMs = Date.now() - tr;
+    if (rest.regions[0].generated) expect(await p.textContent('[data-testid="region-generated"]')).toContain('生成');
+    timings.regionPanelMs = Date.now() - t0;
+    await p.screenshot({ path: join(RESULTS, 'console-regions.png') });
     await p.close();
   });
 

@@ -59,3 +59,38 @@ export async function signIn(user: string, password: string): Promise<boolean> {
 export async function signOut(): Promise<void> {
   await fetch('/api/v1/session', { method: 'DELETE', credentials: 'same-origin', headers: CSRF_HEADER });
 }
+
+/** RegionFigures: one region's figures over a window (GET /api/v1/regions/{level}). */
+export interface RegionFigures {
+  code: string;
+  name: string;
+  parent: string;
+  generated: boolean;
+  incidents: number;
+  byCategory: Record<string, number>;
+  /** Severities 1..4 in that order. */
+  bySeverity: number[];
+  unitsOnDuty: number;
+}
+
+export interface RegionsResponse {
+  level: string;
+  window: Window;
+  asOf: string;
+  version: number;
+  regions: RegionFigures[];
+}
+
+export function regionsURL(level: string, window: Window, code?: string): string {
+  const p = new URLSearchParams({ window });
+  if (code) p.set('code', code);
+  return `/api/v1/regions/${encodeURIComponent(level)}?` + p.toString();
+}
+
+/** getRegion asks for one region's figures; undefined if the server does not know it (404). */
+export async function getRegion(level: string, code: string, window: Window): Promise<RegionFigures | undefined> {
+  const r = await fetch(regionsURL(level, window, code), { credentials: 'same-origin' });
+  if (r.status === 404) return undefined;
+  if (!r.ok) throw new Error(`regions: ${r.status}`);
+  return ((await r.json()) as RegionsResponse).regions[0];
+}

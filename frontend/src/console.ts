@@ -1,11 +1,12 @@
 // Console-only pieces: the topic controls and the picked-cell panel.
 
 import { cellToLatLng } from 'h3-js';
-import { getHeat } from './api';
+import { getHeat, getRegion, type RegionFigures } from './api';
 import type { Config } from './config';
 import type { Districts } from './districts';
 import { el, formatCount, STATUS_LABELS, WINDOW_LABELS } from './hud';
 import { RESOLUTIONS, WINDOWS, type Res, type Unit, type Window } from './protocol';
+import { LEVEL_LABELS, type RegionHit } from './regions';
 
 export const CATEGORIES = ['dispute', 'environment', 'fire', 'medical', 'noise', 'public-order', 'theft', 'traffic'];
 
@@ -87,6 +88,7 @@ export async function showCell(
         : [el('li', { class: 'muted' }, STATUS_LABELS.available + ': 0')]),
     ),
   );
+  delete panel.dataset.region;
   panel.hidden = false;
   // A tiny bbox around the centre selects exactly this cell at this resolution.
   const e = 1e-6;
@@ -95,4 +97,52 @@ export async function showCell(
     WINDOWS.map((w) => getHeat({ res: cfg.res, window: w, bbox, category: cfg.category, minSeverity: cfg.minSeverity }).then((r) => r.total, () => undefined)),
   );
   counts.replaceChildren(...WINDOWS.flatMap((w, i) => [el('dt', {}, WINDOW_LABELS[w]), el('dd', { 'data-testid': `cell-count-${w}` }, formatCount(results[i]))]));
+}
+
+export const SEVERITY_LABELS = ['1 轻 Minor', '2 一般 Moderate', '3 较重 Serious', '4 严重 Critical'];
+export const GENERATED_LABEL = 'generated (生成)';
+
+/** regionRows: the figures as [label, value, testid] rows for the panel (pure). */
+export function regionRows(f: RegionFigures): [string, string, string][] {
+  const rows: [string, string, string][] = [
+    ['事件 Incidents', formatCount(f.incidents), 'region-incidents'],
+    ['在岗力量 Units on duty', formatCount(f.unitsOnDuty), 'region-units'],
+  ];
+  (f.bySeverity ?? []).forEach((n, i) => rows.push([`等级 Severity ${SEVERITY_LABELS[i] ?? i + 1}`, formatCount(n), `region-sev-${i + 1}`]));
+  for (const [c, n] of Object.entries(f.byCategory ?? {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])))
+    rows.push([c, formatCount(n), `region-cat-${c}`]);
+  return rows;
+}
+
+/**
+ * showRegion fills the side panel with a clicked region's figures over the
+ * console's window; a generated region (its shape made up by citygrid) says so.
+ */
+export async function showRegion(panel: HTMLElement, hit: RegionHit, win: Window, onClose: () => void): Promise<void> {
+  const close = el('button', { type: 'button', class: 'close', 'aria-label': 'close' }, '×');
+  close.addEventListener('click', onClose);
+  const body = el('dl', { class: 'cell-counts region-figures', 'data-testid': 'region-figures' }, el('dt', {}, '…'), el('dd', {}, ''));
+  const tag = el('span', { class: 'generated', 'data-testid': 'region-generated' }, hit.generated ? GENERATED_LABEL : '');
+  panel.replaceChildren(
+    close,
+    el('h3', {}, el('span', { 'data-testid': 'region-name' }, hit.name), ' ', el('span', { class: 'cell-id', 'data-testid': 'region-code' }, hit.code)),
+    el('div', { class: 'muted', 'data-testid': 'region-level' }, `${LEVEL_LABELS[hit.level]} · ${WINDOW_LABELS[win]} `, tag),
+    body,
+  );
+  panel.dataset.region = `${hit.level}:${hit.code}`;
+  panel.hidden = false;
+  let f: RegionFigures | undefined;
+  try {
+    f = await getRegion(hit.level, hit.code, win);
+  } catch (e) {
+    body.replaceChildren(el('dt', {}, '错误 Error'), el('dd', {}, String(e)));
+    return;
+  }
+  if (panel.dataset.region !== `${hit.level}:${hit.code}`) return; // another click came first
+  if (!f) {
+    body.replaceChildren(el('dt', {}, '无数据 No figures'), el('dd', {}, '–'));
+    return;
+  }
+  tag.textContent = f.generated ? GENERATED_LABEL : '';
+  body.replaceChildren(...regionRows(f).flatMap(([k, v, id]) => [el('dt', {}, k), el('dd', { 'data-testid': id }, v)]));
 }

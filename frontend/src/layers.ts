@@ -10,6 +10,15 @@ import { colorOf, type RGBA, type Scale } from './scale';
 export const HEAT_ID = 'heat';
 export const UNITS_ID = 'units';
 export const SELECTED_ID = 'selected';
+export const HOT_ID = 'hot';
+
+/** Outline of the hot cells: bright cyan, apart from the heat ramp and the white selection. */
+export const HOT_LINE: RGBA = [34, 211, 238, 255];
+
+/** hotSubset: the cells at or above the hot threshold (store.hotThreshold, as the HUD counts them). */
+export function hotSubset(cells: CellCount[], threshold: number): CellCount[] {
+  return cells.filter((c) => c.count >= threshold);
+}
 
 /** Unit colours by status: blue/orange/red stay apart for colour-blind viewers. */
 export const STATUS_COLORS: Record<string, RGBA> = {
@@ -37,6 +46,8 @@ export interface LayerInput {
   wall: boolean;
   /** Multiplies dot sizes (screen height / 1080 on the wall). Default 1. */
   dotScale?: number;
+  /** Hot cells (hotSubset), outlined; none if absent or empty. */
+  hot?: CellCount[];
 }
 
 /** Metres of extrusion for the hottest cell. */
@@ -61,6 +72,27 @@ export function buildLayers(s: LayerInput): Layer[] {
       material: false,
       updateTriggers: { getFillColor: [s.scale.bounds.join(','), s.heatVersion] },
     }) as unknown as Layer,
+  ];
+  if (s.hot && s.hot.length > 0) {
+    // Only the hot subset is stroked (a handful of cells), so the outline's
+    // cost in software WebGL stays small. Not pickable: clicks reach the heat.
+    layers.push(
+      new H3HexagonLayer<CellCount>({
+        id: HOT_ID,
+        data: s.hot,
+        getHexagon: (d) => d.cell,
+        filled: false,
+        stroked: true,
+        extruded: false,
+        highPrecision: false,
+        getLineColor: HOT_LINE,
+        lineWidthUnits: 'pixels',
+        getLineWidth: (s.wall ? 2.5 : 2) * (s.dotScale ?? 1),
+        pickable: false,
+      }) as unknown as Layer,
+    );
+  }
+  layers.push(
     new ScatterplotLayer<Unit>({
       id: UNITS_ID,
       data: s.units,
@@ -75,7 +107,7 @@ export function buildLayers(s: LayerInput): Layer[] {
       pickable: !s.wall,
       updateTriggers: { getFillColor: s.units },
     }) as unknown as Layer,
-  ];
+  );
   if (s.selected) {
     layers.push(
       new H3HexagonLayer<string>({

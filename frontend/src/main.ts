@@ -5,16 +5,17 @@ import './style.css';
 import type { PickingInfo } from '@deck.gl/core';
 import { getHeat, getSession, signOut } from './api';
 import { configQuery, parseConfig, type Config } from './config';
-import { buildControls, showCell } from './console';
+import { buildControls, showCell, showRegion } from './console';
 import { Districts, type FeatureCollection } from './districts';
 import { Hud } from './hud';
-import { buildLayers } from './layers';
+import { buildLayers, hotSubset } from './layers';
 import { createMap, fitTo, type MapParts } from './map';
 import { WINDOWS, type CellCount, type Subscribe } from './protocol';
+import { HIT_LAYER_ID, pickRegion, SELECTED_LAYER_ID, selectedFilter } from './regions';
 import { makeScale } from './scale';
 import { signInForm } from './signin';
 import { LiveSocket, wsURL } from './socket';
-import { apply, cellList, health, heatRefreshMs, hotCells, newStore, topCells, unitCounts, unitList } from './store';
+import { apply, cellList, health, heatRefreshMs, hotCells, hotThreshold, newStore, topCells, unitCounts, unitList } from './store';
 
 /** How often the counters of the windows not on the socket are refreshed. */
 const POLL_MS = 5000;
@@ -65,6 +66,7 @@ async function boot(): Promise<void> {
 
   // Rendering: frames only mark the state dirty; one rAF applies it.
   let cells: CellCount[] = [];
+  let hot: CellCount[] = [];
   let heatVersion = -1;
   let unitsVersion = -1;
   let scale = makeScale(1);
@@ -92,6 +94,7 @@ async function boot(): Promise<void> {
       let max = 1;
       for (const c of cells) if (c.count > max) max = c.count;
       scale = makeScale(max);
+      hot = hotSubset(cells, hotThreshold(store));
       heatChanged = true;
       layersDirty = true;
     }
@@ -103,7 +106,7 @@ async function boot(): Promise<void> {
     if (layersDirty && parts) {
       layersDirty = false;
       parts.overlay.setProps({
-        layers: buildLayers({ cells, units: unitList(store), scale, heatVersion, extrude: cfg.extrude, selected, wall: cfg.view === 'wall', dotScale }),
+        layers: buildLayers({ cells, hot, units: unitList(store), scale, heatVersion, extrude: cfg.extrude, selected, wall: cfg.view === 'wall', dotScale }),
       });
       if (cells.length > 0) markOnce('cg:first-heat');
     }
@@ -203,6 +206,7 @@ async function boot(): Promise<void> {
     if (resub) {
       selected = '';
       hud.cellPanel.hidden = true;
+      selectRegion('', '');
       socket.subscribe(subscription(cfg));
       pollTotals();
     }
@@ -211,9 +215,14 @@ async function boot(): Promise<void> {
     schedule();
   }
 
+  function selectRegion(level: string, code: string): void {
+    parts?.map.setFilter(SELECTED_LAYER_ID, selectedFilter(level, code) as never);
+  }
+
   const onClick = (info: PickingInfo) => {
     const obj = info.object as CellCount | undefined;
     if (info.layer?.id !== 'heat' || !obj) return;
+    selectRegion('', '');
     selected = obj.cell;
     layersDirty = true;
     schedule();
@@ -240,6 +249,25 @@ async function boot(): Promise<void> {
     onClick: cfg.view === 'console' ? onClick : undefined,
   });
   markOnce('cg:map-load');
+
+  // Console: a click where deck.gl has nothing (no hot cell, no unit) shows the
+  // region under it, of the level labelled at the zoom, in the side panel.
+  if (cfg.view === 'console') {
+    const { map, overlay } = parts;
+    map.on('click', (e) => {
+      if (overlay.pickObject({ x: e.point.x, y: e.point.y, radius: 2 })) return;
+      const hit = pickRegion(map.queryRenderedFeatures(e.point, { layers: [HIT_LAYER_ID] }), map.getZoom());
+      if (!hit) return;
+      selected = '';
+      layersDirty = true;
+      schedule();
+      selectRegion(hit.level, hit.code);
+      void showRegion(hud.cellPanel, hit, cfg.window, () => {
+        hud.cellPanel.hidden = true;
+        selectRegion('', '');
+      });
+    });
+  }
   layersDirty = true;
   schedule();
 

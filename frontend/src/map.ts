@@ -1,6 +1,8 @@
 // The MapLibre map with an offline style (no tiles, glyphs or sprites from
 // anywhere): background, the city outline and the districts from
-// /profile/*.geojson, HTML district labels in the shipped font, and the deck.gl
+// /profile/*.geojson, region boundaries of every level from /tiles/regions by
+// zoom (regions.ts), HTML district labels and symbol labels for streets,
+// communities and grids in the shipped font, and the deck.gl
 // overlay (overlaid mode, see shared/FRONTEND.md) that draws heat and units.
 
 import * as maplibregl from 'maplibre-gl';
@@ -9,6 +11,9 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import { MapLibreOverlay } from '@deck.gl/maplibre';
 import type { PickingInfo } from '@deck.gl/core';
 import type { BBox, Districts, FeatureCollection } from './districts';
+import { DISTRICT_LABELS_MAX, fontFaces, REGION_SOURCE, regionLayers, regionSource } from './regions';
+import latinFont from '@fontsource/noto-sans-sc/files/noto-sans-sc-latin-400-normal.woff2?url';
+import chineseFont from '@fontsource/noto-sans-sc/files/noto-sans-sc-chinese-simplified-400-normal.woff2?url';
 
 maplibregl.setWorkerUrl(workerUrl);
 
@@ -40,9 +45,12 @@ export function createMap(o: MapOptions): Promise<MapParts> {
     container: o.container,
     style: {
       version: 8,
+      // Labels are drawn with the shipped font (no glyph server; shared/FRONTEND.md trap 5).
+      'font-faces': fontFaces(latinFont, chineseFont, location.href),
       sources: {
         outline: { type: 'geojson', data: o.outlineFC as GeoJSON.GeoJSON },
         districts: { type: 'geojson', data: o.districtsFC as unknown as GeoJSON.GeoJSON },
+        [REGION_SOURCE]: regionSource(location.origin),
       },
       layers: [
         { id: 'background', type: 'background', paint: { 'background-color': COLORS.background } },
@@ -53,12 +61,8 @@ export function createMap(o: MapOptions): Promise<MapParts> {
           source: 'districts',
           paint: { 'fill-color': COLORS.district, 'fill-opacity': 0.6 },
         },
-        {
-          id: 'district-line',
-          type: 'line',
-          source: 'districts',
-          paint: { 'line-color': COLORS.districtLine, 'line-width': 1.5, 'line-dasharray': [3, 2] },
-        },
+        // Boundaries of every level by zoom, from the server's vector tiles (regions.ts).
+        ...regionLayers(),
         {
           id: 'outline-line',
           type: 'line',
@@ -83,6 +87,11 @@ export function createMap(o: MapOptions): Promise<MapParts> {
     el.dataset.district = d.id;
     new maplibregl.Marker({ element: el }).setLngLat(d.label).addTo(map);
   }
+
+  // The HTML district names give way to the street names when one zooms in.
+  const districtLabels = () => o.container.classList.toggle('hide-district-labels', map.getZoom() >= DISTRICT_LABELS_MAX);
+  map.on('zoomend', districtLabels);
+  map.on('load', districtLabels);
 
   const overlay = new MapLibreOverlay({
     interleaved: false,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildLayers, HEAT_ID, SELECTED_ID, statusColor, UNITS_ID, type LayerInput } from '../src/layers';
+import { buildLayers, HEAT_ID, HOT_ID, SELECTED_ID, statusColor, UNITS_ID, type LayerInput } from '../src/layers';
 import { colorOf, legendLabels, makeScale, niceCeil, RAMP } from '../src/scale';
 
 const input = (over: Partial<LayerInput> = {}): LayerInput => ({
@@ -89,5 +89,22 @@ describe('scale', () => {
     expect(legendLabels(s)).toEqual(['1', '2–3', '4–5', '6–7', '8+']);
     expect(colorOf(s, 3)).toEqual(s.colors[1]);
     expect(colorOf(s, 9)).toEqual(s.colors[4]);
+  });
+});
+
+describe('hot cell outlines', () => {
+  it('strokes only the hot subset, above the heat and not pickable', () => {
+    const hot = [{ cell: '88309a4e13fffff', count: 40 }];
+    const layers = buildLayers(input({ hot }));
+    expect(layers.map((l) => l.id)).toEqual([HEAT_ID, HOT_ID, UNITS_ID]);
+    const p = props(layers[1]);
+    expect(p.data).toBe(hot);
+    expect(p.stroked).toBe(true);
+    expect(p.filled).toBe(false);
+    expect(p.pickable).toBe(false);
+    expect(props(layers[0]).stroked).toBe(false);
+  });
+  it('adds no layer when nothing is hot', () => {
+    expect(buildLayers(input({ hot: [] })).map((l) => l.id)).toEqual([HEAT_ID, UNITS_ID]);
   });
 });
