@@ -45,12 +45,12 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzPositions$$' -fuzztime=5s ./feed
 	$(GO) test -run='^$$' -fuzz='^FuzzSubscribe$$' -fuzztime=5s ./hub
 
-## bench: one load session against a real redis-server (cmd/loadbench; about 3 minutes), results in bench/results
+## bench: one load session against a real redis-server (cmd/loadbench; about 5 minutes), results in bench/results
 bench:
 	$(GO) run ./cmd/loadbench -out bench/results $(BENCHFLAGS)
 
 .PHONY: bench-quick bench-go
-## bench-quick: the same session at a small size (about 1 minute)
+## bench-quick: the same session at a small size (about 3 minutes)
 bench-quick:
 	$(GO) run ./cmd/loadbench -quick -out bench/results $(BENCHFLAGS)
 

@@ -97,7 +97,9 @@ func newE2EClient(conn *websocket.Conn, snapshot []byte) *e2eClient {
 	return c
 }
 
-func (c *e2eClient) run(ctx context.Context, t *tracker) {
+// run reads frames until ctx ends; latencies are recorded only while
+// measuring is set (every frame still updates the counts).
+func (c *e2eClient) run(ctx context.Context, t *tracker, measuring *atomic.Bool) {
 	for {
 		_, b, err := c.conn.Read(ctx)
 		recv := time.Now()
@@ -108,7 +110,8 @@ func (c *e2eClient) run(ctx context.Context, t *tracker) {
 		if frameType(b) == "snapshot" {
 			c.snapshots++
 		}
-		if asOf, ok := frameAsOf(b); ok {
+		on := measuring.Load()
+		if asOf, ok := frameAsOf(b); ok && on {
 			c.fromTick.add(recv.Sub(asOf))
 		}
 		scanCells(b, func(cell uint64, n int) {
@@ -123,7 +126,9 @@ func (c *e2eClient) run(ctx context.Context, t *tracker) {
 				return
 			}
 			for k := prev - c.base[cell]; k < n-c.base[cell]; k++ {
-				if at, ok := t.start(cell, k); ok {
+				if at, ok := t.start(cell, k); !on {
+					continue
+				} else if ok {
 					c.hist.add(recv.Sub(at))
 					c.matched++
 				} else {
@@ -139,6 +144,7 @@ type e2eResult struct {
 	TargetRate   float64            `json:"target_events_per_s"`
 	AchievedRate float64            `json:"achieved_events_per_s"`
 	Clients      int                `json:"clients"`
+	Stalled      int                `json:"stalled_clients,omitempty"` // of Clients; the figures are the others'
 	Seconds      float64            `json:"seconds"`
 	Batch        int                `json:"events_per_post"`
 	PostsSkipped int64              `json:"posts_skipped_behind_schedule"`
@@ -155,23 +161,111 @@ type e2eResult struct {
 	ServerCPU    float64            `json:"server_cpu_per_frame_us"`
 	Frames       float64            `json:"frames_delivered"`
 	CPU          map[string]float64 `json:"cpu_cores"`
+	// ServerResyncs is citygrid_ws_resyncs_total's increase over the run
+	// (stalled clients only: the others' is 0 without them).
+	ServerResyncs float64 `json:"server_resyncs,omitempty"`
+	// SettleSec is how long the load ran, unmeasured, before the server
+	// noticed the stalled clients; SettleResyncs the resyncs by then.
+	SettleSec      float64         `json:"settle_s,omitempty"`
+	SettleResyncs  float64         `json:"settle_resyncs,omitempty"`
+	StalledOutcome *stalledOutcome `json:"stalled_outcome,omitempty"`
 }
 
+// stalledRecvBuf is a stalled client's TCP receive buffer.
+const stalledRecvBuf = 64 << 10
+
+// stalledOutcome is what stalled clients found when they read again.
+type stalledOutcome struct {
+	Resynced int     `json:"resynced"`  // a snapshot came after the queued deltas
+	Closed   int     `json:"closed"`    // the server had closed the connection
+	CaughtUp int     `json:"caught_up"` // neither: only deltas within the wait
+	Deltas   int     `json:"deltas_read_before"`
+	Bytes    int64   `json:"bytes_read_before"` // what the sockets held for them
+	WaitSec  float64 `json:"wait_s"`
+}
+
+// resumeStalled makes stalled clients read again, each for up to wait: a
+// snapshot means the server resynced it, an error before one that it closed
+// it.
+func resumeStalled(ctx context.Context, conns []*websocket.Conn, wait time.Duration) *stalledOutcome {
+	o := &stalledOutcome{WaitSec: wait.Seconds()}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		wg.Go(func() {
+			rctx, cancel := context.WithTimeout(ctx, wait)
+			defer cancel()
+			deltas, nb := 0, int64(0)
+			outcome := &o.CaughtUp
+			for {
+				_, b, err := c.Read(rctx)
+				if err != nil {
+					if rctx.Err() == nil {
+						outcome = &o.Closed
+					}
+					break
+				}
+				if frameType(b) == "snapshot" {
+					outcome = &o.Resynced
+					break
+				}
+				deltas++
+				nb += int64(len(b))
+			}
+			mu.Lock()
+			*outcome++
+			o.Deltas += deltas
+			o.Bytes += nb
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return o
+}
+
+// stalled of the clients (counted in clients) stop reading after their
+// snapshot; they are left out of the latency, and once the load is over they
+// read again to see what the server did with them; latency is measured for
+// dur once the server noticed them (see settle below). sample, if not nil, runs
+// for as long as the load (the soak samples the server's memory in it).
 func runE2E(ctx context.Context, s *server, pool *eventPool, meterPids map[string]int,
-	rate float64, clients int, dur, tick time.Duration) (e2eResult, error) {
-	res := e2eResult{TargetRate: rate, Clients: clients, Seconds: dur.Seconds()}
-	conns, snaps, err := dialMany(ctx, wsURL(s), subscribeMsg(9, "15m"), clients, 16)
+	rate float64, clients, stalled int, settle, dur, tick time.Duration, sample func(context.Context)) (e2eResult, error) {
+	res := e2eResult{TargetRate: rate, Clients: clients, Stalled: stalled, Seconds: dur.Seconds()}
+	healthy := clients - stalled
+	conns, snaps, err := dialMany(ctx, wsURL(s), subscribeMsg(9, "15m"), healthy, 16, nil)
 	if err != nil {
 		return res, err
 	}
 	defer closeAll(conns)
+	// Stalled clients subscribe, take their snapshot and never read again
+	// until the load is over; their receive buffer is small (see smallRecvBuf).
+	var stalledConns []*websocket.Conn
+	if stalled > 0 {
+		if stalledConns, _, err = dialMany(ctx, wsURL(s), subscribeMsg(9, "15m"), stalled, stalled, smallRecvBuf(stalledRecvBuf)); err != nil {
+			return res, err
+		}
+		defer closeAll(stalledConns)
+	}
+	resyncs0, _ := s.metric("citygrid_ws_resyncs_total")
 	t := newTracker(pool)
-	cs := make([]*e2eClient, clients)
+	// With stalled clients, the load runs unmeasured until the server has
+	// noticed them (resynced as many clients as stalled) or for at most
+	// settle: until then the kernel's socket buffers absorb their frames
+	// (megabytes on loopback) and the server does what it does for anyone.
+	var measuring atomic.Bool
+	measuring.Store(stalled == 0)
+	cs := make([]*e2eClient, healthy)
 	rctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	for i := range conns {
 		cs[i] = newE2EClient(conns[i], snaps[i])
-		wg.Go(func() { cs[i].run(rctx, t) })
+		wg.Go(func() { cs[i].run(rctx, t, &measuring) })
+	}
+	sctx, sstop := context.WithCancel(ctx)
+	defer sstop()
+	var sw sync.WaitGroup
+	if sample != nil {
+		sw.Go(func() { sample(sctx) })
 	}
 
 	// Open loop: a POST of batch events every interval, handed to workers; a
@@ -216,10 +310,29 @@ func runE2E(ctx context.Context, s *server, pool *eventPool, meterPids map[strin
 		})
 	}
 	start := time.Now()
+	measureFrom := start
+	end := start.Add(dur)
+	if stalled > 0 {
+		end = start.Add(settle + dur) // moved when the stall is noticed
+	}
+	lastPoll := start
+	probes0 := 0 // probe events sent before measuring began
 	for i := 0; ; i++ {
 		next := start.Add(time.Duration(i) * interval)
-		if next.Sub(start) >= dur {
+		if !next.Before(end) {
 			break
+		}
+		if !measuring.Load() && next.Sub(lastPoll) >= 500*time.Millisecond {
+			lastPoll = next
+			r, _ := s.metric("citygrid_ws_resyncs_total")
+			if r-resyncs0 >= float64(stalled) || next.Sub(start) >= settle {
+				probes0 = t.total()
+				measuring.Store(true)
+				measureFrom = time.Now()
+				end = measureFrom.Add(dur)
+				res.SettleSec = round(measureFrom.Sub(start).Seconds(), 1)
+				res.SettleResyncs = r - resyncs0
+			}
 		}
 		time.Sleep(time.Until(next))
 		select {
@@ -230,12 +343,19 @@ func runE2E(ctx context.Context, s *server, pool *eventPool, meterPids map[strin
 	}
 	close(jobs)
 	pw.Wait()
+	sstop()
+	sw.Wait()
 	elapsed := time.Since(start)
 	res.CPU = meter.cores()
 	serverCPU := meter.cpu("citygrid")
 	time.Sleep(2 * tick) // let the last events reach every client
 	frames1, _ := s.metric("citygrid_ws_frames_total")
 	time.Sleep(tick)
+	if stalled > 0 {
+		resyncs1, _ := s.metric("citygrid_ws_resyncs_total")
+		res.ServerResyncs = resyncs1 - resyncs0
+		res.StalledOutcome = resumeStalled(ctx, stalledConns, 3*time.Second)
+	}
 	stop()
 	closeAll(conns)
 	wg.Wait()
@@ -243,7 +363,7 @@ func runE2E(ctx context.Context, s *server, pool *eventPool, meterPids map[strin
 	res.AchievedRate = round(float64(accepted.Load())/elapsed.Seconds(), 0)
 	res.PostsSkipped, res.PostErrors = skipped.Load(), errs.Load()
 	res.ProbeEvents = t.total()
-	res.Expected = res.ProbeEvents * clients
+	res.Expected = (res.ProbeEvents - probes0) * healthy // about: a few were in flight when measuring began
 	all := newHistogram(100*time.Microsecond, 5*time.Second)
 	fromTick := newHistogram(100*time.Microsecond, 5*time.Second)
 	for _, c := range cs {

@@ -49,7 +49,7 @@ func runFanout(ctx context.Context, s *server, pool *eventPool, meterPids map[st
 	res.RSSBeforeKiB, _ = rssKiB(s.pid())
 	live0, liveErr := liveBytes(s)
 	self0, _ := rssKiB(pidSelf())
-	conns, _, err := dialMany(ctx, wsURL(s), subscribeMsg(8, "1h"), n, 32)
+	conns, _, err := dialMany(ctx, wsURL(s), subscribeMsg(8, "1h"), n, 32, nil)
 	if err != nil {
 		return res, err
 	}

@@ -26,19 +26,28 @@ import (
 )
 
 type options struct {
-	out       string
-	quick     bool
-	dur       time.Duration // per ingest / e2e run
-	e2eRate   float64
-	e2eConns  int
-	fanout    int
-	rebuildN  int
-	refN      int
-	memN      int
-	tick      time.Duration
-	keepTemp  bool
-	pprof     bool
-	waitQuiet time.Duration
+	out         string
+	quick       bool
+	dur         time.Duration // per ingest / e2e run
+	e2eRate     float64
+	e2eConns    int
+	fanout      int
+	rebuildN    int
+	refN        int
+	memN        int
+	tick        time.Duration
+	keepTemp    bool
+	pprof       bool
+	waitQuiet   time.Duration
+	stallRate   float64
+	stalled     int
+	stallDur    time.Duration
+	stallSettle time.Duration
+	tileConns   int
+	tileDur     time.Duration
+	tileZ15     int
+	soak        time.Duration
+	soakEvery   time.Duration
 }
 
 func main() {
@@ -55,6 +64,15 @@ func main() {
 	flag.BoolVar(&o.keepTemp, "keep", false, "keep the temp dir (logs, binary)")
 	flag.DurationVar(&o.waitQuiet, "wait-quiet", 0, "wait up to this long for the machine to be quiet (under 0.3 busy cores) before starting")
 	flag.BoolVar(&o.pprof, "pprof", true, "build citygrid with a pprof listener (go build -overlay; the repository is not changed) and profile the batched ingest and the rebuild")
+	flag.Float64Var(&o.stallRate, "stall-rate", 3000, "events/s offered in the stalled-clients scenario and the soak (a rate the machine holds)")
+	flag.IntVar(&o.stalled, "stalled", 2, "of the -e2e-clients, how many stop reading in the stalled-clients scenario (0: skip it)")
+	flag.DurationVar(&o.stallDur, "stall-dur", 0, "measured length of each of the three runs (none, some, none stalled) of the stalled-clients scenario (default 20s, quick 10s)")
+	flag.DurationVar(&o.stallSettle, "stall-settle", 60*time.Second, "with stalled clients, run the load unmeasured until the server resyncs them, for at most this long")
+	flag.IntVar(&o.tileConns, "tile-conns", 8, "connections asking for cached tiles (0: skip the tiles scenario)")
+	flag.DurationVar(&o.tileDur, "tile-dur", 0, "how long cached tiles are asked for (default 10s, quick 3s)")
+	flag.IntVar(&o.tileZ15, "tile-sample", 0, "tiles per layer and zoom at most, a seeded random sample of the area (default 400, quick 100)")
+	flag.DurationVar(&o.soak, "soak", 0, "hold the stalled-clients scenario's load this long (e.g. 10m) and sample the server's memory (0: no soak)")
+	flag.DurationVar(&o.soakEvery, "soak-every", 10*time.Second, "soak sampling period")
 	serveBase := flag.Bool("serve-baseline", false, "internal: run the raw websocket broadcast baseline on -addr")
 	baseAddr := flag.String("addr", "127.0.0.1:0", "internal: -serve-baseline's listen address")
 	baseBytes := flag.Int("baseline-bytes", 1000, "internal: -serve-baseline's frame size")
@@ -70,6 +88,15 @@ func main() {
 	}
 	if o.refN == 0 {
 		o.refN = pick(o.quick, 50_000, 200_000)
+	}
+	if o.stallDur == 0 {
+		o.stallDur = pick(o.quick, 10*time.Second, 20*time.Second)
+	}
+	if o.tileDur == 0 {
+		o.tileDur = pick(o.quick, 3*time.Second, 10*time.Second)
+	}
+	if o.tileZ15 == 0 {
+		o.tileZ15 = pick(o.quick, 100, 400)
 	}
 	if o.quick && !flagGiven("fanout") {
 		o.fanout = 500
@@ -251,13 +278,72 @@ func run(ctx context.Context, o options) error {
 	// 3. End to end.
 	time.Sleep(2 * time.Second) // everything ingested so far is folded before the snapshots
 	log.Printf("end-to-end: %.0f events/s, %d clients, %v", o.e2eRate, o.e2eConns, o.dur)
-	e, err := runE2E(ctx, srv, pool, pids(), o.e2eRate, o.e2eConns, o.dur, o.tick)
+	e, err := runE2E(ctx, srv, pool, pids(), o.e2eRate, o.e2eConns, 0, 0, o.dur, o.tick, nil)
 	if err != nil {
 		return fmt.Errorf("end-to-end: %w", err)
 	}
 	r.E2E = &e
 	log.Printf("  achieved %.0f/s; latency p50 %.1f p99 %.1f max %.1f ms; matched %d of %d", e.AchievedRate,
 		e.Latency.P50, e.Latency.P99, e.Latency.Max, e.Matched, e.Expected)
+
+	// Stalled clients: the same load three times, at a rate the machine
+	// holds: every client reading, then o.stalled of them not, then every
+	// client reading again (the reference is the mean of the two).
+	if o.stalled > 0 {
+		st := &stallResult{}
+		without := func(into *e2eResult) error {
+			time.Sleep(2 * time.Second)
+			log.Printf("stalled clients: %.0f events/s, %d clients, none stalled, %v", o.stallRate, o.e2eConns, o.stallDur)
+			e, err := runE2E(ctx, srv, pool, pids(), o.stallRate, o.e2eConns, 0, 0, o.stallDur, o.tick, nil)
+			if err != nil {
+				return fmt.Errorf("stalled clients: %w", err)
+			}
+			*into = e
+			log.Printf("  achieved %.0f/s; p99 %.1f ms", e.AchievedRate, e.Latency.P99)
+			return nil
+		}
+		if err := without(&st.Without); err != nil {
+			return err
+		}
+		time.Sleep(2 * time.Second)
+		log.Printf("stalled clients: %.0f events/s, %d clients, %d stalled; until the server resyncs them (at most %v), then %v",
+			o.stallRate, o.e2eConns, o.stalled, o.stallSettle, o.stallDur)
+		if st.With, err = runE2E(ctx, srv, pool, pids(), o.stallRate, o.e2eConns, o.stalled, o.stallSettle, o.stallDur, o.tick, nil); err != nil {
+			return fmt.Errorf("stalled clients: %w", err)
+		}
+		so := st.With.StalledOutcome
+		log.Printf("  achieved %.0f/s; noticed after %.1f s; healthy p99 %.1f ms; server resyncs %.0f; stalled: %d resynced, %d closed, %d caught up",
+			st.With.AchievedRate, st.With.SettleSec, st.With.Latency.P99, st.With.ServerResyncs, so.Resynced, so.Closed, so.CaughtUp)
+		if err := without(&st.WithoutAfter); err != nil {
+			return err
+		}
+		r.Stall = st
+	}
+
+	// Tiles, on a server that has drawn none yet.
+	if o.tileConns > 0 {
+		time.Sleep(time.Second)
+		log.Printf("tiles: regions and h3 over Suzhou at zooms 9, 12, 15; cached from %d connections for %v", o.tileConns, o.tileDur)
+		tr, err := runTiles(ctx, srv, pids(), []int{9, 12, 15}, o.tileZ15, o.tileConns, o.tileDur)
+		if err != nil {
+			return fmt.Errorf("tiles: %w", err)
+		}
+		r.Tiles = &tr
+		log.Printf("  %.0f cached requests/s, p99 %.2f ms", tr.PerSec, tr.Latency.P99)
+	}
+
+	// Soak: the stalled-clients scenario's load, long, memory sampled.
+	if o.soak > 0 {
+		time.Sleep(time.Second)
+		log.Printf("soak: %.0f events/s, %d clients, %v, memory every %v", o.stallRate, o.e2eConns, o.soak, o.soakEvery)
+		sk, err := runSoak(ctx, srv, rs, pool, pids(), o.stallRate, o.e2eConns, o.soak, o.soakEvery, o.tick)
+		if err != nil {
+			return fmt.Errorf("soak: %w", err)
+		}
+		r.Soak = &sk
+		log.Printf("  heap %d→%d KiB (max %d, late slope %.0f KiB/min), RSS %d→%d KiB", sk.Heap.StartKiB, sk.Heap.EndKiB,
+			sk.Heap.MaxKiB, sk.Heap.LateSlopeKiBPerMin, sk.RSS.StartKiB, sk.RSS.EndKiB)
+	}
 
 	// 5. Rebuild from history, on a fresh server and fresh streams.
 	srv.stop()

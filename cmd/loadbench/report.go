@@ -29,6 +29,9 @@ type Results struct {
 	Rebuild      *rebuildResult `json:"rebuild,omitempty"`
 	// FanoutBaseline is the fan-out scenario against the raw broadcast baseline.
 	FanoutBaseline *fanoutResult `json:"fanout_baseline,omitempty"`
+	Stall          *stallResult  `json:"stalled_clients,omitempty"`
+	Tiles          *tilesResult  `json:"tiles,omitempty"`
+	Soak           *soakResult   `json:"soak,omitempty"`
 	NotMeasured    []string      `json:"not_measured"`
 	Profiles       []string      `json:"profiles"`
 	LoadAvgStart   string        `json:"loadavg_start"`
@@ -36,6 +39,20 @@ type Results struct {
 	// BusyBeforeCores is how many cores the machine kept busy in the 2 s
 	// before the session started anything but redis-server.
 	BusyBeforeCores float64 `json:"busy_before_cores"`
+}
+
+// stallResult is the stalled-clients scenario: the same load without, then
+// with, some clients that stop reading.
+type stallResult struct {
+	Without      e2eResult `json:"without"`
+	With         e2eResult `json:"with"`
+	WithoutAfter e2eResult `json:"without_after"`
+}
+
+// ref is the reference p99s: the mean of the runs before and after.
+func (s *stallResult) ref() (raw, minusTick float64) {
+	return round((s.Without.Latency.P99+s.WithoutAfter.Latency.P99)/2, 1),
+		round((s.Without.MinusTick.P99+s.WithoutAfter.MinusTick.P99)/2, 1)
 }
 
 // Machine says where the figures come from.
@@ -145,6 +162,52 @@ func figures(r *Results) []Figure {
 			Reference:  bl, RefValue: base.CPUPerFrameUS, Ratio: ratio(f.CPUPerFrameUS, base.CPUPerFrameUS),
 			Target: "≤ 20 µs (10)", Met: atMost(f.CPUPerFrameUS, 20)})
 	}
+	if st := r.Stall; st != nil {
+		w, wo, wa := st.With, st.Without, st.WithoutAfter
+		ref, refMT := st.ref()
+		rt := ratio(w.Latency.P99, ref)
+		add(Figure{Name: "healthy clients' end-to-end p99 with 1 % stalled", Value: w.Latency.P99, Unit: "ms",
+			Conditions: fmt.Sprintf("%d of %d clients stop reading (%d KiB receive buffer); measured %.0fs after the server noticed them (%.1f s of unmeasured load, %.0f resyncs by then); %.0f events/s offered, %.0f achieved (before / after %.0f / %.0f); minus the tick %.1f ms vs %.1f (ratio %.3f); %d probe deliveries matched of about %d sent while measuring",
+				w.Stalled, w.Clients, stalledRecvBuf>>10, w.Seconds, w.SettleSec, w.SettleResyncs, w.TargetRate, w.AchievedRate, wo.AchievedRate, wa.AchievedRate,
+				w.MinusTick.P99, refMT, ratio(w.MinusTick.P99, refMT), w.Matched, w.Expected),
+			Reference: fmt.Sprintf("same load, none stalled, mean of before (%.1f) and after (%.1f)", wo.Latency.P99, wa.Latency.P99),
+			RefValue:  ref, Ratio: rt, Target: "≤ 1.2 (1.0)", Met: atMost(rt, 1.2)})
+		if o := w.StalledOutcome; o != nil {
+			handled := o.Resynced + o.Closed
+			add(Figure{Name: "stalled clients resynced or closed", Value: float64(handled), Unit: "clients",
+				Conditions: fmt.Sprintf("of %d: on reading again (up to %.0f s) %d got a snapshot; %d deltas (%d KiB) were waiting before it or the end; %d found the connection closed, %d only deltas; citygrid_ws_resyncs_total +%.0f",
+					w.Stalled, o.WaitSec, o.Resynced, o.Deltas, o.Bytes>>10, o.Closed, o.CaughtUp, w.ServerResyncs),
+				Target: "all", Met: atLeast(float64(handled), float64(w.Stalled))})
+		}
+	}
+	if t := r.Tiles; t != nil {
+		for _, z := range t.Zooms {
+			add(Figure{Name: fmt.Sprintf("tile %s z%d cold p50", z.Layer, z.Z), Value: z.Cold.P50, Unit: "ms",
+				Conditions: fmt.Sprintf("cold p99 %.2f ms, warm p50 / p99 %.2f / %.2f ms; %d of %d tiles over Suzhou (seeded sample), one at a time, %d without features, %.0f features mean, %d errors; gzip p50 %s B max %s B (raw p50 %s B max %s B)",
+					z.Cold.P99, z.Warm.P50, z.Warm.P99, z.Asked, z.InArea, z.Empty, z.Features.Mean, z.Errors+z.Undecodable,
+					num(z.GzBytes.P50), num(z.GzBytes.Max), num(z.Raw.P50), num(z.Raw.Max))})
+		}
+		add(Figure{Name: "cached tile requests", Value: t.PerSec, Unit: "req/s",
+			Conditions: fmt.Sprintf("%d connections, %.0fs, %d distinct tiles (all layers and zooms above), %.1f MB/s gzip, p50 %.2f p99 %.2f ms, %d errors; citygrid %.1f µs/request; cores: %s",
+				t.Conns, t.Seconds, t.DistinctWarm, t.MBPerSec, t.Latency.P50, t.Latency.P99, t.Errors, t.ServerCPUUS, cores(t.CPU)),
+			Target: "≥ 5,000", Met: atLeast(t.PerSec, 5000)})
+	}
+	if sk := r.Soak; sk != nil {
+		l := sk.Load
+		cond := fmt.Sprintf("%.0fs at %.0f events/s offered (%.0f achieved), %d clients, sampled every %.0fs", sk.Seconds, l.TargetRate, l.AchievedRate, l.Clients, sk.Every)
+		for _, m := range []struct {
+			name string
+			t    memTrend
+		}{{"soak: citygrid Go heap in use", sk.Heap}, {"soak: citygrid RSS", sk.RSS}} {
+			add(Figure{Name: m.name + ", late slope", Value: m.t.LateSlopeKiBPerMin, Unit: "KiB/min",
+				Conditions: fmt.Sprintf("start %d, end %d, max %d KiB; slope over the whole soak %.0f KiB/min; %s", m.t.StartKiB, m.t.EndKiB, m.t.MaxKiB, m.t.SlopeKiBPerMin, cond),
+				Target:     "flat (second half's slope < 10 % of the end value per hour)", Met: &m.t.Flat})
+		}
+		add(Figure{Name: "soak: Redis used_memory, late slope", Value: sk.Redis.LateSlopeKiBPerMin, Unit: "KiB/min",
+			Conditions: fmt.Sprintf("start %d, end %d KiB: the streams keep every event (by design, up to the retention)", sk.Redis.StartKiB, sk.Redis.EndKiB)})
+		add(Figure{Name: "soak: end-to-end p99", Value: l.Latency.P99, Unit: "ms",
+			Conditions: fmt.Sprintf("p50 %.1f ms, max %.1f ms, %d resyncs, %d POSTs skipped", l.Latency.P50, l.Latency.Max, l.Resyncs, l.PostsSkipped)})
+	}
 	if b := r.Rebuild; b != nil {
 		add(Figure{Name: "rebuild from history", Value: b.EventsPerSec, Unit: "events/s",
 			Conditions: fmt.Sprintf("%d events over 24h, start→/readyz %.2f s, %.1f CPU s, RSS %d MiB", b.Events, b.ReadySec, b.CPUSeconds, b.RSSKiB/1024),
@@ -165,16 +228,25 @@ func cores(m map[string]float64) string {
 	return fmt.Sprintf("citygrid %.2f, redis %.2f, harness %.2f, others %.2f", m["citygrid"], m["redis"], m["harness"], m["others"])
 }
 
-var notMeasured = []string{
-	"the raw broadcast baseline under the end-to-end load (it is measured for the fan-out only)",
-	"healthy clients' p99 with 1 % of clients stalled ÷ without",
-	"tiles (no tile endpoint yet)",
-	"memory over a 10-minute soak",
+// notMeasured lists what the run left out.
+func notMeasured(r *Results) []string {
+	out := []string{"the raw broadcast baseline under the end-to-end load (it is measured for the fan-out only)",
+		"a reference for cached tiles (a plain net/http server of the same bytes)"}
+	if r.Stall == nil {
+		out = append(out, "healthy clients' p99 with 1 % of clients stalled ÷ without (-stalled 0)")
+	}
+	if r.Tiles == nil {
+		out = append(out, "tiles (-tile-conns 0)")
+	}
+	if r.Soak == nil {
+		out = append(out, "memory over a 10-minute soak (run with -soak 10m)")
+	}
+	return out
 }
 
 // write stores <date>.json and <date>.md in dir.
 func write(dir, name string, r *Results) error {
-	r.NotMeasured = notMeasured
+	r.NotMeasured = notMeasured(r)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

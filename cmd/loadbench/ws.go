@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -11,10 +14,11 @@ import (
 
 // dialSub connects a websocket client, subscribes and returns the first
 // frame (the snapshot) with its receipt time.
-func dialSub(ctx context.Context, wsURL, sub string) (*websocket.Conn, []byte, error) {
+// opts may be nil.
+func dialSub(ctx context.Context, wsURL, sub string, opts *websocket.DialOptions) (*websocket.Conn, []byte, error) {
 	dctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	c, _, err := websocket.Dial(dctx, wsURL, nil)
+	c, _, err := websocket.Dial(dctx, wsURL, opts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -39,8 +43,8 @@ func dialSub(ctx context.Context, wsURL, sub string) (*websocket.Conn, []byte, e
 	}
 }
 
-// dialMany connects n clients, at most par at a time.
-func dialMany(ctx context.Context, wsURL, sub string, n, par int) ([]*websocket.Conn, [][]byte, error) {
+// dialMany connects n clients, at most par at a time; opts may be nil.
+func dialMany(ctx context.Context, wsURL, sub string, n, par int, opts *websocket.DialOptions) ([]*websocket.Conn, [][]byte, error) {
 	conns := make([]*websocket.Conn, n)
 	snaps := make([][]byte, n)
 	errs := make([]error, n)
@@ -50,7 +54,7 @@ func dialMany(ctx context.Context, wsURL, sub string, n, par int) ([]*websocket.
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			conns[i], snaps[i], errs[i] = dialSub(ctx, wsURL, sub)
+			conns[i], snaps[i], errs[i] = dialSub(ctx, wsURL, sub, opts)
 		})
 	}
 	wg.Wait()
@@ -77,4 +81,22 @@ func wsURL(s *server) string { return "ws://" + s.addr + "/ws" }
 
 func subscribeMsg(res int, window string) string {
 	return fmt.Sprintf(`{"type":"subscribe","layers":["heat"],"res":%d,"window":%q}`, res, window)
+}
+
+// smallRecvBuf is dial options whose TCP receive buffer is fixed at n bytes
+// (no autotuning): a client that stops reading then fills its window, and the
+// server's socket, within seconds rather than after megabytes of frames.
+func smallRecvBuf(n int) *websocket.DialOptions {
+	d := &net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		if err := rc.Control(func(fd uintptr) {
+			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, n)
+		}); err != nil {
+			return err
+		}
+		return serr
+	}}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = d.DialContext
+	return &websocket.DialOptions{HTTPClient: &http.Client{Transport: t}}
 }
