@@ -12,11 +12,15 @@ import (
 const BucketSpan = 10 * time.Second
 
 // record is one incident as the windows keep it.
+//
+// A record is kept for every incident of the longest window (24 h), so it is
+// kept small: the category and the region codes are interned (see intern), so
+// the many records of one place share them. 40 bytes a record.
 type record struct {
 	cell     geo.Cell // at geo.FineRes
 	category string
+	regions  *geo.RegionCodes // codes by level, stored with the event at ingest
 	severity int
-	regions  geo.RegionCodes // codes by level, stored with the event at ingest
 }
 
 // view is one heat layer kept current incrementally: adding an event and
@@ -56,7 +60,33 @@ type State struct {
 	units      map[string]*Unit
 	dirtyUnits map[string]struct{}
 	tick       uint64
+	strings    interner[string]
+	codes      interner[geo.RegionCodes]
 }
+
+// maxInterned bounds an interner: past it, values are kept as they come, so a
+// feed inventing a category per event costs memory per event, not a map too.
+const maxInterned = 100_000
+
+// An interner hands out one shared copy of each value seen.
+type interner[T comparable] struct{ m map[T]*T }
+
+func (in *interner[T]) ptr(v T) *T {
+	if p, ok := in.m[v]; ok {
+		return p
+	}
+	p := &v
+	if in.m == nil {
+		in.m = map[T]*T{}
+	}
+	if len(in.m) < maxInterned {
+		in.m[v] = p
+	}
+	return p
+}
+
+// get returns the shared copy of v (for strings: one backing array).
+func (in *interner[T]) get(v T) T { return *in.ptr(v) }
 
 // NewState returns an empty fold whose clock reads now, with a view for every
 // resolution and window of the zero filter.
@@ -89,7 +119,7 @@ func (s *State) AddIncident(in *geo.Incident) {
 	if b < s.oldest {
 		return
 	}
-	r := record{cell: in.Cell, category: in.Category, severity: in.Severity, regions: in.Regions}
+	r := record{cell: in.Cell, category: s.strings.get(in.Category), severity: in.Severity, regions: s.codes.ptr(in.Regions)}
 	s.buckets[b] = append(s.buckets[b], r)
 	for _, v := range s.views {
 		if b >= v.bucket {
