@@ -4,46 +4,37 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/profiles"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 )
 
-var (
-	regionsOnce sync.Once
-	regionsVal  *geo.Regions
-	regionsErr  error
-	regionsTook time.Duration
-)
-
-// suzhouRegions loads the Suzhou hierarchy once per test binary, from the
-// profile directory on disk (divisions.csv is not embedded here).
+// suzhouRegions is the embedded Suzhou hierarchy. geo.LoadRegions generates it
+// once per test binary and hands out the same one afterwards, so only the first
+// call pays (and reports) the generation.
 func suzhouRegions(t testing.TB) *geo.Regions {
 	t.Helper()
-	regionsOnce.Do(func() {
-		fsys := os.DirFS("../profiles")
-		p, err := geo.LoadProfile(fsys, "suzhou")
-		if err != nil {
-			regionsErr = err
-			return
-		}
-		start := time.Now()
-		regionsVal, regionsErr = geo.LoadRegions(fsys, p)
-		regionsTook = time.Since(start)
-	})
-	if regionsErr != nil {
-		t.Fatal(regionsErr)
+	p, err := geo.LoadProfile(profiles.FS, profiles.Default)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return regionsVal
+	start := time.Now()
+	r, err := geo.LoadRegions(profiles.FS, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tl, ok := t.(*testing.T); ok {
+		tl.Logf("regions loaded in %v", time.Since(start))
+	}
+	return r
 }
 
 func TestLoadRegionsSuzhou(t *testing.T) {
 	r := suzhouRegions(t)
-	t.Logf("generated in %v", regionsTook)
 	fsys := os.DirFS("../profiles")
 	p, _ := geo.LoadProfile(fsys, "suzhou")
 	if again, err := geo.LoadRegions(fsys, p); err != nil || again != r {

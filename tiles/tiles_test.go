@@ -13,10 +13,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"sync"
 	"testing"
 
 	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/profiles"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
@@ -25,27 +25,19 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden tiles in testdata/tiles")
 
-var (
-	regionsOnce sync.Once
-	regions     *geo.Regions
-	regionsErr  error
-)
-
+// suzhou is the Suzhou hierarchy; geo.LoadRegions generates it once per test
+// binary and hands out the same one afterwards.
 func suzhou(t testing.TB) *geo.Regions {
 	t.Helper()
-	regionsOnce.Do(func() {
-		fsys := os.DirFS("../profiles")
-		p, err := geo.LoadProfile(fsys, "suzhou")
-		if err != nil {
-			regionsErr = err
-			return
-		}
-		regions, regionsErr = geo.LoadRegions(fsys, p)
-	})
-	if regionsErr != nil {
-		t.Fatal(regionsErr)
+	p, err := geo.LoadProfile(profiles.FS, profiles.Default)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return regions
+	r, err := geo.LoadRegions(profiles.FS, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 func newHandler(t testing.TB) *Handler {
