@@ -1,7 +1,7 @@
 // REST calls the page makes. Every state-changing request carries
 // X-Requested-With: citygrid (the server's CSRF check).
 
-import type { HeatResponse, Res, Session, Window } from './protocol';
+import type { Alert, AlertsResponse, Dispatch, DispatchesResponse, HeatResponse, Res, Session, SuggestResponse, Window } from './protocol';
 
 export const CSRF_HEADER = { 'X-Requested-With': 'citygrid' };
 
@@ -93,4 +93,93 @@ export async function getRegion(level: string, code: string, window: Window): Pr
   if (r.status === 404) return undefined;
   if (!r.ok) throw new Error(`regions: ${r.status}`);
   return ((await r.json()) as RegionsResponse).regions[0];
+}
+
+/** Roles of people, in order: each may do all the previous ones may. */
+export const ROLES = ['wall', 'operator', 'dispatcher', 'admin'];
+
+/** may: whether a role is at least `least` (unknown roles may nothing). */
+export function may(role: string, least: 'wall' | 'operator' | 'dispatcher' | 'admin'): boolean {
+  const r = ROLES.indexOf(role);
+  return r >= 0 && r >= ROLES.indexOf(least);
+}
+
+/** An answer to a state-changing call: the new object, or why not. */
+export type Outcome<T> =
+  | { ok: true; value: T }
+  /** 409: another dispatcher (or the server) got there first; `dispatch` names the winner when known. */
+  | { ok: false; status: number; error: string; conflict: boolean; dispatch?: string };
+
+async function post<T>(url: string, body?: unknown): Promise<Outcome<T>> {
+  let r: Response;
+  try {
+    r = await fetch(url, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', ...CSRF_HEADER },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    return { ok: false, status: 0, error: String(e), conflict: false };
+  }
+  let j: unknown = null;
+  try {
+    j = await r.json();
+  } catch {
+    // no JSON body
+  }
+  if (r.ok) return { ok: true, value: j as T };
+  const o = (j && typeof j === 'object' ? j : {}) as { error?: unknown; dispatch?: unknown };
+  return {
+    ok: false,
+    status: r.status,
+    error: typeof o.error === 'string' ? o.error : `HTTP ${r.status}`,
+    conflict: r.status === 409,
+    dispatch: typeof o.dispatch === 'string' ? o.dispatch : undefined,
+  };
+}
+
+async function get<T>(url: string): Promise<T> {
+  const r = await fetch(url, { credentials: 'same-origin' });
+  if (!r.ok) throw new Error(`${url.split('?')[0]}: ${r.status}`);
+  return (await r.json()) as T;
+}
+
+export function getAlerts(status = 'open'): Promise<AlertsResponse> {
+  return get(`/api/v1/alerts?status=${encodeURIComponent(status)}`);
+}
+
+export function ackAlert(id: string, note?: string): Promise<Outcome<Alert>> {
+  return post(`/api/v1/alerts/${encodeURIComponent(id)}/ack`, note ? { note } : {});
+}
+
+export function resolveAlert(id: string, note?: string): Promise<Outcome<Alert>> {
+  return post(`/api/v1/alerts/${encodeURIComponent(id)}/resolve`, note ? { note } : {});
+}
+
+export function getDispatches(status = 'active'): Promise<DispatchesResponse> {
+  return get(`/api/v1/dispatches?status=${encodeURIComponent(status)}`);
+}
+
+/** The target of a dispatch: a cell, an incident or an alert (its place). */
+export type DispatchTarget = { cell: string } | { incident: string } | { alert: string };
+
+export function createDispatch(unit: string, target: DispatchTarget, note?: string): Promise<Outcome<Dispatch>> {
+  return post('/api/v1/dispatches', { unit, ...target, ...(note ? { note } : {}) });
+}
+
+export function clearDispatch(id: string): Promise<Outcome<Dispatch>> {
+  return post(`/api/v1/dispatches/${encodeURIComponent(id)}/clear`);
+}
+
+export function cancelDispatch(id: string): Promise<Outcome<Dispatch>> {
+  return post(`/api/v1/dispatches/${encodeURIComponent(id)}/cancel`);
+}
+
+export function suggestURL(cell: string, limit: number): string {
+  return '/api/v1/dispatch/suggest?' + new URLSearchParams({ cell, limit: String(limit) }).toString();
+}
+
+export function getSuggestions(cell: string, limit = 6): Promise<SuggestResponse> {
+  return get(suggestURL(cell, limit));
 }

@@ -2,15 +2,35 @@
 // are new whenever the data changed, so deck.gl diffs cheaply and correctly.
 
 import { H3HexagonLayer } from '@deck.gl/geo-layers';
-import { ScatterplotLayer } from '@deck.gl/layers';
+import { LineLayer, PathLayer, ScatterplotLayer } from '@deck.gl/layers';
 import type { Layer } from '@deck.gl/core';
-import type { CellCount, Unit } from './protocol';
+import { cellToLatLng, isValidCell } from 'h3-js';
+import type { Alert, CellCount, Dispatch, Unit } from './protocol';
 import { colorOf, type RGBA, type Scale } from './scale';
 
 export const HEAT_ID = 'heat';
 export const UNITS_ID = 'units';
 export const SELECTED_ID = 'selected';
 export const HOT_ID = 'hot';
+export const ALERTS_ID = 'alerts';
+export const DISPATCHES_ID = 'dispatches';
+export const DISPATCH_TARGETS_ID = 'dispatch-targets';
+export const TRACKS_ID = 'tracks';
+
+/** Alert rings by severity 1..4: pale, yellow, orange, red. */
+export const SEVERITY_COLORS: RGBA[] = [
+  [203, 213, 225, 255],
+  [250, 204, 21, 255],
+  [249, 115, 22, 255],
+  [239, 68, 68, 255],
+];
+
+export function severityColor(sev: number): RGBA {
+  return SEVERITY_COLORS[Math.min(4, Math.max(1, Math.round(sev || 1))) - 1];
+}
+
+/** On scene: a filled green target, apart from the hollow rings of units still on their way. */
+export const ON_SCENE_COLOR: RGBA = [34, 197, 94, 255];
 
 /** Outline of the hot cells: bright cyan, apart from the heat ramp and the white selection. */
 export const HOT_LINE: RGBA = [34, 211, 238, 255];
@@ -48,6 +68,67 @@ export interface LayerInput {
   dotScale?: number;
   /** Hot cells (hotSubset), outlined; none if absent or empty. */
   hot?: CellCount[];
+  /** Alerts not resolved: a ring at each place. */
+  alerts?: Alert[];
+  /** Active dispatches as lines (dispatchLines). */
+  dispatches?: DispatchLine[];
+  /** Recent tracks of the dispatched units (trackPaths). */
+  tracks?: TrackPath[];
+}
+
+/** One active dispatch on the map: from the unit's position to the target cell's centre. */
+export interface DispatchLine {
+  id: string;
+  unit: string;
+  status: string;
+  /** The unit's status (its colour), '' when the unit is not in the units layer. */
+  unitStatus: string;
+  /** [lng, lat] of the unit, or undefined when it is not in the units layer. */
+  from?: [number, number];
+  to: [number, number];
+}
+
+export interface TrackPath {
+  unit: string;
+  status: string;
+  path: [number, number][];
+}
+
+/** targetOf: the dispatch's target as [lng, lat]: its centre as sent, else the cell's. */
+export function targetOf(d: Dispatch): [number, number] {
+  if (Number.isFinite(d.lat) && Number.isFinite(d.lng) && (d.lat !== 0 || d.lng !== 0)) return [d.lng, d.lat];
+  if (d.cell && isValidCell(d.cell)) {
+    const [lat, lng] = cellToLatLng(d.cell);
+    return [lng, lat];
+  }
+  return [d.lng ?? 0, d.lat ?? 0];
+}
+
+/** dispatchLines: the active dispatches (assigned, en route, on scene) as lines, in the given order. */
+export function dispatchLines(dispatches: Dispatch[], units: Map<string, Unit>): DispatchLine[] {
+  const out: DispatchLine[] = [];
+  for (const d of dispatches) {
+    if (d.status !== 'assigned' && d.status !== 'en_route' && d.status !== 'on_scene') continue;
+    const u = units.get(d.unit);
+    out.push({ id: d.id, unit: d.unit, status: d.status, unitStatus: u?.status ?? '', from: u ? [u.lng, u.lat] : undefined, to: targetOf(d) });
+  }
+  return out;
+}
+
+/** trackPaths: the kept tracks of the units on the given lines (at least two points each). */
+export function trackPaths(lines: DispatchLine[], tracks: Map<string, [number, number][]>): TrackPath[] {
+  const out: TrackPath[] = [];
+  for (const l of lines) {
+    const t = tracks.get(l.unit);
+    if (t && t.length >= 2) out.push({ unit: l.unit, status: l.unitStatus, path: t.slice() });
+  }
+  return out;
+}
+
+/** lineColor: the unit's status colour, fainter once on scene (the line has done its job). */
+export function lineColor(l: DispatchLine): RGBA {
+  const c = statusColor(l.unitStatus || 'dispatched');
+  return l.status === 'on_scene' ? [c[0], c[1], c[2], 110] : c;
 }
 
 /** Metres of extrusion for the hottest cell. */
@@ -92,6 +173,61 @@ export function buildLayers(s: LayerInput): Layer[] {
       }) as unknown as Layer,
     );
   }
+  const k = (s.wall ? 1.25 : 1) * (s.dotScale ?? 1);
+  if (s.alerts && s.alerts.length > 0) {
+    layers.push(
+      new ScatterplotLayer<Alert>({
+        id: ALERTS_ID,
+        data: s.alerts,
+        getPosition: (a) => [a.lng, a.lat],
+        getLineColor: (a) => {
+          const c = severityColor(a.severity);
+          return a.status === 'acknowledged' ? [c[0], c[1], c[2], 120] : c;
+        },
+        getRadius: (a) => (10 + 2 * Math.min(4, Math.max(1, a.severity || 1))) * k,
+        radiusUnits: 'pixels',
+        filled: false,
+        stroked: true,
+        lineWidthUnits: 'pixels',
+        getLineWidth: 2.5 * k,
+        pickable: !s.wall,
+      }) as unknown as Layer,
+    );
+  }
+  const lines = s.dispatches ?? [];
+  if (s.tracks && s.tracks.length > 0) {
+    layers.push(
+      new PathLayer<TrackPath>({
+        id: TRACKS_ID,
+        data: s.tracks,
+        getPath: (t) => t.path,
+        getColor: (t) => {
+          const c = statusColor(t.status || 'dispatched');
+          return [c[0], c[1], c[2], 150];
+        },
+        widthUnits: 'pixels',
+        getWidth: 2 * k,
+        jointRounded: true,
+        capRounded: true,
+        pickable: false,
+      }) as unknown as Layer,
+    );
+  }
+  const drawn = lines.filter((l) => l.from);
+  if (drawn.length > 0) {
+    layers.push(
+      new LineLayer<DispatchLine>({
+        id: DISPATCHES_ID,
+        data: drawn,
+        getSourcePosition: (l) => l.from as [number, number],
+        getTargetPosition: (l) => l.to,
+        getColor: lineColor,
+        widthUnits: 'pixels',
+        getWidth: (l) => (l.status === 'on_scene' ? 2 : 3) * k,
+        pickable: true,
+      }) as unknown as Layer,
+    );
+  }
   layers.push(
     new ScatterplotLayer<Unit>({
       id: UNITS_ID,
@@ -108,6 +244,26 @@ export function buildLayers(s: LayerInput): Layer[] {
       updateTriggers: { getFillColor: s.units },
     }) as unknown as Layer,
   );
+  if (lines.length > 0) {
+    // The targets above the units: a hollow ring in the unit's colour while on
+    // the way, a filled green dot once on scene.
+    layers.push(
+      new ScatterplotLayer<DispatchLine>({
+        id: DISPATCH_TARGETS_ID,
+        data: lines,
+        getPosition: (l) => l.to,
+        getFillColor: (l) => (l.status === 'on_scene' ? ON_SCENE_COLOR : [0, 0, 0, 0]),
+        getLineColor: (l) => (l.status === 'on_scene' ? [255, 255, 255, 255] : statusColor(l.unitStatus || 'dispatched')),
+        getRadius: (l) => (l.status === 'on_scene' ? 7 : 8) * k,
+        radiusUnits: 'pixels',
+        filled: true,
+        stroked: true,
+        lineWidthUnits: 'pixels',
+        getLineWidth: 2 * k,
+        pickable: true,
+      }) as unknown as Layer,
+    );
+  }
   if (s.selected) {
     layers.push(
       new H3HexagonLayer<string>({

@@ -6,7 +6,7 @@ export const PROTOCOL_VERSION = 1;
 
 export type Res = 7 | 8 | 9;
 export type Window = '15m' | '1h' | '24h';
-export type Layer = 'heat' | 'units';
+export type Layer = 'heat' | 'units' | 'regions' | 'alerts' | 'dispatches';
 export type UnitStatus = 'available' | 'dispatched' | 'busy' | 'off-duty';
 
 export const RESOLUTIONS: readonly Res[] = [7, 8, 9];
@@ -49,6 +49,118 @@ export interface Subscribe {
   minSeverity?: number;
 }
 
+export type AlertKind = 'hot_cell' | 'anomaly' | 'severe_incident' | 'uncovered' | 'overdue_dispatch';
+export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
+export const ALERT_KINDS: readonly AlertKind[] = ['hot_cell', 'anomaly', 'severe_incident', 'uncovered', 'overdue_dispatch'];
+
+/** An alert (docs/API.md "Alerts and dispatch"). Empty fields are left out by the server. */
+export interface Alert {
+  id: string;
+  kind: AlertKind | string;
+  key: string;
+  rule?: string;
+  /** 1..4. */
+  severity: number;
+  status: AlertStatus | string;
+  /** Cell alerts: the cell and its resolution. */
+  cell?: string;
+  res?: number;
+  /** Region alerts: the region's code. */
+  region?: string;
+  /** The place's centre; always set. */
+  lat: number;
+  lng: number;
+  value?: number;
+  threshold?: number;
+  message?: string;
+  openedAt: string;
+  ackedAt?: string;
+  ackedBy?: string;
+  resolvedAt?: string;
+  resolvedBy?: string;
+  resolution?: string;
+  incident?: string;
+  dispatch?: string;
+  note?: string;
+}
+
+/** Counts over every alert not resolved (open + acknowledged). */
+export interface AlertCounts {
+  open: number;
+  acknowledged: number;
+  byKind?: Record<string, number>;
+  /** Severities 1..4 at indexes 0..3. */
+  bySeverity?: number[];
+  byDistrict?: Record<string, number>;
+}
+
+/** The websocket's alerts layer: the whole state, replacing what the client had. */
+export interface AlertsLayer {
+  counts: AlertCounts;
+  /** Alerts not resolved, newest first (at most 500). */
+  open: Alert[];
+}
+
+export type DispatchStatus = 'assigned' | 'en_route' | 'on_scene' | 'cleared' | 'cancelled';
+export const ACTIVE_DISPATCH: readonly string[] = ['assigned', 'en_route', 'on_scene'];
+
+export interface Dispatch {
+  id: string;
+  unit: string;
+  /** The target, always a res-9 cell, and its centre. */
+  cell: string;
+  lat: number;
+  lng: number;
+  incident?: string;
+  alert?: string;
+  note?: string;
+  status: DispatchStatus | string;
+  assignedAt: string;
+  assignedBy?: string;
+  enRouteAt?: string;
+  onSceneAt?: string;
+  clearedAt?: string;
+  clearedBy?: string;
+  /** On-scene time minus assignment time, once on scene. */
+  responseSeconds?: number;
+  targetSeconds?: number;
+  overdue?: boolean;
+}
+
+/** GET /api/v1/alerts */
+export interface AlertsResponse {
+  asOf: string;
+  alerts: Alert[];
+  counts: AlertCounts;
+}
+
+/** GET /api/v1/dispatches */
+export interface DispatchesResponse {
+  asOf: string;
+  dispatches: Dispatch[];
+}
+
+/** One unit GET /api/v1/dispatch/suggest proposes. */
+export interface Suggestion {
+  unit: string;
+  kind: string;
+  status: string;
+  available: boolean;
+  gridDistance: number;
+  distanceMeters: number;
+  etaSeconds: number;
+  lat: number;
+  lng: number;
+  lastSeen: string;
+  /** The active dispatch the unit is on, or ''. */
+  dispatch?: string;
+}
+
+export interface SuggestResponse {
+  cell: string;
+  suggestions: Suggestion[];
+}
+
 interface FrameBase {
   v: number;
   seq: number;
@@ -60,6 +172,10 @@ interface FrameBase {
   total?: number;
   /** Present only when the heat layer is subscribed. */
   cells?: CellCount[];
+  /** The alerts layer's whole state; a delta without it leaves it as it was. */
+  alerts?: AlertsLayer;
+  /** Active dispatches and those ended in the last 10 minutes; whole replacement. */
+  dispatches?: Dispatch[];
 }
 
 export interface SnapshotFrame extends FrameBase {

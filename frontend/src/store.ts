@@ -3,9 +3,13 @@
 // function below, so the HUD and the layer builders are testable without a DOM.
 
 import {
+  ACTIVE_DISPATCH,
   STATUSES,
   isGone,
+  type Alert,
+  type AlertCounts,
   type CellCount,
+  type Dispatch,
   type Frame,
   type Res,
   type Unit,
@@ -40,9 +44,22 @@ export interface Store {
   rises: Rise[];
   /** The last error frame's text, cleared by the next snapshot. */
   error: string;
+  /** Alerts not resolved, newest first, as the alerts layer last sent them. */
+  alerts: Alert[];
+  /** Their counts; null until the alerts layer has been seen. */
+  alertCounts: AlertCounts | null;
+  /** Bumped when alerts or their counts change. */
+  alertsVersion: number;
+  /** Active dispatches plus those ended in the last 10 minutes. */
+  dispatches: Dispatch[];
+  dispatchesVersion: number;
+  /** Each unit's recent positions as [lng, lat], oldest first, at most MAX_TRACK. */
+  tracks: Map<string, [number, number][]>;
 }
 
 export const MAX_RISES = 12;
+/** Positions kept per unit for its track. */
+export const MAX_TRACK = 50;
 
 export function newStore(): Store {
   return {
@@ -59,6 +76,12 @@ export function newStore(): Store {
     unitsVersion: 0,
     rises: [],
     error: '',
+    alerts: [],
+    alertCounts: null,
+    alertsVersion: 0,
+    dispatches: [],
+    dispatchesVersion: 0,
+    tracks: new Map(),
   };
 }
 
@@ -92,7 +115,12 @@ export function apply(s: Store, f: Frame, now: number): Applied {
     s.cells = new Map();
     for (const c of f.cells ?? []) if (c.count > 0) s.cells.set(c.cell, c.count);
     s.units = new Map();
-    for (const u of f.units ?? []) s.units.set(u.unit, u);
+    for (const u of f.units ?? []) {
+      s.units.set(u.unit, u);
+      addTrack(s, u);
+    }
+    // A resync keeps the tracks of the units still there.
+    for (const id of s.tracks.keys()) if (!s.units.has(id)) s.tracks.delete(id);
     s.rises = [];
     s.heatVersion++;
     s.unitsVersion++;
@@ -110,12 +138,39 @@ export function apply(s: Store, f: Frame, now: number): Applied {
     }
     if (f.units && f.units.length > 0) {
       for (const u of f.units) {
-        if (isGone(u)) s.units.delete(u.unit);
-        else s.units.set(u.unit, u);
+        if (isGone(u)) {
+          s.units.delete(u.unit);
+          s.tracks.delete(u.unit);
+        } else {
+          s.units.set(u.unit, u);
+          addTrack(s, u);
+        }
       }
       s.unitsVersion++;
       changed = true;
     }
+  }
+  // Alerts and dispatches come whole: a frame with the key replaces them, one
+  // without leaves them (a snapshot without them means the layer is not subscribed).
+  if (f.alerts) {
+    s.alerts = f.alerts.open ?? [];
+    s.alertCounts = f.alerts.counts ?? { open: 0, acknowledged: 0 };
+    s.alertsVersion++;
+    changed = true;
+  } else if (f.type === 'snapshot' && s.alertCounts) {
+    s.alerts = [];
+    s.alertCounts = null;
+    s.alertsVersion++;
+    changed = true;
+  }
+  if (f.dispatches) {
+    s.dispatches = f.dispatches;
+    s.dispatchesVersion++;
+    changed = true;
+  } else if (f.type === 'snapshot' && s.dispatches.length > 0) {
+    s.dispatches = [];
+    s.dispatchesVersion++;
+    changed = true;
   }
   const total = f.total ?? sumCells(s.cells);
   if (total !== s.total) {
@@ -123,6 +178,19 @@ export function apply(s: Store, f: Frame, now: number): Applied {
     changed = true;
   }
   return changed ? 'changed' : 'unchanged';
+}
+
+/** addTrack appends a unit's position to its track unless it has not moved. */
+function addTrack(s: Store, u: Unit): void {
+  let t = s.tracks.get(u.unit);
+  if (!t) {
+    t = [];
+    s.tracks.set(u.unit, t);
+  }
+  const last = t[t.length - 1];
+  if (last && last[0] === u.lng && last[1] === u.lat) return;
+  t.push([u.lng, u.lat]);
+  if (t.length > MAX_TRACK) t.splice(0, t.length - MAX_TRACK);
 }
 
 function addRise(s: Store, r: Rise): void {
@@ -202,4 +270,41 @@ export function health(s: Store, socketOpen: boolean, now: number): Health {
  */
 export function heatRefreshMs(n: number): number {
   return Math.min(1000, Math.max(0, Math.round(n / 5)));
+}
+
+/** alertTotal: alerts not resolved (open + acknowledged), as GET /api/v1/alerts counts them. */
+export function alertTotal(c: AlertCounts | null): number | undefined {
+  return c ? (c.open ?? 0) + (c.acknowledged ?? 0) : undefined;
+}
+
+/** alertsNewestFirst: a new array of the alerts, newest opened first, ties by id. */
+export function alertsNewestFirst(alerts: Alert[]): Alert[] {
+  return [...alerts].sort((a, b) => Date.parse(b.openedAt) - Date.parse(a.openedAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+export function isActive(d: Dispatch): boolean {
+  return ACTIVE_DISPATCH.includes(d.status);
+}
+
+/** activeDispatches: assigned, en route and on scene, newest first. */
+export function activeDispatches(s: Store): Dispatch[] {
+  return s.dispatches.filter(isActive).sort((a, b) => Date.parse(b.assignedAt) - Date.parse(a.assignedAt) || (a.id < b.id ? -1 : 1));
+}
+
+/** dispatchOfUnit: the active dispatch a unit is on, if any. */
+export function dispatchOfUnit(s: Store, unit: string): Dispatch | undefined {
+  return s.dispatches.find((d) => d.unit === unit && isActive(d));
+}
+
+/**
+ * dispatchSeconds: how long a dispatch has taken: the response time once on
+ * scene (or ended), else the time since assignment. Never negative.
+ */
+export function dispatchSeconds(d: Dispatch, now: number): number {
+  if (d.responseSeconds !== undefined && d.responseSeconds !== null) return Math.max(0, d.responseSeconds);
+  const start = Date.parse(d.assignedAt);
+  if (!Number.isFinite(start)) return 0;
+  const endText = d.status === 'on_scene' ? d.onSceneAt : d.status === 'cleared' || d.status === 'cancelled' ? d.clearedAt : undefined;
+  const end = endText ? Date.parse(endText) : now;
+  return Math.max(0, ((Number.isFinite(end) ? end : now) - start) / 1000);
 }
