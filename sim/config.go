@@ -19,7 +19,8 @@ type Config struct {
 	Profile       *geo.Profile                     // the city to simulate. Required.
 	Rate          float64                          // incidents per second at peak hours. Zero means 5.
 	Units         int                              // patrol units. Zero means 120.
-	PositionEvery time.Duration                    // each unit reports this often. Zero means 5s.
+	PositionEvery time.Duration                    // each unit reports this often (more often on the way to a dispatch). Zero means 5s.
+	DispatchEvery time.Duration                    // how often the server's active dispatches are fetched. Zero means 1s.
 	Batch         int                              // max events per POST. Zero means 500.
 	Seed          int64                            // zero means time-based
 	APIKey        string                           // optional bearer key
@@ -47,8 +48,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Profile == nil || len(c.Profile.Outline) == 0 {
 		return c, errors.New("sim: Config.Profile with an outline is required")
 	}
-	if c.Rate < 0 || c.Units < 0 || c.PositionEvery < 0 || c.Batch < 0 {
-		return c, errors.New("sim: Rate, Units, PositionEvery and Batch must not be negative")
+	if c.Rate < 0 || c.Units < 0 || c.PositionEvery < 0 || c.DispatchEvery < 0 || c.Batch < 0 {
+		return c, errors.New("sim: Rate, Units, PositionEvery, DispatchEvery and Batch must not be negative")
 	}
 	if c.Rate == 0 {
 		c.Rate = 5
@@ -58,6 +59,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.PositionEvery == 0 {
 		c.PositionEvery = 5 * time.Second
+	}
+	if c.DispatchEvery == 0 {
+		c.DispatchEvery = time.Second
 	}
 	if c.Batch == 0 {
 		c.Batch = 500

@@ -7,6 +7,12 @@
 // batched into NDJSON posts over a few connections). Because the simulator only
 // speaks the wire format, it exercises the server the way production feeds do.
 //
+// While Run is active, the units also obey the server's dispatches, read from
+// its API once a second: a unit on one reports "dispatched", drives straight to
+// the scene at its rush speed, reports "busy" there for a while and then
+// "available", which lets the server clear it. A server without dispatches
+// (an older one, or a key that may not read them) just sees units patrol.
+//
 // NextIncidents and NextPositions are pure generators, deterministic for a seed
 // and clock, so tests and benchmarks can use the data without any HTTP.
 package sim

@@ -62,9 +62,10 @@ func (s *Simulator) NextPositions(dt time.Duration) []Position {
 		if u.reportIn > 0 {
 			continue
 		}
-		u.reportIn += every
+		e := u.reportEvery(every)
+		u.reportIn += e
 		if u.reportIn <= 0 { // dt spans several periods: report once, not in a burst
-			u.reportIn = every
+			u.reportIn = e
 		}
 		out = append(out, s.report(u, at))
 	}

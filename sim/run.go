@@ -21,8 +21,10 @@ const (
 )
 
 // Run generates and posts incidents and positions until ctx is done, then
-// returns nil. A server that is down or overloaded is waited out, never a
-// reason to stop. Run may be active only once at a time.
+// returns nil. Alongside, it polls the server's active dispatches and has the
+// units they name obey them (see obey). A server that is down or overloaded,
+// or one without dispatches, is waited out, never a reason to stop. Run may be
+// active only once at a time.
 //
 // Pacing follows the wall clock (the injected Now only stamps events and sets
 // the time of day), so a fixed test clock still produces a steady flow.
@@ -45,6 +47,16 @@ func (s *Simulator) Run(ctx context.Context) error {
 	}
 	defer wg.Wait()
 	defer close(queue)
+
+	if len(s.units) > 0 {
+		pctx, stop := context.WithCancel(ctx)
+		polled := make(chan struct{})
+		go func() {
+			defer close(polled)
+			s.pollDispatches(pctx)
+		}()
+		defer func() { stop(); <-polled }()
+	}
 
 	t := time.NewTicker(tick)
 	defer t.Stop()

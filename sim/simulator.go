@@ -25,9 +25,14 @@ type Simulator struct {
 	lastDrift time.Time
 	seq       int64
 
-	umu   sync.Mutex // guards the fleet, a separate stream so positions never perturb incidents
-	urng  *rand.Rand
-	units []*unit
+	umu      sync.Mutex // guards the fleet, a separate stream so positions never perturb incidents
+	urng     *rand.Rand
+	units    []*unit
+	byID     map[string]*unit
+	finished map[string]bool // dispatches units have cleared that the server may still list
+
+	// Bounds in seconds on a unit's time on scene; fields so tests need not wait minutes.
+	sceneMin, sceneMax float64
 
 	stats   counters
 	running atomic.Bool
@@ -38,13 +43,16 @@ type Simulator struct {
 // events (incidents and positions) handed to the server, once per event however
 // often its batch was retried; Accepted, Duplicates and Rejected are the
 // server's verdicts; Retries counts re-sent POSTs and Errors failed POSTs
-// (transport errors and error statuses, retried or not).
+// (transport errors and error statuses, retried or not). Orders counts the
+// server's dispatches units took on, Cleared those they finished on scene.
 type Stats struct {
 	Sent, Accepted, Duplicates, Rejected, Retries, Errors int64
+	Orders, Cleared                                       int64
 }
 
 type counters struct {
 	sent, accepted, duplicates, rejected, retries, errors atomic.Int64
+	orders, cleared                                       atomic.Int64
 }
 
 // New validates cfg and builds a simulator: hot spots placed, units at their
@@ -72,12 +80,19 @@ func New(cfg Config) (*Simulator, error) {
 		runID:      strconv.FormatUint(idr.Uint64()%(36*36*36*36*36*36), 36),
 		backoffMin: 500 * time.Millisecond,
 		backoffMax: 10 * time.Second,
+		finished:   map[string]bool{},
+		sceneMin:   30,
+		sceneMax:   180,
 		irng:       irng,
 		lastDrift:  start,
 		urng:       rand.New(rand.NewPCG(seed, 2)),
 	}
 	s.spots = newHotSpots(a, irng)
 	s.units = s.newFleet()
+	s.byID = make(map[string]*unit, len(s.units))
+	for _, u := range s.units {
+		s.byID[u.id] = u
+	}
 	return s, nil
 }
 
@@ -91,5 +106,7 @@ func (s *Simulator) Stats() Stats {
 		Rejected:   c.rejected.Load(),
 		Retries:    c.retries.Load(),
 		Errors:     c.errors.Load(),
+		Orders:     c.orders.Load(),
+		Cleared:    c.cleared.Load(),
 	}
 }

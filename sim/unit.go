@@ -65,6 +65,7 @@ type unit struct {
 	statusLeft float64
 	reportIn   float64
 	lastGood   orb.Point // last reported position, known to be inside the outline
+	order      *order    // the server's dispatch it is on, if any
 }
 
 // travelling reports whether the unit is on the move right now.
@@ -74,8 +75,13 @@ func (u *unit) travelling() bool {
 
 // advance moves u forward dt seconds, changing status whenever it falls due.
 // Movement is simulated in status-sized chunks so a unit never keeps patrolling
-// past the moment it was dispatched.
+// past the moment it was dispatched. A unit on an order follows the order
+// instead; the chain picks up again once the order ends.
 func (s *Simulator) advance(u *unit, dt float64) {
+	if u.order != nil {
+		s.follow(u, dt)
+		return
+	}
 	for dt > 0 {
 		step := min(dt, u.statusLeft)
 		s.move(u, step)

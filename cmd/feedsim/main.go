@@ -6,8 +6,11 @@
 //	feedsim -rate 20000 -duration 1m   # load test
 //
 // The rate is the peak-hour rate; the simulator follows the city's day and
-// night (but never drops below 15% of it). Stats are printed every 10 s and at
-// the end. Interrupt with Ctrl-C.
+// night (but never drops below 15% of it). Units obey the server's dispatches:
+// the simulator reads the active ones once a second (with the same key), and a
+// unit on one drives to the scene, is busy there a while, then reports
+// available; a server without dispatches just sees units patrol. Stats are
+// printed every 10 s and at the end. Interrupt with Ctrl-C.
 package main
 
 import (
@@ -102,8 +105,8 @@ func report(ctx context.Context, s *sim.Simulator, start time.Time) {
 }
 
 func format(st sim.Stats) string {
-	return fmt.Sprintf("sent %d accepted %d duplicates %d rejected %d retries %d errors %d",
-		st.Sent, st.Accepted, st.Duplicates, st.Rejected, st.Retries, st.Errors)
+	return fmt.Sprintf("sent %d accepted %d duplicates %d rejected %d retries %d errors %d dispatches taken %d cleared %d",
+		st.Sent, st.Accepted, st.Duplicates, st.Rejected, st.Retries, st.Errors, st.Orders, st.Cleared)
 }
 
 func perSecond(n int64, d time.Duration) float64 {
