@@ -101,3 +101,19 @@ func fromH3(cs []h3.Cell) []Cell {
 	}
 	return out
 }
+
+// GridDistance is the number of H3 steps from c to other, both at the same
+// resolution; ok is false when H3 cannot tell (different resolutions, or cells
+// too far apart or across a pentagon), which callers treat as "far".
+func (c Cell) GridDistance(other Cell) (n int, ok bool) {
+	if c == other {
+		return 0, true
+	}
+	if c.Res() != other.Res() {
+		return 0, false
+	}
+	// h3-go drops the library's error and answers 0; two distinct cells are
+	// never 0 apart, so 0 here means the library failed.
+	n = h3.Cell(c).GridDistance(h3.Cell(other))
+	return n, n > 0
+}

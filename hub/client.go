@@ -242,6 +242,9 @@ func (h *Hub) snapshot(ctx context.Context, sub subscription) (snapshot, error) 
 		if sub.units {
 			s.units = st.Units()
 		}
+		if sub.alerts || sub.dispatches {
+			s.ops = st.Ops().Summary()
+		}
 	})
 	if err == nil && sub.regions != "" {
 		s.regions = h.regions(sub)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/citygrid/citygrid/live"
+	"github.com/citygrid/citygrid/ops"
 	"github.com/citygrid/citygrid/wire"
 )
 
@@ -35,6 +36,7 @@ type snapshot struct {
 	cells   []live.CellCount
 	units   []live.Unit
 	regions []byte // the regions layer's JSON array, when subscribed
+	ops     *ops.Summary
 }
 
 func encodeSnapshot(s snapshot, sub subscription) []byte {
@@ -51,6 +53,22 @@ func encodeSnapshot(s snapshot, sub subscription) []byte {
 	}
 	if sub.regions != "" {
 		b = appendRegions(b, sub.regions, s.regions)
+	}
+	return appendOps(b, sub, s.ops)
+}
+
+// appendOps adds the alerts and dispatches layers a subscription takes, whole.
+func appendOps(b []byte, sub subscription, sum *ops.Summary) []byte {
+	if sum == nil {
+		return b
+	}
+	if sub.alerts {
+		b = append(b, `,"alerts":`...)
+		b = append(b, sum.Alerts...)
+	}
+	if sub.dispatches {
+		b = append(b, `,"dispatches":`...)
+		b = append(b, sum.Dispatches...)
 	}
 	return b
 }
@@ -83,7 +101,7 @@ func encodeDelta(t *live.Tick, sub subscription, regions []byte) []byte {
 	if regions != nil {
 		b = appendRegions(b, sub.regions, regions)
 	}
-	return b
+	return appendOps(b, sub, t.Ops)
 }
 
 // closeFrame finishes a frame for one client.

@@ -147,9 +147,10 @@ func (h *Hub) deliver(t *live.Tick) {
 		h.lastBeat = t.AsOf
 	}
 	type topic struct {
-		key         live.ViewKey
-		heat, units bool
-		regions     string
+		key                live.ViewKey
+		heat, units        bool
+		regions            string
+		alerts, dispatches bool
 	}
 	encoded := map[topic][]byte{}
 	// The regions layer is figures over whole windows, not cell changes: it is
@@ -172,13 +173,14 @@ func (h *Hub) deliver(t *live.Tick) {
 		if !ok {
 			return
 		}
-		changed := sub.units && len(t.Units) > 0 || sub.heat && len(t.Heat[sub.key].Cells) > 0
+		changed := sub.units && len(t.Units) > 0 || sub.heat && len(t.Heat[sub.key].Cells) > 0 ||
+			t.Ops != nil && (sub.alerts || sub.dispatches)
 		if !changed && !beat {
 			return
 		}
 		var body []byte
 		if sub.bbox == nil {
-			k := topic{sub.key, sub.heat, sub.units, sub.regions}
+			k := topic{sub.key, sub.heat, sub.units, sub.regions, sub.alerts, sub.dispatches}
 			if body = encoded[k]; body == nil {
 				body = encodeDelta(t, sub, regionsOf(sub))
 				encoded[k] = body

@@ -17,7 +17,9 @@ type subscription struct {
 	heat    bool
 	units   bool
 	regions string // the level of the regions layer; empty when not subscribed
-	bbox    *orb.Bound
+	// alerts and dispatches are the small, whole-state layers of the ops board.
+	alerts, dispatches bool
+	bbox               *orb.Bound
 }
 
 // message is a client's request, as sent over the socket.
@@ -69,8 +71,12 @@ func (m message) subscription() (subscription, error) {
 			sub.units = true
 		case "regions":
 			sub.regions = "district"
+		case "alerts":
+			sub.alerts = true
+		case "dispatches":
+			sub.dispatches = true
 		default:
-			return sub, fmt.Errorf("layers: unknown layer %q (heat, units, regions)", l)
+			return sub, fmt.Errorf("layers: unknown layer %q (heat, units, regions, alerts, dispatches)", l)
 		}
 	}
 	if m.Level != "" {

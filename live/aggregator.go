@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/citygrid/citygrid/ops"
 	"github.com/citygrid/citygrid/stream"
 )
 
@@ -15,6 +16,11 @@ type Config struct {
 	Now func() time.Time
 	// Publish receives every Tick on the aggregator's goroutine; it must not block.
 	Publish func(Tick)
+	// Board, when set, is the board of alerts and dispatches the fold keeps.
+	Board *ops.Board
+	// Propose receives the board's proposals on the aggregator's goroutine; it
+	// must not block (a proposal dropped is made again a few evaluations on).
+	Propose func([]ops.Proposal)
 }
 
 // An Aggregator owns a State on one goroutine (Run): entries from the tailer and
@@ -36,6 +42,9 @@ func NewAggregator(cfg Config) *Aggregator {
 	}
 	if cfg.Publish == nil {
 		cfg.Publish = func(Tick) {}
+	}
+	if cfg.Propose == nil {
+		cfg.Propose = func([]ops.Proposal) {}
 	}
 	return &Aggregator{cfg: cfg, in: make(chan []stream.Entry, 64), reqs: make(chan func(*State))}
 }
@@ -76,6 +85,8 @@ func fold(s *State, entries []stream.Entry) {
 			s.AddIncident(&e.Incident)
 		case stream.Positions:
 			s.AddPosition(&e.Position)
+		case stream.Commands:
+			s.board.Apply(e.ID, &e.Command)
 		}
 	}
 }
@@ -83,13 +94,23 @@ func fold(s *State, entries []stream.Entry) {
 // Run folds until ctx is done and returns ctx's error.
 func (a *Aggregator) Run(ctx context.Context) error {
 	s := NewState(a.cfg.Now())
+	if a.cfg.Board != nil {
+		s.SetBoard(a.cfg.Board)
+	}
 	tick := time.NewTicker(a.cfg.Tick)
 	defer tick.Stop()
+	var sinceEval time.Duration
+	propose := func() {
+		if ps := s.board.Drain(); len(ps) > 0 {
+			a.cfg.Propose(ps)
+		}
+	}
 	for {
 		select {
 		case entries := <-a.in:
 			s.Advance(a.cfg.Now())
 			fold(s, entries)
+			propose() // a severe incident's alert goes out at once
 		case f := <-a.reqs:
 			s.Advance(a.cfg.Now())
 			// Entries already handed over are folded first, so a question sees
@@ -107,6 +128,13 @@ func (a *Aggregator) Run(ctx context.Context) error {
 			f(s)
 		case <-tick.C:
 			s.Advance(a.cfg.Now())
+			// The rules run on the wall clock's ticks, not the injected clock, so
+			// they keep running under a test's frozen clock.
+			if sinceEval += a.cfg.Tick; sinceEval >= s.board.Rules().Every.Duration {
+				sinceEval = 0
+				s.board.Evaluate(s)
+			}
+			propose()
 			a.cfg.Publish(s.Tick())
 		case <-ctx.Done():
 			return ctx.Err()

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/ops"
 )
 
 // BucketSpan is the granularity of the windows: an event counts in a window
@@ -62,6 +63,8 @@ type State struct {
 	tick       uint64
 	strings    interner[string]
 	codes      interner[geo.RegionCodes]
+	board      *ops.Board // alerts and dispatches, folded beside the events
+	published  uint64     // the board's version in the last Tick
 }
 
 // maxInterned bounds an interner: past it, values are kept as they come, so a
@@ -97,7 +100,9 @@ func NewState(now time.Time) *State {
 		views:      map[ViewKey]*view{},
 		units:      map[string]*Unit{},
 		dirtyUnits: map[string]struct{}{},
+		board:      ops.NewBoard(ops.Config{}),
 	}
+	s.board.Advance(now)
 	s.oldest = bucketOf(now) - int64(Longest()/BucketSpan) + 1
 	for _, res := range geo.HeatResolutions {
 		for _, w := range Windows {
@@ -115,6 +120,7 @@ func (s *State) Now() time.Time { return s.now }
 // AddIncident counts an incident in every view whose window and filter it falls in.
 // Incidents older than the longest window are ignored.
 func (s *State) AddIncident(in *geo.Incident) {
+	s.board.AddIncident(in) // first: its history reaches further back
 	b := bucketOf(in.Time)
 	if b < s.oldest {
 		return
@@ -140,6 +146,7 @@ func (s *State) AddPosition(p *geo.Position) {
 	}
 	u.Position = *p
 	s.dirtyUnits[p.Unit] = struct{}{}
+	s.board.AddPosition(p)
 }
 
 // Advance moves the clock to now, expiring the buckets that left each window.
@@ -149,6 +156,7 @@ func (s *State) Advance(now time.Time) {
 		return
 	}
 	s.now = now
+	s.board.Advance(now)
 	nb := bucketOf(now)
 	for _, v := range s.views {
 		s.expire(v, nb-v.nbkt+1)
@@ -282,6 +290,39 @@ func (s *State) Heat(k ViewKey) ([]CellCount, int64) {
 	sort.Slice(cells, func(i, j int) bool { return cells[i].Cell < cells[j].Cell })
 	return cells, v.total
 }
+
+// Ops is the board of alerts and dispatches.
+func (s *State) Ops() *ops.Board { return s.board }
+
+// SetBoard replaces the board (before anything is folded).
+func (s *State) SetBoard(b *ops.Board) {
+	s.board = b
+	b.Advance(s.now)
+}
+
+// EachCellAtLeast calls fn for each cell of the unfiltered view at res and
+// window counting at least min; it is how the alert rules read the heat.
+func (s *State) EachCellAtLeast(res int, window string, min int32, fn func(geo.Cell, int32)) {
+	v, ok := s.views[ViewKey{Res: res, Window: window}]
+	if !ok {
+		return
+	}
+	for c, n := range v.counts {
+		if n >= min {
+			fn(c, n)
+		}
+	}
+}
+
+// CellCount is one cell's count in the unfiltered view at res and window.
+func (s *State) CellCount(res int, window string, c geo.Cell) int32 {
+	if v, ok := s.views[ViewKey{Res: res, Window: window}]; ok {
+		return v.counts[c]
+	}
+	return 0
+}
+
+var _ ops.Heat = (*State)(nil)
 
 // Units returns every unit, sorted by id.
 func (s *State) Units() []Unit {

@@ -3,6 +3,8 @@ package live
 import (
 	"sort"
 	"time"
+
+	"github.com/citygrid/citygrid/ops"
 )
 
 // A Tick is what changed since the previous tick: for each view (every view
@@ -13,6 +15,9 @@ type Tick struct {
 	AsOf  time.Time
 	Heat  map[ViewKey]Delta
 	Units []Unit // changed units; Gone set for dropped ones
+	// Ops is the alerts and dispatches summary when it changed since the
+	// previous tick; nil otherwise.
+	Ops *ops.Summary
 }
 
 // A Delta is one view's change in a tick.
@@ -44,6 +49,10 @@ func (s *State) Tick() Tick {
 		}
 	}
 	clear(s.dirtyUnits)
+	if v := s.board.Version(); v != s.published {
+		s.published = v
+		t.Ops = s.board.Summary()
+	}
 	sort.Slice(t.Units, func(i, j int) bool { return t.Units[i].Unit < t.Units[j].Unit })
 	return t
 }

@@ -20,6 +20,7 @@ type Entry struct {
 	Ingested time.Time // when Redis stored it (the id's time part)
 	Incident geo.Incident
 	Position geo.Position
+	Command  Command
 }
 
 // TailerConfig configures a Tailer. The zero value of each field means its default.
@@ -32,6 +33,13 @@ type TailerConfig struct {
 	// a window by its event time, and feeds may not send event times more than a
 	// few minutes ahead, so the longest window plus that margin is enough.
 	Since time.Time
+	// IncidentsSince, when earlier than Since, is where the incidents' rebuild
+	// starts instead: the alert rules' baselines need more history than the
+	// windows.
+	IncidentsSince time.Time
+	// Commands adds the commands stream, read from its start: commands are few,
+	// and an alert or dispatch opened long ago may still be open.
+	Commands bool
 	// Count is the most entries read per stream per call. Zero means 5,000.
 	Count int64
 	// Block is how long a live read waits for new entries. Zero means 500 ms.
@@ -69,22 +77,28 @@ func (t *Tailer) Ready() bool { return t.ready.Load() }
 // once, after the batches of the rebuild have all gone to sink. Run returns
 // ctx's error.
 func (t *Tailer) Run(ctx context.Context, sink func([]Entry), onReady func()) error {
-	keys := make([]string, 0, len(t.cfg.Shards)*len(Kinds))
+	keys := make([]string, 0, 1+len(t.cfg.Shards)*len(Kinds))
 	kinds := map[string]Kind{}
+	last := map[string]string{}
+	if t.cfg.Commands {
+		// First, so that within one read a command is folded before the
+		// positions that follow it (a dispatch before its unit's arrival).
+		key := t.cfg.Layout.CommandStream()
+		keys = append(keys, key)
+		kinds[key] = Commands
+		last[key] = "0-0"
+	}
 	for _, k := range Kinds {
+		since := t.cfg.Since
+		if k == Incidents && !t.cfg.IncidentsSince.IsZero() && (since.IsZero() || t.cfg.IncidentsSince.Before(since)) {
+			since = t.cfg.IncidentsSince
+		}
 		for _, s := range t.cfg.Shards {
 			key := t.cfg.Layout.Stream(k, s)
 			keys = append(keys, key)
 			kinds[key] = k
+			last[key] = startID(since)
 		}
-	}
-	last := map[string]string{}
-	start := "0-0"
-	if !t.cfg.Since.IsZero() {
-		start = strconv.FormatInt(max(t.cfg.Since.UnixMilli()-1, 0), 10) + "-" + strconv.FormatUint(^uint64(0), 10)
-	}
-	for _, k := range keys {
-		last[k] = start
 	}
 	backoff := newBackoff()
 	for ctx.Err() == nil {
@@ -142,6 +156,14 @@ func (t *Tailer) Run(ctx context.Context, sink func([]Entry), onReady func()) er
 	return ctx.Err()
 }
 
+// startID is the id just before since, or the stream's start.
+func startID(since time.Time) string {
+	if since.IsZero() {
+		return "0-0"
+	}
+	return strconv.FormatInt(max(since.UnixMilli()-1, 0), 10) + "-" + strconv.FormatUint(^uint64(0), 10)
+}
+
 func (t *Tailer) read(ctx context.Context, keys []string, last map[string]string, block time.Duration) ([]redis.XStream, error) {
 	args := make([]string, 0, 2*len(keys))
 	args = append(args, keys...)
@@ -159,6 +181,8 @@ func decodeEntry(k Kind, m redis.XMessage) (Entry, error) {
 		e.Incident, err = DecodeIncident(m.Values)
 	case Positions:
 		e.Position, err = DecodePosition(m.Values)
+	case Commands:
+		e.Command, err = DecodeCommand(m.Values)
 	default:
 		err = fmt.Errorf("stream: unknown kind %q", k)
 	}

@@ -16,10 +16,12 @@ import (
 	"github.com/citygrid/citygrid/geo"
 	"github.com/citygrid/citygrid/hub"
 	"github.com/citygrid/citygrid/live"
+	"github.com/citygrid/citygrid/ops"
 	"github.com/citygrid/citygrid/profiles"
 	"github.com/citygrid/citygrid/sim"
 	"github.com/citygrid/citygrid/stream"
 	"github.com/citygrid/citygrid/tiles"
+	"github.com/paulmach/orb"
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
 )
@@ -43,6 +45,8 @@ type app struct {
 	tiles     *tiles.Handler
 	listener  net.Listener
 	ready     atomic.Bool
+	commander *stream.Commander   // appends alert and dispatch commands under their claims
+	proposals chan []ops.Proposal // the fold's proposals, on their way to the commander
 }
 
 // newApp builds the server and binds its listener, so the caller knows the
@@ -65,13 +69,25 @@ func newApp(ctx context.Context, cfg Config) (*app, error) {
 	if err := a.connectRedis(); err != nil {
 		return nil, err
 	}
+	rules, err := loadRules(cfg)
+	if err != nil {
+		a.close()
+		return nil, err
+	}
 	layout := stream.Layout{Prefix: cfg.Prefix, ShardRes: cfg.ShardRes, Retention: cfg.Retention}
 	a.writer = stream.NewWriter(a.rdb, layout, a.now)
+	a.commander = stream.NewCommander(a.rdb, layout)
+	a.proposals = make(chan []ops.Proposal, 64)
+	// The anomaly rules' history is read from the incidents' streams too, as
+	// far back as they keep it.
+	history := a.now().Add(-min(historyNeeded(rules), cfg.Retention))
 	a.tailer = stream.NewTailer(a.rdb, stream.TailerConfig{
-		Layout: layout,
-		Shards: a.profile.Shards(cfg.ShardRes),
-		Since:  a.now().Add(-live.Longest() - 10*time.Minute),
-		Logf:   log.Printf,
+		Layout:         layout,
+		Shards:         a.profile.Shards(cfg.ShardRes),
+		Since:          a.now().Add(-live.Longest() - 10*time.Minute),
+		IncidentsSince: history,
+		Commands:       true,
+		Logf:           log.Printf,
 	})
 	a.metrics = newMetrics(a)
 	if a.guard, err = newGuard(cfg, a.rdb, layout); err != nil {
@@ -79,7 +95,11 @@ func newApp(ctx context.Context, cfg Config) (*app, error) {
 		return nil, err
 	}
 	var h *hub.Hub
-	a.fold = live.NewAggregator(live.Config{Tick: cfg.Tick, Now: a.now, Publish: func(t live.Tick) { h.Publish(t) }})
+	store := a.regions
+	board := ops.NewBoard(ops.Config{Rules: rules, History: history,
+		Locate: func(p orb.Point, c geo.Cell) geo.RegionCodes { return store.Load().AssignAt(p, c) }})
+	a.fold = live.NewAggregator(live.Config{Tick: cfg.Tick, Now: a.now, Publish: func(t live.Tick) { h.Publish(t) },
+		Board: board, Propose: a.propose})
 	a.regionAPI = &regionAPI{store: a.regions, fold: a.fold}
 	h = hub.New(ctx, hub.Config{Fold: a.fold, Logf: log.Printf, Origins: splitList(cfg.Origins),
 		Authorize: authorizeMessage, Regions: a.regionAPI.hubRows})
@@ -137,6 +157,10 @@ func (a *app) Run(ctx context.Context) error {
 	}
 	if a.guard.store != nil {
 		g.Go(func() error { return reloadCredentials(gctx, a.guard.store) })
+	}
+	g.Go(func() error { return a.runProposals(gctx) })
+	if a.cfg.Rules != "" {
+		g.Go(func() error { return a.reloadRules(gctx) })
 	}
 	if a.cfg.Simulate {
 		s, err := sim.New(sim.Config{URL: a.selfURL(), Profile: a.profile, Rate: a.cfg.SimRate, APIKey: a.guard.simKey, Logf: log.Printf,
@@ -199,6 +223,8 @@ func (a *app) selfClient() *http.Client {
 }
 
 func (a *app) onReady() {
+	// The board proposes only once it has seen every command.
+	_ = a.fold.Do(context.Background(), func(s *live.State) { s.Ops().SetReady() })
 	a.ready.Store(true)
 	log.Printf("citygrid: rebuilt live state from the streams; ready")
 }

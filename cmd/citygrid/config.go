@@ -28,6 +28,7 @@ type Config struct {
 	Origins   string        // -origins, CITYGRID_ORIGINS: other origins allowed to open /ws
 	RateLimit float64       // -rate-limit, CITYGRID_RATE_LIMIT: requests/s per identity
 	WSPerIP   int           // -ws-per-ip, CITYGRID_WS_PER_IP
+	Rules     string        // -rules, CITYGRID_RULES: alert rules file; empty: the profile's
 
 	now func() time.Time // tests inject a clock
 }
@@ -53,6 +54,7 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.Origins, "origins", "", "comma-separated hosts, besides the server's own, whose pages may open /ws (CITYGRID_ORIGINS)")
 	fs.Float64Var(&c.RateLimit, "rate-limit", 50, "requests per second per key, user or address when credentials are on; 0: no limit (CITYGRID_RATE_LIMIT)")
 	fs.IntVar(&c.WSPerIP, "ws-per-ip", 64, "websocket connections per address when credentials are on; 0: no limit (CITYGRID_WS_PER_IP)")
+	fs.StringVar(&c.Rules, "rules", "", "alert and dispatch rules file, re-read when it changes; empty: the profile's rules.json (CITYGRID_RULES)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

@@ -10,6 +10,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -113,15 +114,18 @@ func (g *guard) unauthorized(c *gin.Context, msg string) {
 }
 
 // require lets a request through only for identities whose role can do need.
-func (g *guard) require(need auth.Role) gin.HandlerFunc {
+func (g *guard) require(need auth.Role) gin.HandlerFunc { return g.requireAny(need) }
+
+// requireAny is require for a route open to any of several roles.
+func (g *guard) requireAny(needs ...auth.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := identityOf(c.Request)
 		if !ok {
 			g.unauthorized(c, "sign in or send an API key")
 			return
 		}
-		if !id.Role.Can(need) {
-			c.AbortWithStatusJSON(http.StatusForbidden, gin.H{"error": fmt.Sprintf("role %s may not do this (needs %s)", id.Role, need)})
+		if !slices.ContainsFunc(needs, id.Role.Can) {
+			c.AbortWithStatusJSON(http.StatusForbidden, gin.H{"error": fmt.Sprintf("role %s may not do this (needs %s)", id.Role, needs[0])})
 			return
 		}
 		if !id.Key && !g.open() && c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead && c.GetHeader(csrfHeader) == "" {

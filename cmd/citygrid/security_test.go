@@ -147,6 +147,7 @@ func TestAccessMatrix(t *testing.T) {
 	incident := func() string {
 		return fmt.Sprintf(`{"id":"m-%d","lat":31.3,"lng":120.6}`, time.Now().UnixNano())
 	}
+	empty := func() string { return `{}` }
 	//                      none revoked feed wallkey wall operator dispatcher admin
 	routes := []struct {
 		method, path string
@@ -165,6 +166,14 @@ func TestAccessMatrix(t *testing.T) {
 		{"GET", "/api/v1/session", nil, [8]int{401, 401, 200, 200, 200, 200, 200, 200}},
 		{"GET", "/healthz", nil, [8]int{200, 401, 200, 200, 200, 200, 200, 200}},
 		{"GET", "/ws", nil, [8]int{401, 401, 403, 101, 101, 101, 101, 101}},
+		{"GET", "/api/v1/alerts", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
+		{"POST", "/api/v1/alerts/a-none/ack", empty, [8]int{401, 401, 403, 403, 403, 404, 404, 404}},
+		{"POST", "/api/v1/alerts/a-none/resolve", empty, [8]int{401, 401, 403, 403, 403, 404, 404, 404}},
+		{"GET", "/api/v1/dispatches", nil, [8]int{401, 401, 200, 200, 200, 200, 200, 200}},
+		{"POST", "/api/v1/dispatches", func() string { return `{"unit":"nobody","cell":"893098af1c3ffff"}` }, [8]int{401, 401, 403, 403, 403, 403, 400, 400}},
+		{"POST", "/api/v1/dispatches/d-none/clear", empty, [8]int{401, 401, 403, 403, 403, 403, 404, 404}},
+		{"POST", "/api/v1/dispatches/d-none/cancel", empty, [8]int{401, 401, 403, 403, 403, 403, 404, 404}},
+		{"GET", "/api/v1/dispatch/suggest?cell=893098af1c3ffff", nil, [8]int{401, 401, 403, 403, 403, 200, 200, 200}},
 	}
 	for _, rt := range routes {
 		for i, cl := range callers {
@@ -231,7 +240,7 @@ func TestAccessMatrix(t *testing.T) {
 			t.Errorf("audit event without an address: %+v", e)
 		}
 	}
-	for _, want := range []string{"signin/admin-person/false", "signin/admin-person/true", "key.fail//false", "regions.put/admin-person/false"} {
+	for _, want := range []string{"signin/admin-person/false", "signin/admin-person/true", "key.fail//false", "regions.put/admin-person/false", "dispatch.assign/dispatcher-person/false", "alert.ack/operator-person/false"} {
 		if !seen[want] {
 			t.Errorf("audit lacks %s; has %v", want, seen)
 		}

@@ -1,0 +1,304 @@
+package ops
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/stream"
+	"github.com/paulmach/orb"
+)
+
+// pendingEvals is how many evaluations a proposal is given to come back
+// through the stream before the same proposal is made again (a lost or
+// refused one must not block its key forever).
+const pendingEvals = 5
+
+// Evaluate runs every rule against the heat and the board at the board's
+// clock, and queues the proposals (see Drain): alerts to open for conditions
+// that hold, and to resolve for those that cleared. It is idempotent: a
+// condition already alerted, or proposed and not yet back, is not proposed
+// again.
+func (b *Board) Evaluate(h Heat) {
+	b.evals++
+	for k, at := range b.pending {
+		if b.evals-at > pendingEvals {
+			delete(b.pending, k)
+		}
+	}
+	b.evaluateHotCells(h)
+	b.evaluateAnomalies()
+	b.evaluateSevere()
+	b.evaluateUncovered()
+	b.evaluateOverdue()
+	b.prune()
+}
+
+// holds reports whether key has an alert not resolved.
+func (b *Board) holds(key string) bool {
+	a := b.byKey[key]
+	return a != nil && a.Active()
+}
+
+// condition is one rule's verdict on one place: open it, or clear it.
+func (b *Board) condition(key string, open, clear bool, make func() *Alert) {
+	switch {
+	case clear:
+		delete(b.suppressed, key)
+		if a := b.byKey[key]; a != nil && a.Active() {
+			b.proposeResolve(a, byRules, "", resolutionAuto)
+		}
+	case open && !b.holds(key) && !b.suppressed[key]:
+		if _, busy := b.pending[key]; !busy {
+			b.proposeOpen(make())
+		}
+	}
+}
+
+func (b *Board) evaluateHotCells(h Heat) {
+	for _, r := range b.rules.HotCell {
+		prefix := KindHotCell + ":" + r.Name + ":"
+		h.EachCellAtLeast(r.Res, r.Window, r.Open, func(c geo.Cell, n int32) {
+			b.condition(prefix+c.String(), true, false, func() *Alert {
+				return b.cellAlert(KindHotCell, prefix, r.Name, r.Severity, c, float64(n), float64(r.Open),
+					fmt.Sprintf("%d incidents in %s in one res-%d cell (opens at %d)", n, r.Window, r.Res, r.Open))
+			})
+		})
+		// Open alerts (and suppressed keys) whose cell has cooled.
+		for key, a := range b.byKey {
+			if a.Kind != KindHotCell || a.Rule != r.Name || !a.Active() && !b.suppressed[key] {
+				continue
+			}
+			c, err := geo.ParseCell(a.Cell)
+			if err == nil && h.CellCount(r.Res, r.Window, c) <= r.Clear {
+				b.condition(key, false, true, nil)
+			}
+		}
+	}
+	b.resolveOrphans(KindHotCell, func(rule string) bool { _, ok := b.rules.hotRule(rule); return ok })
+}
+
+// resolveOrphans resolves the open alerts of kind whose rule is gone.
+func (b *Board) resolveOrphans(kind string, exists func(rule string) bool) {
+	for _, a := range b.byKey {
+		if a.Kind == kind && a.Active() && !exists(a.Rule) {
+			b.proposeResolve(a, byRules, "rule removed", resolutionAuto)
+		}
+	}
+}
+
+func (b *Board) evaluateAnomalies() {
+	for i := range b.rules.Anomaly {
+		r := &b.rules.Anomaly[i]
+		for k, p := range b.places[i] {
+			z, x, mean, ok := p.zScore(r, b.now, b.history)
+			if !ok {
+				continue
+			}
+			key := KindAnomaly + ":" + r.Name + ":" + k.code
+			if k.code == "" {
+				key = KindAnomaly + ":" + r.Name + ":" + k.cell.String()
+			}
+			open := z >= r.ZOpen && x >= r.MinCount
+			clear := z < r.ZClear || 2*x < r.MinCount
+			b.condition(key, open, clear, func() *Alert {
+				msg := fmt.Sprintf("%d incidents in the last hour against %.1f usually (z = %.1f)", x, mean, z)
+				if k.code == "" {
+					return b.cellAlert(KindAnomaly, KindAnomaly+":"+r.Name+":", r.Name, r.Severity, k.cell, float64(x), mean, msg)
+				}
+				return &Alert{Kind: KindAnomaly, Key: key, Rule: r.Name, Severity: r.Severity, Region: k.code, Level: r.Place,
+					Regions: p.regions, Lat: p.lat, Lng: p.lng, Value: float64(x), Threshold: mean, Message: msg}
+			})
+		}
+	}
+	b.resolveOrphans(KindAnomaly, func(rule string) bool {
+		for _, r := range b.rules.Anomaly {
+			if r.Name == rule {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+func (b *Board) evaluateSevere() {
+	span := b.severeSpan()
+	for id, si := range b.severe {
+		if b.now.Sub(si.time) >= span {
+			delete(b.severe, id)
+			continue
+		}
+		b.proposeSevere(si)
+	}
+	// Severe alerts nobody acknowledged resolve themselves after the span.
+	for _, a := range b.byKey {
+		if a.Kind == KindSevere && a.Status == StatusOpen && b.now.Sub(a.OpenedAt) >= span {
+			b.proposeResolve(a, byRules, "", resolutionAuto)
+		}
+	}
+}
+
+func (b *Board) proposeSevere(si severeIncident) {
+	key := KindSevere + ":" + si.id
+	if b.byKey[key] != nil {
+		return
+	}
+	if _, busy := b.pending[key]; busy {
+		return
+	}
+	what := si.category
+	if si.title != "" {
+		what = si.title
+	}
+	b.proposeOpen(&Alert{Kind: KindSevere, Key: key, Rule: "severe", Severity: si.severity, Cell: si.cell.String(),
+		Res: si.cell.Res(), Regions: si.regions, Lat: si.lat, Lng: si.lng, Value: float64(si.severity),
+		Threshold: float64(b.rules.Severe.MinSeverity), Incident: si.id,
+		Message: fmt.Sprintf("severity-%d incident: %s", si.severity, what)})
+}
+
+func (b *Board) evaluateUncovered() {
+	u := b.rules.Uncover
+	hot, ok := b.rules.hotRule(u.Rule)
+	for key, a := range b.byKey {
+		if a.Kind == KindUncover && a.Active() {
+			hotKey := KindHotCell + ":" + a.Rule + ":" + a.Cell
+			if !ok || a.Rule != u.Rule || !b.holds(hotKey) {
+				b.condition(key, false, true, nil)
+			}
+		}
+	}
+	if !ok {
+		return
+	}
+	for _, a := range b.byKey {
+		if a.Kind != KindHotCell || a.Rule != u.Rule || !a.Active() {
+			continue
+		}
+		c, err := geo.ParseCell(a.Cell)
+		if err != nil {
+			continue
+		}
+		covered := b.covered(c, u.Rings)
+		key := KindUncover + ":" + a.Rule + ":" + a.Cell
+		b.condition(key, !covered, covered, func() *Alert {
+			return b.cellAlert(KindUncover, KindUncover+":"+a.Rule+":", a.Rule, u.Severity, c, 0, float64(u.Rings),
+				fmt.Sprintf("hot res-%d cell with no available unit within %d rings", hot.Res, u.Rings))
+		})
+	}
+}
+
+// covered reports whether an available unit, or a unit dispatched to it, is
+// within rings of cell (at cell's resolution).
+func (b *Board) covered(cell geo.Cell, rings int) bool {
+	res := cell.Res()
+	near := func(c geo.Cell) bool {
+		n, ok := c.Parent(res).GridDistance(cell)
+		return ok && n <= rings
+	}
+	for _, p := range b.units {
+		if b.available(&p) && near(p.Cell) {
+			return true
+		}
+	}
+	for _, d := range b.busy {
+		if near(d.cell) {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *Board) evaluateOverdue() {
+	target := b.rules.Overdue.Target.Duration
+	for key, a := range b.byKey {
+		if a.Kind != KindOverdue || !a.Active() {
+			continue
+		}
+		d := b.dispatches[a.Dispatch]
+		if target == 0 || d == nil || !d.Active() || d.Status == OnScene {
+			b.condition(key, false, true, nil)
+		}
+	}
+	if target == 0 {
+		return
+	}
+	for _, d := range b.busy {
+		late := d.Status != OnScene && b.now.Sub(d.AssignedAt) > target
+		if late && !d.Overdue {
+			d.Overdue = true
+			b.version++
+		}
+		key := KindOverdue + ":" + d.ID
+		b.condition(key, late, false, func() *Alert {
+			a := b.cellAlert(KindOverdue, KindOverdue+":", "overdue", b.rules.Overdue.Severity, d.cell,
+				b.now.Sub(d.AssignedAt).Seconds(), target.Seconds(),
+				fmt.Sprintf("unit %s not on scene %s after dispatch (target %s)", d.Unit, b.now.Sub(d.AssignedAt).Round(1e9), target))
+			a.Key, a.Dispatch = key, d.ID
+			return a
+		})
+	}
+}
+
+// prune forgets alerts and dispatches that ended over a day ago, and units
+// silent for a day.
+func (b *Board) prune() {
+	for id, a := range b.alerts {
+		if !a.Active() && b.now.Sub(a.ResolvedAt) > keepEnded {
+			delete(b.alerts, id)
+			if b.byKey[a.Key] == a && !b.suppressed[a.Key] {
+				delete(b.byKey, a.Key)
+			}
+		}
+	}
+	for id, d := range b.dispatches {
+		if !d.Active() && b.now.Sub(d.ended()) > keepEnded {
+			delete(b.dispatches, id)
+		}
+	}
+	for id, p := range b.units {
+		if b.now.Sub(p.Time) > keepEnded {
+			delete(b.units, id)
+		}
+	}
+}
+
+// cellAlert is an alert on a cell, placed at its centre.
+func (b *Board) cellAlert(kind, keyPrefix, rule string, severity int, c geo.Cell, value, threshold float64, msg string) *Alert {
+	p := c.Center()
+	a := &Alert{Kind: kind, Key: keyPrefix + c.String(), Rule: rule, Severity: severity, Cell: c.String(), Res: c.Res(),
+		Lat: p.Lat(), Lng: p.Lon(), Value: value, Threshold: threshold, Message: msg}
+	if b.locate != nil {
+		a.Regions = b.locate(orb.Point{p.Lon(), p.Lat()}, c)
+	}
+	return a
+}
+
+func (b *Board) proposeOpen(a *Alert) {
+	a.ID = newID("a", b.now)
+	a.Status = StatusOpen
+	a.OpenedAt = b.now
+	if a.Regions.IsZero() && b.locate != nil && a.Cell != "" {
+		if c, err := geo.ParseCell(a.Cell); err == nil {
+			a.Regions = b.locate(orb.Point{a.Lng, a.Lat}, c)
+		}
+	}
+	data, _ := json.Marshal(a)
+	b.pending[a.Key] = b.evals
+	b.outbox = append(b.outbox, Proposal{Mode: stream.Claim, Claims: claimsOpen, Field: a.Key, ID: a.ID,
+		Cmd: stream.Command{Type: cmdAlertOpen, At: b.now, By: byRules, Data: data}})
+}
+
+func (b *Board) proposeResolve(a *Alert, by, note, resolution string) {
+	key := "resolve:" + a.ID
+	if _, busy := b.pending[key]; busy {
+		return
+	}
+	b.pending[key] = b.evals
+	b.outbox = append(b.outbox, b.resolveProposal(a, by, note, resolution))
+}
+
+func (b *Board) resolveProposal(a *Alert, by, note, resolution string) Proposal {
+	data, _ := json.Marshal(change{Alert: a.ID, Note: note, Resolution: resolution})
+	return Proposal{Mode: stream.Release, Claims: claimsOpen, Field: a.Key, ID: a.ID,
+		Cmd: stream.Command{Type: cmdAlertResolve, At: b.now, By: by, Data: data}}
+}

@@ -1,0 +1,165 @@
+package ops
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/stream"
+	"github.com/paulmach/orb"
+)
+
+// ErrNotFound is returned for an unknown alert or dispatch id.
+var ErrNotFound = errors.New("not found")
+
+// A ConflictError says the thing asked for is no longer possible: the alert is
+// resolved, the dispatch ended, the unit is on another dispatch.
+type ConflictError struct {
+	Msg      string
+	Dispatch string // the dispatch holding the unit, for a unit conflict
+}
+
+func (e *ConflictError) Error() string { return e.Msg }
+
+// A FieldError names the request field at fault.
+type FieldError struct{ Field, Reason string }
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// maxNote bounds a note's length in bytes.
+const maxNote = 1000
+
+func checkNote(note string) error {
+	if len(note) > maxNote {
+		return &FieldError{"note", fmt.Sprintf("longer than %d bytes", maxNote)}
+	}
+	return nil
+}
+
+// AckProposal is the proposal acknowledging alert id on behalf of by.
+func (b *Board) AckProposal(id, by, note string) (Proposal, error) {
+	a, err := b.activeAlert(id, note)
+	if err != nil {
+		return Proposal{}, err
+	}
+	if a.Status == StatusAcked {
+		return Proposal{}, &ConflictError{Msg: "alert: already acknowledged by " + a.AckedBy}
+	}
+	data, _ := json.Marshal(change{Alert: a.ID, Note: note})
+	return Proposal{Mode: stream.Hold, Claims: claimsOpen, Field: a.Key, ID: a.ID,
+		Cmd: stream.Command{Type: cmdAlertAck, At: b.now, By: by, Data: data}}, nil
+}
+
+// ResolveProposal is the proposal resolving alert id by hand.
+func (b *Board) ResolveProposal(id, by, note string) (Proposal, error) {
+	a, err := b.activeAlert(id, note)
+	if err != nil {
+		return Proposal{}, err
+	}
+	return b.resolveProposal(a, by, note, resolutionManual), nil
+}
+
+func (b *Board) activeAlert(id, note string) (*Alert, error) {
+	if err := checkNote(note); err != nil {
+		return nil, err
+	}
+	a := b.alerts[id]
+	if a == nil {
+		return nil, ErrNotFound
+	}
+	if !a.Active() {
+		return nil, &ConflictError{Msg: "alert: already resolved"}
+	}
+	return a, nil
+}
+
+// A DispatchRequest is what a dispatcher sends: a unit, and a target given as
+// a cell, an incident or an alert.
+type DispatchRequest struct {
+	Unit     string `json:"unit"`
+	Cell     string `json:"cell"`
+	Incident string `json:"incident"`
+	Alert    string `json:"alert"`
+	Note     string `json:"note"`
+}
+
+// AssignProposal is the proposal dispatching a unit; it fails with a
+// FieldError for a bad request and a ConflictError when the unit is taken as
+// far as this node knows (Redis has the last word: the claim on the unit).
+func (b *Board) AssignProposal(req DispatchRequest, by string) (Proposal, *Dispatch, error) {
+	if err := checkNote(req.Note); err != nil {
+		return Proposal{}, nil, err
+	}
+	unit := strings.TrimSpace(req.Unit)
+	p, ok := b.units[unit]
+	switch {
+	case unit == "":
+		return Proposal{}, nil, &FieldError{"unit", "required"}
+	case !ok:
+		return Proposal{}, nil, &FieldError{"unit", "unknown unit (no position in the last 24 h)"}
+	case p.Status == geo.StatusOffDuty:
+		return Proposal{}, nil, &FieldError{"unit", "off duty"}
+	}
+	if d := b.busy[unit]; d != nil {
+		return Proposal{}, nil, &ConflictError{Msg: "unit: " + unit + " is already on dispatch " + d.ID, Dispatch: d.ID}
+	}
+	d := &Dispatch{ID: newID("d", b.now), Unit: unit, Note: req.Note, Status: Assigned, AssignedAt: b.now, AssignedBy: by,
+		TargetSeconds: b.rules.Overdue.Target.Seconds()}
+	var cell geo.Cell
+	switch {
+	case req.Cell != "":
+		c, err := geo.ParseCell(req.Cell)
+		if err != nil || !c.Valid() {
+			return Proposal{}, nil, &FieldError{"cell", "not an H3 cell"}
+		}
+		if c.Res() > geo.FineRes {
+			c = c.Parent(geo.FineRes)
+		}
+		cell = c
+	case req.Incident != "":
+		ref, ok := b.incidents.get(req.Incident, b.now)
+		if !ok {
+			return Proposal{}, nil, &FieldError{"incident", "not found in the last 24 h"}
+		}
+		cell, d.Incident = ref.cell, req.Incident
+	case req.Alert != "":
+		a := b.alerts[req.Alert]
+		if a == nil {
+			return Proposal{}, nil, &FieldError{"alert", "unknown alert"}
+		}
+		d.Alert, d.Incident = a.ID, a.Incident
+		c, err := geo.ParseCell(a.Cell)
+		if err != nil {
+			c = geo.CellOf(orb.Point{a.Lng, a.Lat}, geo.FineRes)
+		}
+		cell = c
+	default:
+		return Proposal{}, nil, &FieldError{"cell", "give a cell, an incident or an alert"}
+	}
+	if cell.Res() < geo.FineRes {
+		// A coarse cell is taken at its centre: the unit goes there.
+		cell = geo.CellOf(cell.Center(), geo.FineRes)
+	}
+	ctr := cell.Center()
+	d.Cell, d.cell, d.Lat, d.Lng = cell.String(), cell, ctr.Lat(), ctr.Lon()
+	data, _ := json.Marshal(d)
+	return Proposal{Mode: stream.Claim, Claims: claimsBusy, Field: unit, ID: d.ID,
+		Cmd: stream.Command{Type: cmdDispatchAssign, At: b.now, By: by, Data: data}}, d, nil
+}
+
+// EndProposal is the proposal clearing (or cancelling) dispatch id.
+func (b *Board) EndProposal(id, by, note string, cancel bool) (Proposal, error) {
+	if err := checkNote(note); err != nil {
+		return Proposal{}, err
+	}
+	d := b.dispatches[id]
+	if d == nil {
+		return Proposal{}, ErrNotFound
+	}
+	if !d.Active() {
+		return Proposal{}, &ConflictError{Msg: "dispatch: already " + d.Status}
+	}
+	return b.endProposal(d, by, note, cancel), nil
+}

@@ -1,0 +1,161 @@
+package ops
+
+import (
+	"encoding/json"
+	"sort"
+	"time"
+)
+
+// Counts are the alerts not resolved, by status, kind, severity and district.
+type Counts struct {
+	Open         int            `json:"open"`
+	Acknowledged int            `json:"acknowledged"`
+	ByKind       map[string]int `json:"byKind"`
+	// BySeverity counts severities 1..4 at indexes 0..3.
+	BySeverity [4]int         `json:"bySeverity"`
+	ByDistrict map[string]int `json:"byDistrict"`
+}
+
+// Counts counts the alerts not resolved.
+func (b *Board) Counts() Counts {
+	c := Counts{ByKind: map[string]int{}, ByDistrict: map[string]int{}}
+	for _, a := range b.alerts {
+		if !a.Active() {
+			continue
+		}
+		if a.Status == StatusAcked {
+			c.Acknowledged++
+		} else {
+			c.Open++
+		}
+		c.ByKind[a.Kind]++
+		if a.Severity >= 1 && a.Severity <= 4 {
+			c.BySeverity[a.Severity-1]++
+		}
+		if d := a.Regions.District; d != "" {
+			c.ByDistrict[d]++
+		}
+	}
+	return c
+}
+
+// An AlertFilter picks alerts to list.
+type AlertFilter struct {
+	Status string // "open" (not resolved; the default), "acknowledged", "resolved", "all"
+	Kind   string // empty: every kind
+	Limit  int    // zero: maxListedAlerts
+}
+
+// Alerts lists copies of the alerts the filter keeps, newest first.
+func (b *Board) Alerts(f AlertFilter) []Alert {
+	out := []Alert{}
+	for _, a := range b.alerts {
+		keep := false
+		switch f.Status {
+		case "", "open":
+			keep = a.Active()
+		case "all":
+			keep = true
+		default:
+			keep = a.Status == f.Status
+		}
+		if keep && (f.Kind == "" || a.Kind == f.Kind) {
+			out = append(out, *a)
+		}
+	}
+	sortAlerts(out)
+	limit := f.Limit
+	if limit <= 0 {
+		limit = maxListedAlerts
+	}
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out
+}
+
+func sortAlerts(as []Alert) {
+	sort.Slice(as, func(i, j int) bool {
+		if !as[i].OpenedAt.Equal(as[j].OpenedAt) {
+			return as[i].OpenedAt.After(as[j].OpenedAt)
+		}
+		return as[i].ID > as[j].ID
+	})
+}
+
+// Alert returns a copy of the alert with the id.
+func (b *Board) Alert(id string) (Alert, bool) {
+	a, ok := b.alerts[id]
+	if !ok {
+		return Alert{}, false
+	}
+	return *a, true
+}
+
+// Dispatches lists copies of the dispatches, newest first: the active ones,
+// or all (within the last day) when all is set; unit narrows them to one unit.
+func (b *Board) Dispatches(all bool, unit string) []Dispatch {
+	out := []Dispatch{}
+	for _, d := range b.dispatches {
+		if (all || d.Active()) && (unit == "" || d.Unit == unit) {
+			out = append(out, *d)
+		}
+	}
+	sortDispatches(out)
+	return out
+}
+
+func sortDispatches(ds []Dispatch) {
+	sort.Slice(ds, func(i, j int) bool {
+		if !ds[i].AssignedAt.Equal(ds[j].AssignedAt) {
+			return ds[i].AssignedAt.After(ds[j].AssignedAt)
+		}
+		return ds[i].ID > ds[j].ID
+	})
+}
+
+// Dispatch returns a copy of the dispatch with the id.
+func (b *Board) Dispatch(id string) (Dispatch, bool) {
+	d, ok := b.dispatches[id]
+	if !ok {
+		return Dispatch{}, false
+	}
+	return *d, true
+}
+
+// A Summary is what the websocket's alerts and dispatches layers carry, encoded
+// once per change for every client.
+type Summary struct {
+	Version uint64
+	// Alerts is {"counts":…,"open":[…]}: the counts and the alerts not resolved
+	// (at most 500, newest first).
+	Alerts json.RawMessage
+	// Dispatches is the active dispatches and those ended in the last 10
+	// minutes, newest first.
+	Dispatches json.RawMessage
+}
+
+// Summary returns the current summary, encoding it only when something changed.
+func (b *Board) Summary() *Summary {
+	if b.summary != nil && b.summaryVersion == b.version {
+		return b.summary
+	}
+	alerts, _ := json.Marshal(struct {
+		Counts Counts  `json:"counts"`
+		Open   []Alert `json:"open"`
+	}{b.Counts(), b.Alerts(AlertFilter{})})
+	ds := []Dispatch{}
+	for _, d := range b.dispatches {
+		if d.Active() || b.now.Sub(d.ended()) < recentDispatchSpan {
+			ds = append(ds, *d)
+		}
+	}
+	sortDispatches(ds)
+	dispatches, _ := json.Marshal(ds)
+	b.summary = &Summary{Version: b.version, Alerts: alerts, Dispatches: dispatches}
+	b.summaryVersion = b.version
+	return b.summary
+}
+
+// Now is the board's clock.
+func (b *Board) Now() time.Time { return b.now }

@@ -1,0 +1,127 @@
+package stream
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Commands is the kind of the one stream of operators' and rules' commands:
+// alerts opened, acknowledged and resolved, dispatches assigned, cleared and
+// cancelled. It is not sharded: commands are few, and one stream gives every
+// node the same order.
+const Commands Kind = "commands"
+
+// A Command is one entry of the commands stream. Data is the command's JSON
+// payload; the ops package gives it meaning.
+type Command struct {
+	Type string          // e.g. "alert.open", "dispatch.assign"
+	At   time.Time       // when it was decided, by the deciding node's clock
+	By   string          // who decided: a person, a key, or "rules"
+	Data json.RawMessage // the payload
+}
+
+// CommandFields encodes a command as stream fields.
+func CommandFields(c *Command) []string {
+	return []string{
+		"v", codecVersion,
+		"type", c.Type,
+		"t", strconv.FormatInt(c.At.UnixMilli(), 10),
+		"by", c.By,
+		"d", string(c.Data),
+	}
+}
+
+// DecodeCommand reads a command back from stream fields.
+func DecodeCommand(f map[string]any) (Command, error) {
+	d := fieldReader{f: f}
+	d.version()
+	c := Command{Type: d.str("type"), By: d.str("by"), Data: json.RawMessage(d.str("d"))}
+	c.At = time.UnixMilli(d.int("t")).UTC()
+	if c.Type == "" {
+		d.fail("type", "empty")
+	}
+	return c, d.err
+}
+
+// CommandStream is the key of the commands stream.
+func (l Layout) CommandStream() string { return l.withDefaults().Prefix + ":{ops}:commands" }
+
+// Claims is the key of one hash of claims: "open" maps each condition-and-place
+// key to its open alert, "busy" each unit to its active dispatch. The hashes and
+// the commands stream share a hash tag, so one script updates both atomically.
+func (l Layout) Claims(name string) string { return l.withDefaults().Prefix + ":{ops}:" + name }
+
+// A Claim mode says what a command needs of its claim for it to be appended.
+type ClaimMode string
+
+// The claim modes.
+const (
+	// Claim takes the field for the id; it fails if the field is held.
+	Claim ClaimMode = "claim"
+	// Hold needs the field to be held by the id, and leaves it so.
+	Hold ClaimMode = "hold"
+	// Release needs the field to be held by the id, and frees it.
+	Release ClaimMode = "release"
+)
+
+// commandScript appends a command if its claim allows it, and updates the claim,
+// in one atomic step: so of two nodes proposing the same alert, or two
+// dispatchers sending the same unit, exactly one succeeds. KEYS: the stream,
+// the claims hash. ARGV: mode, field, id, MAXLEN, then the field/value pairs.
+// It returns {1, entry id} or {0, the id holding the field or ""}.
+var commandScript = redis.NewScript(`
+local mode, field, id = ARGV[1], ARGV[2], ARGV[3]
+local cur = redis.call('HGET', KEYS[2], field)
+if mode == 'claim' then
+  if cur then return {0, cur} end
+  redis.call('HSET', KEYS[2], field, id)
+else
+  if cur ~= id then return {0, cur or ''} end
+  if mode == 'release' then redis.call('HDEL', KEYS[2], field) end
+end
+return {1, redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', unpack(ARGV, 5))}
+`)
+
+// maxCommands bounds the commands stream. It is trimmed by length, never by
+// age: an alert or a dispatch may stay open for days, and a node rebuilding must
+// still see it opened. Half a million commands are years of a city's alerts.
+const maxCommands = 500_000
+
+// A Commander appends commands under their claims.
+type Commander struct {
+	rdb    redis.UniversalClient
+	layout Layout
+}
+
+// NewCommander returns a commander for the layout.
+func NewCommander(rdb redis.UniversalClient, l Layout) *Commander {
+	return &Commander{rdb: rdb, layout: l.withDefaults()}
+}
+
+// Append appends c if the claim of field in the named claims hash allows it
+// (see ClaimMode). It returns the entry id, or ok false and the id holding the
+// field (empty if none) when the claim refused. Errors wrap ErrUnavailable.
+func (cm *Commander) Append(ctx context.Context, mode ClaimMode, claims, field, id string, c *Command) (entryID string, ok bool, holder string, err error) {
+	args := []any{string(mode), field, id, maxCommands}
+	for _, f := range CommandFields(c) {
+		args = append(args, f)
+	}
+	keys := []string{cm.layout.CommandStream(), cm.layout.Claims(claims)}
+	res, err := commandScript.Run(ctx, cm.rdb, keys, args...).Slice()
+	if err != nil {
+		return "", false, "", fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	if len(res) != 2 {
+		return "", false, "", fmt.Errorf("%w: unexpected script reply %v", ErrUnavailable, res)
+	}
+	s, _ := res[1].(string)
+	if n, _ := res[0].(int64); n == 1 {
+		return s, true, "", nil
+	}
+	return "", false, s, nil
+}
