@@ -1,7 +1,8 @@
 // Console-only pieces: the topic controls and the picked-cell panel.
 
 import { cellToLatLng } from 'h3-js';
-import { getHeat, getRegion, type RegionFigures } from './api';
+import { getHeat, getRegion, may, type RegionFigures } from './api';
+import { suggestForCell, suggestionsBox } from './opspanels';
 import type { Config } from './config';
 import type { Districts } from './districts';
 import { el, formatCount, STATUS_LABELS, WINDOW_LABELS } from './hud';
@@ -68,6 +69,7 @@ export async function showCell(
   districts: Districts,
   units: Iterable<Unit>,
   onClose: () => void,
+  role = 'admin',
 ): Promise<void> {
   const [lat, lng] = cellToLatLng(cell);
   const counts = el('dl', { class: 'cell-counts' });
@@ -79,16 +81,25 @@ export async function showCell(
     el('h3', {}, districts.ofCell(cell)?.name ?? '—', ' ', el('span', { class: 'cell-id', 'data-testid': 'picked-cell' }, cell)),
     el('div', { class: 'muted' }, `res ${cfg.res} · ${lat.toFixed(4)}, ${lng.toFixed(4)}${cfg.category ? ' · ' + cfg.category : ''}${cfg.minSeverity > 1 ? ' · ≥' + cfg.minSeverity : ''}`),
     counts,
-    el('h4', {}, '最近待命力量 Nearest available units'),
-    el(
-      'ul',
-      { class: 'near' },
-      ...(near.length
-        ? near.map((n) => el('li', {}, `${n.unit.unit} · ${n.unit.kind} · ${(n.m / 1000).toFixed(1)} km`))
-        : [el('li', { class: 'muted' }, STATUS_LABELS.available + ': 0')]),
-    ),
+    // Operators and up get the server's suggestions with a Dispatch button each;
+    // a wall role sees the nearest available units it knows of.
+    may(role, 'operator')
+      ? suggestionsBox(suggestForCell(cell), role)
+      : el(
+          'div',
+          {},
+          el('h4', {}, '最近待命力量 Nearest available units'),
+          el(
+            'ul',
+            { class: 'near' },
+            ...(near.length
+              ? near.map((n) => el('li', {}, `${n.unit.unit} · ${n.unit.kind} · ${(n.m / 1000).toFixed(1)} km`))
+              : [el('li', { class: 'muted' }, STATUS_LABELS.available + ': 0')]),
+          ),
+        ),
   );
   delete panel.dataset.region;
+  delete panel.dataset.alert;
   panel.hidden = false;
   // A tiny bbox around the centre selects exactly this cell at this resolution.
   const e = 1e-6;
@@ -130,6 +141,7 @@ export async function showRegion(panel: HTMLElement, hit: RegionHit, win: Window
     body,
   );
   panel.dataset.region = `${hit.level}:${hit.code}`;
+  delete panel.dataset.alert;
   panel.hidden = false;
   let f: RegionFigures | undefined;
   try {

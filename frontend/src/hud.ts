@@ -4,10 +4,11 @@
 // main.ts decides when.
 
 import type { DistrictSum, Districts } from './districts';
-import { STATUSES, WINDOWS, type CellCount, type Window } from './protocol';
-import type { Health, Rise, StatusCounts } from './store';
+import { breakdown, DISPATCH_LABELS, dispatchOverdue, formatDuration, placeName } from './ops';
+import { STATUSES, WINDOWS, type AlertCounts, type CellCount, type Dispatch, type Window } from './protocol';
+import { alertTotal, dispatchSeconds, type Health, type Rise, type StatusCounts } from './store';
 import { legendLabels, type Scale } from './scale';
-import { statusColor } from './layers';
+import { severityColor, statusColor } from './layers';
 
 type Child = Node | string;
 
@@ -56,9 +57,17 @@ export class Hud {
   readonly mapBox: HTMLElement;
   readonly controls: HTMLElement;
   readonly cellPanel: HTMLElement;
+  /** Console: the alerts panel's box and the dispatches panel's box (opspanels.ts fills them). */
+  readonly alertsBox: HTMLElement;
+  readonly dispatchesBox: HTMLElement;
+  private alertsTotal: HTMLElement;
+  private alertsUnacked: HTMLElement;
+  private alertsKinds: HTMLElement;
+  private alertsSev: HTMLElement;
+  private wallDispatches: HTMLElement;
+  private wallDispatchCount: HTMLElement;
   private counts = new Map<Window, HTMLElement>();
   private units = new Map<string, HTMLElement>();
-  private hot: HTMLElement;
   private hotList: HTMLElement;
   private districtBody: HTMLElement;
   private ticker: HTMLElement;
@@ -88,7 +97,12 @@ export class Hud {
       this.counts.set(w, v);
       countBox.append(el('div', { class: 'counter' + (w === liveWindow ? ' live' : '') }, el('div', { class: 'label' }, WINDOW_LABELS[w]), v));
     }
-    this.hot = el('div', { class: 'value', 'data-testid': 'hot-cells' }, '–');
+    this.alertsTotal = el('div', { class: 'value', 'data-testid': 'alerts-total' }, '–');
+    this.alertsUnacked = el('span', { class: 'muted', 'data-testid': 'alerts-unacked' });
+    this.alertsKinds = el('div', { class: 'chips', 'data-testid': 'alerts-by-kind' });
+    this.alertsSev = el('div', { class: 'chips', 'data-testid': 'alerts-by-severity' });
+    this.wallDispatchCount = el('span', { class: 'muted', 'data-testid': 'dispatches-total' });
+    this.wallDispatches = el('ul', { class: 'ops-list wall-dispatches', 'data-testid': 'wall-dispatches' });
     const unitBox = el('div', { class: 'units' });
     for (const st of STATUSES) {
       const v = el('span', { class: 'value', 'data-testid': `units-${st}` }, '–');
@@ -103,16 +117,31 @@ export class Hud {
       { class: 'panel left' },
       el('h2', {}, '事件 Incidents'),
       countBox,
-      el('div', { class: 'counter hot' }, el('div', { class: 'label' }, '热点网格 Hot cells'), this.hot),
+      el(
+        'div',
+        { class: 'counter alerts', 'data-testid': 'alerts-counter' },
+        el('div', { class: 'label' }, '告警 Open alerts ', this.alertsUnacked),
+        this.alertsTotal,
+        this.alertsKinds,
+        this.alertsSev,
+      ),
       el('h2', {}, '巡逻力量 Units ', this.unitsTotal),
       unitBox,
+      el('h2', { class: 'wall-only' }, '出警 Dispatches ', this.wallDispatchCount),
+      el('div', { class: 'wall-only' }, this.wallDispatches),
     );
 
     this.hotList = el('ol', { class: 'hotlist', 'data-testid': 'hot-list' });
     this.districtBody = el('tbody', { 'data-testid': 'districts' });
+    this.alertsBox = el('div', { class: 'ops-box', 'data-testid': 'alerts-panel' });
+    this.dispatchesBox = el('div', { class: 'ops-box', 'data-testid': 'dispatches-panel' });
     const right = el(
       'aside',
       { class: 'panel right' },
+      el('h2', { class: 'console-only' }, '告警 Alerts'),
+      el('div', { class: 'console-only' }, this.alertsBox),
+      el('h2', { class: 'console-only' }, '出警 Dispatches'),
+      el('div', { class: 'console-only' }, this.dispatchesBox),
       el('h2', {}, '最热网格 Hottest cells'),
       this.hotList,
       el('h2', {}, '各区 Districts'),
@@ -137,8 +166,55 @@ export class Hud {
     if (e) e.textContent = formatCount(n);
   }
 
-  setHot(n: number): void {
-    this.hot.textContent = formatCount(n);
+  /** setAlerts: the open-alert counter (open + acknowledged) and its breakdown by kind and severity. */
+  setAlerts(c: AlertCounts | null): void {
+    this.alertsTotal.textContent = formatCount(alertTotal(c));
+    this.alertsTotal.dataset.open = String(c?.open ?? '');
+    this.alertsTotal.dataset.acknowledged = String(c?.acknowledged ?? '');
+    this.alertsUnacked.textContent = c ? `(${formatCount(c.open)} 未确认 unacked)` : '';
+    const b = breakdown(c);
+    this.alertsKinds.replaceChildren(
+      ...b.kinds.map((k) => el('span', { class: 'chip', 'data-kind': k.key, 'data-n': String(k.n) }, `${k.label} `, el('b', {}, formatCount(k.n)))),
+    );
+    this.alertsSev.replaceChildren(
+      ...b.severities.map((s) => {
+        const chip = el('span', { class: 'chip sev', 'data-severity': s.key, 'data-n': String(s.n) }, `${s.label} `, el('b', {}, formatCount(s.n)));
+        const col = severityColor(Number(s.key));
+        chip.style.borderColor = `rgb(${col[0]},${col[1]},${col[2]})`;
+        return chip;
+      }),
+    );
+  }
+
+  /** setWallDispatches: the active dispatches on the wall, newest first (at most 6 rows). */
+  setWallDispatches(active: Dispatch[], unitStatus: (unit: string) => string, districts: Districts, now: number): void {
+    this.wallDispatchCount.textContent = `(${active.length})`;
+    this.wallDispatches.replaceChildren(
+      ...active.slice(0, 6).map((d) => {
+        const s = dispatchSeconds(d, now);
+        const dot = el('span', { class: 'dot' });
+        dot.style.background = `rgba(${statusColor(unitStatus(d.unit) || 'dispatched').join(',')})`;
+        return el(
+          'li',
+          {
+            class: 'ops-row wall-dispatch' + (dispatchOverdue(d, s) ? ' overdue' : ''),
+            'data-testid': 'wall-dispatch',
+            'data-dispatch-id': d.id,
+            'data-unit': d.unit,
+            'data-status': d.status,
+          },
+          el(
+            'div',
+            { class: 'row-head' },
+            dot,
+            el('b', { class: 'unit' }, d.unit),
+            el('span', { class: 'status' }, DISPATCH_LABELS[d.status] ?? d.status),
+            el('span', { class: 'elapsed' }, formatDuration(s)),
+          ),
+          el('div', { class: 'place muted' }, `→ ${placeName(d, districts)}`),
+        );
+      }),
+    );
   }
 
   setUnits(c: StatusCounts): void {

@@ -184,13 +184,19 @@ export function buildLayers(s: LayerInput): Layer[] {
           const c = severityColor(a.severity);
           return a.status === 'acknowledged' ? [c[0], c[1], c[2], 120] : c;
         },
-        getRadius: (a) => (10 + 2 * Math.min(4, Math.max(1, a.severity || 1))) * k,
-        radiusUnits: 'pixels',
+        // In metres, so a ring hugs its place when zoomed in; bounded in pixels
+        // so the city view stays readable with hundreds of alerts.
+        getRadius: (a) => 250 + 100 * Math.min(4, Math.max(1, a.severity || 1)),
+        radiusUnits: 'meters',
+        radiusMinPixels: 5 * k,
+        radiusMaxPixels: 40 * k,
         filled: false,
         stroked: true,
         lineWidthUnits: 'pixels',
-        getLineWidth: 2.5 * k,
-        pickable: !s.wall,
+        getLineWidth: 2 * k,
+        // Not pickable: rings cover the heat, whose cells must stay clickable;
+        // alerts are picked in the console's list.
+        pickable: false,
       }) as unknown as Layer,
     );
   }

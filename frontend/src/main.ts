@@ -2,20 +2,33 @@
 
 import './fonts.css';
 import './style.css';
-import type { PickingInfo } from '@deck.gl/core';
+import type { Layer as DeckLayer, PickingInfo } from '@deck.gl/core';
 import { getHeat, getSession, signOut } from './api';
 import { configQuery, parseConfig, type Config } from './config';
 import { buildControls, showCell, showRegion } from './console';
 import { Districts, type FeatureCollection } from './districts';
 import { Hud } from './hud';
-import { buildLayers, hotSubset } from './layers';
+import { buildLayers, dispatchLines, hotSubset, trackPaths } from './layers';
+import { AlertsPanel, DispatchesPanel, showAlert } from './opspanels';
 import { createMap, fitTo, type MapParts } from './map';
-import { WINDOWS, type CellCount, type Subscribe } from './protocol';
+import { WINDOWS, type Alert, type CellCount, type Layer, type Subscribe } from './protocol';
 import { HIT_LAYER_ID, pickRegion, SELECTED_LAYER_ID, selectedFilter } from './regions';
 import { makeScale } from './scale';
 import { signInForm } from './signin';
 import { LiveSocket, wsURL } from './socket';
-import { apply, cellList, health, heatRefreshMs, hotCells, hotThreshold, newStore, topCells, unitCounts, unitList } from './store';
+import {
+  activeDispatches,
+  alertsNewestFirst,
+  apply,
+  cellList,
+  health,
+  heatRefreshMs,
+  hotThreshold,
+  newStore,
+  topCells,
+  unitCounts,
+  unitList,
+} from './store';
 
 /** How often the counters of the windows not on the socket are refreshed. */
 const POLL_MS = 5000;
@@ -26,8 +39,11 @@ async function fetchJSON<T>(url: string): Promise<T> {
   return (await r.json()) as T;
 }
 
-function subscription(c: Config): Subscribe {
-  const s: Subscribe = { type: 'subscribe', layers: ['heat', 'units'], res: c.res, window: c.window };
+/** The layers the page subscribes to; alerts and dispatches are dropped for a server that does not know them. */
+const LAYERS: Layer[] = ['heat', 'units', 'alerts', 'dispatches'];
+
+function subscription(c: Config, ops = true): Subscribe {
+  const s: Subscribe = { type: 'subscribe', layers: ops ? LAYERS : ['heat', 'units'], res: c.res, window: c.window };
   if (c.category) s.category = c.category;
   if (c.minSeverity > 1) s.minSeverity = c.minSeverity;
   return s;
@@ -51,6 +67,7 @@ async function boot(): Promise<void> {
     session = await getSession();
   }
   const open = session.session.open === true;
+  const role = open ? 'admin' : session.session.role;
 
   const [districtsFC, outlineFC] = await Promise.all([
     fetchJSON<FeatureCollection>('/profile/districts.geojson'),
@@ -69,6 +86,12 @@ async function boot(): Promise<void> {
   let hot: CellCount[] = [];
   let heatVersion = -1;
   let unitsVersion = -1;
+  let alertsVersion = -1;
+  let dispatchesVersion = -1;
+  let alertsSorted: Alert[] = [];
+  let opsLayers = true;
+  /** The layers last handed to deck.gl (read by the browser test). */
+  let drawn: DeckLayer[] = [];
   let scale = makeScale(1);
   let layersDirty = true;
   let lastHeatBuild = 0;
@@ -98,21 +121,48 @@ async function boot(): Promise<void> {
       heatChanged = true;
       layersDirty = true;
     }
+    let opsChanged = false;
     if (store.unitsVersion !== unitsVersion) {
       unitsVersion = store.unitsVersion;
       layersDirty = true;
+      opsChanged = store.dispatches.length > 0;
       hud.setUnits(unitCounts(store));
     }
+    if (store.alertsVersion !== alertsVersion) {
+      alertsVersion = store.alertsVersion;
+      alertsSorted = alertsNewestFirst(store.alerts);
+      layersDirty = true;
+      hud.setAlerts(store.alertCounts);
+      alertsPanel?.update(alertsSorted, now);
+    }
+    if (store.dispatchesVersion !== dispatchesVersion) {
+      dispatchesVersion = store.dispatchesVersion;
+      layersDirty = true;
+      opsChanged = true;
+    }
+    if (opsChanged) showDispatches(now);
     if (layersDirty && parts) {
       layersDirty = false;
-      parts.overlay.setProps({
-        layers: buildLayers({ cells, hot, units: unitList(store), scale, heatVersion, extrude: cfg.extrude, selected, wall: cfg.view === 'wall', dotScale }),
+      const lines = dispatchLines(activeDispatches(store), store.units);
+      drawn = buildLayers({
+          cells,
+          hot,
+          units: unitList(store),
+          scale,
+          heatVersion,
+          extrude: cfg.extrude,
+          selected,
+          wall: cfg.view === 'wall',
+          dotScale,
+          alerts: alertsSorted,
+          dispatches: lines,
+          tracks: trackPaths(lines, store.tracks),
       });
+      parts.overlay.setProps({ layers: drawn });
       if (cells.length > 0) markOnce('cg:first-heat');
     }
     hud.setCount(cfg.window, store.seq > 0 ? store.total : undefined);
     if (heatChanged) {
-      hud.setHot(hotCells(store));
       hud.setHottest(topCells(store, cfg.view === 'wall' ? 6 : 10), districts);
       hud.setDistricts(districts.sums(cells));
       hud.setLegend(scale, `事件数 Incidents / ${cfg.window} · res ${cfg.res}`);
@@ -125,6 +175,13 @@ async function boot(): Promise<void> {
     {
       url: wsURL(location),
       onFrame: (f) => {
+        // A server without the alerts and dispatches layers refuses the first
+        // subscribe: ask again with heat and units only.
+        if (f.type === 'error' && store.seq === 0 && opsLayers && /layer/i.test(f.error)) {
+          opsLayers = false;
+          socket.subscribe(subscription(cfg, opsLayers));
+          return;
+        }
         const r = apply(store, f, Date.now());
         if (f.type === 'snapshot') {
           markOnce('cg:first-snapshot');
@@ -144,7 +201,7 @@ async function boot(): Promise<void> {
         if (s === 'closed' && !open) checkSession();
       },
     },
-    subscription(cfg),
+    subscription(cfg, opsLayers),
   );
 
   // A signed-in page whose socket drops may have lost its session: at most
@@ -171,6 +228,23 @@ async function boot(): Promise<void> {
   }
   setInterval(tickStatus, 250);
   tickStatus();
+
+  // Alerts and dispatches: the console's panels, the wall's list; ages and
+  // elapsed times move once a second.
+  const unitStatus = (u: string) => store.units.get(u)?.status ?? '';
+  let alertsPanel: AlertsPanel | undefined;
+  let dispatchesPanel: DispatchesPanel | undefined;
+  function showDispatches(now: number): void {
+    const active = activeDispatches(store);
+    if (dispatchesPanel) dispatchesPanel.update(active, unitStatus, now);
+    else hud.setWallDispatches(active, unitStatus, districts, now);
+  }
+  setInterval(() => {
+    const now = Date.now();
+    alertsPanel?.tick(now);
+    dispatchesPanel?.tick(now);
+    if (!dispatchesPanel && store.dispatches.length > 0) showDispatches(now);
+  }, 1000);
 
   // The windows not on the socket come from REST; the socket's own is live.
   let polling = false;
@@ -207,7 +281,7 @@ async function boot(): Promise<void> {
       selected = '';
       hud.cellPanel.hidden = true;
       selectRegion('', '');
-      socket.subscribe(subscription(cfg));
+      socket.subscribe(subscription(cfg, opsLayers));
       pollTotals();
     }
     layersDirty = true;
@@ -219,6 +293,21 @@ async function boot(): Promise<void> {
     parts?.map.setFilter(SELECTED_LAYER_ID, selectedFilter(level, code) as never);
   }
 
+  const closePanel = () => {
+    selected = '';
+    hud.cellPanel.hidden = true;
+    delete hud.cellPanel.dataset.alert;
+    layersDirty = true;
+    schedule();
+  };
+  function pickAlert(a: Alert): void {
+    selectRegion('', '');
+    selected = a.cell ?? '';
+    layersDirty = true;
+    schedule();
+    showAlert(hud.cellPanel, a, role, districts, closePanel);
+  }
+
   const onClick = (info: PickingInfo) => {
     const obj = info.object as CellCount | undefined;
     if (info.layer?.id !== 'heat' || !obj) return;
@@ -226,13 +315,25 @@ async function boot(): Promise<void> {
     selected = obj.cell;
     layersDirty = true;
     schedule();
-    void showCell(hud.cellPanel, obj.cell, cfg, districts, store.units.values(), () => {
-      selected = '';
-      hud.cellPanel.hidden = true;
-      layersDirty = true;
-      schedule();
-    });
+    void showCell(hud.cellPanel, obj.cell, cfg, districts, store.units.values(), closePanel, role);
   };
+
+  if (cfg.view === 'console') {
+    alertsPanel = new AlertsPanel(hud.alertsBox, { role, districts, onPick: pickAlert });
+    dispatchesPanel = new DispatchesPanel(hud.dispatchesBox, {
+      role,
+      districts,
+      onPick: (d) => {
+        selectRegion('', '');
+        selected = d.cell;
+        layersDirty = true;
+        schedule();
+        parts?.map.easeTo({ center: [d.lng, d.lat], duration: 600 });
+      },
+    });
+    alertsPanel.update(alertsSorted, Date.now());
+    showDispatches(Date.now());
+  }
 
   if (cfg.view === 'console' && !cfg.kiosk) {
     buildControls(hud.controls, cfg, applyConfig, open ? undefined : () => void signOut().then(() => location.reload()));
@@ -281,7 +382,7 @@ async function boot(): Promise<void> {
   }
 
   // A handle for operators' devtools and the browser test.
-  (window as unknown as { citygrid: unknown }).citygrid = { config: () => cfg, store, map: parts.map, overlay: parts.overlay, socket };
+  (window as unknown as { citygrid: unknown }).citygrid = { config: () => cfg, store, map: parts.map, overlay: parts.overlay, socket, layers: () => drawn };
   document.body.dataset.ready = '1';
 }
 

@@ -33,7 +33,7 @@ import type { Alert, Dispatch, Suggestion } from './protocol';
 import { dispatchSeconds } from './store';
 
 /** Rows shown at most; the rest are counted. */
-const MAX_ROWS = 60;
+const MAX_ROWS = 200;
 /** Units a suggestion list asks for. */
 export const SUGGEST_LIMIT = 6;
 
@@ -300,7 +300,8 @@ export function suggestionsBox(f: SuggestFor, role: string, onDispatched?: (d: D
     return el(
       'li',
       { class: 'ops-row suggestion' + (s.available ? '' : ' unavailable'), 'data-testid': 'suggestion', 'data-unit': s.unit, 'data-available': String(s.available) },
-      el('div', { class: 'row-head' }, dot, el('b', { class: 'unit' }, s.unit), el('span', { class: 'muted' }, info), b),
+      el('div', { class: 'row-head' }, dot, el('b', { class: 'unit' }, s.unit), b),
+      el('div', { class: 'place muted' }, info),
     );
   };
 

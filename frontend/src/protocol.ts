@@ -65,8 +65,11 @@ export interface Alert {
   /** Cell alerts: the cell and its resolution. */
   cell?: string;
   res?: number;
-  /** Region alerts: the region's code. */
+  /** Region alerts: the region's code and level. */
   region?: string;
+  level?: string;
+  /** The region codes holding the place, by level. */
+  regions?: Record<string, string>;
   /** The place's centre; always set. */
   lat: number;
   lng: number;

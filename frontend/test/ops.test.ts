@@ -293,8 +293,9 @@ describe('layers: alerts, dispatch lines and tracks', () => {
     expect(fill(lines[1])).toEqual(ON_SCENE_COLOR);
     expect(fill(lines[0])[3]).toBe(0); // hollow while on the way
     expect(byId[DISPATCHES_ID].pickable).toBe(true);
-    expect(byId[ALERTS_ID].pickable).toBe(false); // the wall has no clicks
-    expect(props(buildLayers(input({ wall: false, alerts: [alert('a1')] }))[1]).pickable).toBe(true);
+    // Rings never take a click from the heat under them.
+    expect(byId[ALERTS_ID].pickable).toBe(false);
+    expect(props(buildLayers(input({ wall: false, alerts: [alert('a1')] }))[1]).pickable).toBe(false);
   });
 
   it('clamps severities to the four colours', () => {
