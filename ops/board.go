@@ -260,8 +260,8 @@ func (b *Board) AddPosition(p *geo.Position) {
 // when, after being on scene and having reported a busy status since the
 // assignment, it reports itself available again.
 func (b *Board) track(d *Dispatch, p *geo.Position) {
-	if p.Time.Before(d.AssignedAt) {
-		return
+	if !p.Time.After(d.AssignedAt) {
+		return // reported before the order, or in the same instant: not an answer to it
 	}
 	dist, ok := p.Cell.GridDistance(d.cell)
 	inside := ok && dist <= b.rules.Dispatch.ArriveRings

@@ -170,6 +170,7 @@ func (b *Board) evaluateUncovered() {
 	if !ok {
 		return
 	}
+	cover := b.coverage(hot.Res, u.Rings)
 	for _, a := range b.byKey {
 		if a.Kind != KindHotCell || a.Rule != u.Rule || !a.Active() {
 			continue
@@ -178,7 +179,7 @@ func (b *Board) evaluateUncovered() {
 		if err != nil {
 			continue
 		}
-		covered := b.covered(c, u.Rings)
+		_, covered := cover[c]
 		key := KindUncover + ":" + a.Rule + ":" + a.Cell
 		b.condition(key, !covered, covered, func() *Alert {
 			return b.cellAlert(KindUncover, KindUncover+":"+a.Rule+":", a.Rule, u.Severity, c, 0, float64(u.Rings),
@@ -187,25 +188,26 @@ func (b *Board) evaluateUncovered() {
 	}
 }
 
-// covered reports whether an available unit, or a unit dispatched to it, is
-// within rings of cell (at cell's resolution).
-func (b *Board) covered(cell geo.Cell, rings int) bool {
-	res := cell.Res()
-	near := func(c geo.Cell) bool {
-		n, ok := c.Parent(res).GridDistance(cell)
-		return ok && n <= rings
+// coverage is the set of cells at res within rings of an available unit or of
+// a dispatch's target. Built once per evaluation from the few hundred units,
+// it answers each hot cell with a lookup: measuring H3 distances from every
+// hot cell to every unit cost a third of a second at 1,000 hot cells.
+func (b *Board) coverage(res, rings int) map[geo.Cell]struct{} {
+	set := map[geo.Cell]struct{}{}
+	add := func(c geo.Cell) {
+		for _, n := range c.Parent(res).Disk(rings) {
+			set[n] = struct{}{}
+		}
 	}
 	for _, p := range b.units {
-		if b.available(&p) && near(p.Cell) {
-			return true
+		if b.available(&p) {
+			add(p.Cell)
 		}
 	}
 	for _, d := range b.busy {
-		if near(d.cell) {
-			return true
-		}
+		add(d.cell)
 	}
-	return false
+	return set
 }
 
 func (b *Board) evaluateOverdue() {

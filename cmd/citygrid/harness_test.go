@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/ops"
 	"github.com/citygrid/citygrid/profiles"
 	"github.com/coder/websocket"
 	"github.com/paulmach/orb"
@@ -31,11 +32,18 @@ type server struct {
 // the test ends, and waits until it is ready.
 func startServer(t *testing.T, redisURL, prefix string, extra ...string) *server {
 	t.Helper()
+	return startServerClock(t, nil, redisURL, prefix, extra...)
+}
+
+// startServerClock is startServer with an injected clock (nil: the real one).
+func startServerClock(t *testing.T, now func() time.Time, redisURL, prefix string, extra ...string) *server {
+	t.Helper()
 	args := append([]string{"-addr", "127.0.0.1:0", "-redis", redisURL, "-prefix", prefix, "-tick", "100ms"}, extra...)
 	cfg, err := parseConfig(args, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.now = now
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := newApp(ctx, cfg)
 	if err != nil {
@@ -254,15 +262,20 @@ func (s *server) dial(sub string) *wsClient {
 }
 
 type wsFrame struct {
-	Type   string `json:"type"`
-	V      int    `json:"v"`
-	Seq    uint64 `json:"seq"`
-	Tick   uint64 `json:"tick"`
-	Res    int    `json:"res"`
-	Window string `json:"window"`
-	Total  *int   `json:"total"`
-	Error  string `json:"error"`
-	Cells  []struct {
+	Alerts *struct {
+		Counts ops.Counts  `json:"counts"`
+		Open   []ops.Alert `json:"open"`
+	} `json:"alerts"`
+	Dispatches *[]ops.Dispatch `json:"dispatches"`
+	Type       string          `json:"type"`
+	V          int             `json:"v"`
+	Seq        uint64          `json:"seq"`
+	Tick       uint64          `json:"tick"`
+	Res        int             `json:"res"`
+	Window     string          `json:"window"`
+	Total      *int            `json:"total"`
+	Error      string          `json:"error"`
+	Cells      []struct {
 		Cell  string `json:"cell"`
 		Count int    `json:"count"`
 	} `json:"cells"`
