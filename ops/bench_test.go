@@ -41,7 +41,7 @@ func BenchmarkEvaluate(b *testing.B) {
 		for range times {
 			n++
 			in := geo.Incident{ID: fmt.Sprint("i", n), Lat: p.Lat(), Lng: p.Lon(), Cell: c, Severity: 1, Category: "theft",
-				Time: now.Add(-time.Duration(rng.IntN(50)) * time.Minute),
+				Time:    now.Add(-time.Duration(rng.IntN(50)) * time.Minute),
 				Regions: geo.RegionCodes{District: "3205", Street: fmt.Sprint("3205", rng.IntN(120))}}
 			s.AddIncident(&in)
 		}
