@@ -1,0 +1,130 @@
+package ops
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/stream"
+	"github.com/paulmach/orb"
+)
+
+func TestParseRulesNamesTheField(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`{"hotCell":[{"name":"h","res":6,"window":"1h","open":5,"clear":2,"severity":2}]}`, "hotCell[0].res"},
+		{`{"hotCell":[{"name":"h","res":8,"window":"1h","open":5,"clear":5,"severity":2}]}`, "hotCell[0].clear"},
+		{`{"hotCell":[{"name":"h","res":8,"window":"2h","open":5,"clear":2,"severity":2}]}`, "hotCell[0].window"},
+		{`{"anomaly":[{"name":"a","place":"village","days":3,"minSamples":1,"zOpen":3,"zClear":1,"minCount":2,"severity":2}]}`, "anomaly[0].place"},
+		{`{"uncovered":{"rule":"nope","rings":1,"severity":2}}`, "uncovered.rule"},
+		{`{"every":"1h"}`, "every"},
+		{`{"every":"soon"}`, "duration"},
+		{`{"bogus":1}`, "bogus"},
+	} {
+		_, err := ParseRules([]byte(tc.in))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error naming %s", tc.in, err, tc.want)
+		}
+	}
+	r, err := ParseRules([]byte(`{"overdue":{"target":"90s","severity":4}}`))
+	if err != nil || r.Overdue.Target.Duration != 90*time.Second || len(r.HotCell) != 1 {
+		t.Fatalf("partial file over the defaults: %+v %v", r, err)
+	}
+}
+
+func TestZScoreBusyAgainstQuiet(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 30, 0, 0, time.UTC)
+	rule := AnomalyRule{Days: 3, MinSamples: 3, ZOpen: 4, ZClear: 2, MinCount: 5}
+	mk := func(hist []int, current int) *place {
+		p := &place{n: make([]uint16, ringSlots(rule)), head: slotOf(now.Add(-80 * time.Hour))}
+		for d, n := range hist {
+			for range n {
+				p.add(slotOf(now.Add(-time.Duration(d+1)*24*time.Hour - 20*time.Minute)))
+			}
+		}
+		for range current {
+			p.add(slotOf(now.Add(-20 * time.Minute)))
+		}
+		return p
+	}
+	history := now.Add(-73 * time.Hour)
+	z, x, mean, ok := mk([]int{20, 18, 22}, 22).zScore(&rule, now, history)
+	if !ok || x != 22 || mean != 20 || z >= rule.ZOpen {
+		t.Errorf("busy place: z %.2f x %d mean %.1f ok %v; want a small z", z, x, mean, ok)
+	}
+	z, x, _, ok = mk([]int{0, 0, 0}, 6).zScore(&rule, now, history)
+	if !ok || x != 6 || z < rule.ZOpen {
+		t.Errorf("quiet place: z %.2f x %d; want z >= %v", z, x, rule.ZOpen)
+	}
+	// With history for two days only, no verdict (minSamples 3).
+	if _, _, _, ok := mk([]int{0, 0, 0}, 6).zScore(&rule, now, now.Add(-50*time.Hour)); ok {
+		t.Error("a verdict from too few samples")
+	}
+	// The ring forgets what is older than it holds.
+	p := mk([]int{5, 5, 5}, 0)
+	p.add(slotOf(now.Add(100 * 24 * time.Hour)))
+	if n := p.sum(0, p.head-1); n != 0 {
+		t.Errorf("after a long gap the ring still holds %d", n)
+	}
+}
+
+func TestDispatchClearsOnlyAfterTheUnitTookIt(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	b := NewBoard(Config{})
+	b.Advance(t0)
+	b.SetReady()
+	scene := geo.CellOf(orb.Point{120.6, 31.3}, geo.FineRes)
+	pos := func(status string, c geo.Cell, at time.Duration) {
+		ctr := c.Center()
+		p := geo.Position{Unit: "u1", Status: status, Cell: c, Lat: ctr.Lat(), Lng: ctr.Lon(), Time: t0.Add(at)}
+		b.AddPosition(&p)
+	}
+	pos(geo.StatusAvailable, scene, 0) // already there
+	pr, d, err := b.AssignProposal(DispatchRequest{Unit: "u1", Cell: scene.String()}, "li")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Apply("1-0", &pr.Cmd)
+	// A report made before the unit heard of the order: on scene, not cleared.
+	pos(geo.StatusAvailable, scene, time.Second)
+	pos(geo.StatusAvailable, scene, 2*time.Second)
+	if got := b.dispatches[d.ID]; got.Status != OnScene || len(b.Drain()) != 0 {
+		t.Fatalf("want on scene and no clearing yet, got %s", got.Status)
+	}
+	pos(geo.StatusBusy, scene, 3*time.Second)
+	pos(geo.StatusAvailable, scene, 60*time.Second)
+	ps := b.Drain()
+	if len(ps) != 1 || ps[0].Cmd.Type != cmdDispatchClear || ps[0].Mode != stream.Release || ps[0].Field != "u1" {
+		t.Fatalf("want one clearing proposal, got %+v", ps)
+	}
+	if r := b.dispatches[d.ID].ResponseSeconds; r != 1 {
+		t.Errorf("response %v s, want 1 (the first report after the order)", r)
+	}
+}
+
+func TestSuggestRanksAvailableThenNearest(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	b := NewBoard(Config{})
+	b.Advance(t0)
+	target := geo.CellOf(orb.Point{120.6, 31.3}, geo.FineRes)
+	add := func(unit, status string, lng float64) {
+		pt := orb.Point{lng, 31.3}
+		p := geo.Position{Unit: unit, Status: status, Cell: geo.CellOf(pt, geo.FineRes), Lat: pt.Lat(), Lng: pt.Lon(), Time: t0}
+		b.AddPosition(&p)
+	}
+	add("near-busy", geo.StatusBusy, 120.601)
+	add("far", geo.StatusAvailable, 120.66)
+	add("near", geo.StatusAvailable, 120.605)
+	add("off", geo.StatusOffDuty, 120.6)
+	got := b.Suggest(target, 10)
+	var order []string
+	for _, s := range got {
+		order = append(order, s.Unit)
+	}
+	if strings.Join(order, ",") != "near,far,near-busy" {
+		t.Fatalf("order %v", order)
+	}
+	if got[0].GridDistance < 1 || got[0].DistanceMeters < 400 || got[0].ETASeconds != got[0].DistanceMeters*detourFactor/urbanSpeed {
+		t.Errorf("first suggestion: %+v", got[0])
+	}
+}

@@ -1,0 +1,81 @@
+package stream_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/internal/redistest"
+	"github.com/citygrid/citygrid/stream"
+	"github.com/redis/go-redis/v9"
+)
+
+func TestCommanderClaims(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		layout := stream.Layout{Prefix: redistest.Prefix(t)}
+		cm := stream.NewCommander(rdb, layout)
+		cmd := &stream.Command{Type: "dispatch.assign", At: time.UnixMilli(1700000000123).UTC(), By: "li", Data: json.RawMessage(`{"id":"d1"}`)}
+		step := func(mode stream.ClaimMode, id string, wantOK bool, wantHolder string) string {
+			t.Helper()
+			entry, ok, holder, err := cm.Append(ctx, mode, "busy", "car-1", id, cmd)
+			if err != nil || ok != wantOK || holder != wantHolder || ok == (entry == "") {
+				t.Fatalf("%s %s: entry %q ok %v holder %q err %v; want ok %v holder %q", mode, id, entry, ok, holder, err, wantOK, wantHolder)
+			}
+			return entry
+		}
+		first := step(stream.Claim, "d1", true, "")
+		step(stream.Claim, "d2", false, "d1")   // the unit is taken
+		step(stream.Hold, "d2", false, "d1")    // not the holder
+		step(stream.Release, "d2", false, "d1") // not the holder
+		step(stream.Hold, "d1", true, "")
+		step(stream.Release, "d1", true, "")
+		step(stream.Release, "d1", false, "") // already free
+		step(stream.Claim, "d2", true, "")
+
+		// Only the appended commands are in the stream, in order, and read back whole.
+		msgs, err := rdb.XRange(ctx, layout.CommandStream(), "-", "+").Result()
+		if err != nil || len(msgs) != 4 || msgs[0].ID != first {
+			t.Fatalf("stream: %d entries (%v), first %v want %s", len(msgs), err, msgs, first)
+		}
+		got, err := stream.DecodeCommand(msgs[0].Values)
+		if err != nil || got.Type != cmd.Type || !got.At.Equal(cmd.At) || got.By != "li" || string(got.Data) != `{"id":"d1"}` {
+			t.Fatalf("decoded %+v, %v", got, err)
+		}
+	})
+}
+
+func TestTailerReadsCommandsFirstAndIncidentsFurtherBack(t *testing.T) {
+	rdb := redistest.Start(t).Client()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	layout := stream.Layout{Prefix: redistest.Prefix(t)}
+	w := stream.NewWriter(rdb, layout, nil)
+	in := incident("old", 31.3, 120.6, time.Now().Add(-48*time.Hour))
+	if _, err := w.AddIncidents(ctx, []geo.Incident{in}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	since := time.Now()
+	if _, _, _, err := stream.NewCommander(rdb, layout).Append(ctx, stream.Claim, "open", "k", "a1", &stream.Command{Type: "alert.open", At: time.Now(), Data: json.RawMessage(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	tl := stream.NewTailer(rdb, stream.TailerConfig{Layout: layout, Shards: []geo.Cell{layout.Shard(in.Cell)},
+		Since: since, IncidentsSince: since.Add(-time.Hour), Commands: true})
+	var got []stream.Kind
+	done := make(chan struct{})
+	go func() {
+		_ = tl.Run(ctx, func(es []stream.Entry) {
+			for _, e := range es {
+				got = append(got, e.Kind)
+			}
+		}, func() { close(done) })
+	}()
+	<-done
+	cancel()
+	if len(got) != 2 || got[0] != stream.Commands || got[1] != stream.Incidents {
+		t.Fatalf("read %v, want the command (from the start) then the incident ingested before Since", got)
+	}
+}
