@@ -586,3 +586,51 @@ func TestAlertCountsOnTheWebsocket(t *testing.T) {
 		}
 	}
 }
+
+// TestSimulatedUnitsObeyDispatches is the loop `make run` shows: a dispatcher
+// sends a simulated car to a cell nearby, and its own reports bring it on scene.
+func TestSimulatedUnitsObeyDispatches(t *testing.T) {
+	rs := redistest.Start(t)
+	s := startServer(t, rs.URL(), redistest.Prefix(t), "-simulate", "-sim-rate", "1")
+	type unit struct {
+		Unit, Kind, Status string
+		Lat, Lng           float64
+	}
+	var car unit
+	eventually(t, "an available simulated car", func() bool {
+		var r struct{ Units []unit }
+		s.call("GET", "/api/v1/units", nil, &r)
+		for _, u := range r.Units {
+			if u.Kind == "car" && u.Status == "available" {
+				car = u
+				return true
+			}
+		}
+		return false
+	})
+	from := geo.CellOf(orb.Point{car.Lng, car.Lat}, geo.FineRes)
+	// Two rings (about 350 m) away, on the side of the city centre, so the
+	// target is inside the city the simulator keeps its units in.
+	centre := orb.Point{120.62, 31.32}
+	var target geo.Cell
+	for _, c := range from.Disk(2) {
+		if n, _ := c.GridDistance(from); n == 2 && (target == 0 || planar(c.Center(), centre) < planar(target.Center(), centre)) {
+			target = c
+		}
+	}
+	var d dispatchReply
+	if code := s.call("POST", "/api/v1/dispatches", map[string]string{"unit": car.Unit, "cell": target.String()}, &d); code != 201 {
+		t.Fatalf("dispatch %s: %d %s", car.Unit, code, d.Error)
+	}
+	deadline := time.Now().Add(150 * time.Second)
+	for s.dispatch(d.ID).Status != ops.OnScene {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not on scene after 150 s: %+v", car.Unit, s.dispatch(d.ID))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	got := s.dispatch(d.ID)
+	t.Logf("%s on scene after %.0f s (%s)", car.Unit, got.ResponseSeconds, got.Status)
+}
+
+func planar(a, b orb.Point) float64 { return (a[0]-b[0])*(a[0]-b[0]) + (a[1]-b[1])*(a[1]-b[1]) }
