@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
-import { cellToLatLng } from 'h3-js';
+import { cellToLatLng, cellToParent } from 'h3-js';
 import { buildServer, chromiumPath, CHROMIUM_ARGS, CSP, freePort, Server, sleep } from './server';
 
 const FRONTEND = resolve(__dirname, '..');
@@ -308,6 +308,11 @@ describe('wall view against the real server', () => {
       const n = await domNumber(p, 'cell-count-24h');
       return n > 0 ? true : undefined;
     });
+    // The picked cell's dispatch suggestions: the server's nearest units, each with a Dispatch button.
+    await p.waitForSelector('[data-testid="cell-panel"] [data-testid="suggestions"][data-loaded="1"]', { timeout: 15_000 });
+    const c9 = await p.getAttribute('[data-testid="suggestions"]', 'data-cell');
+    expect(c9 && cellToParent(c9, 8)).toBe(h.cell);
+    expect(await p.locator('[data-testid="suggestion"] [data-testid="dispatch-btn"]').count()).toBeGreaterThan(0);
     timings.consolePickedMs = Date.now() - t0;
     await p.screenshot({ path: join(RESULTS, 'console.png') });
     timings.consoleShotMs = Date.now() - t0;

@@ -25,6 +25,7 @@ import {
   heatRefreshMs,
   hotThreshold,
   newStore,
+  opsRefused,
   topCells,
   unitCounts,
   unitList,
@@ -177,7 +178,7 @@ async function boot(): Promise<void> {
       onFrame: (f) => {
         // A server without the alerts and dispatches layers refuses the first
         // subscribe: ask again with heat and units only.
-        if (f.type === 'error' && store.seq === 0 && opsLayers && /layer/i.test(f.error)) {
+        if (opsLayers && opsRefused(store, f)) {
           opsLayers = false;
           socket.subscribe(subscription(cfg, opsLayers));
           return;

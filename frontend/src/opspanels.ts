@@ -136,7 +136,10 @@ export class AlertsPanel {
     const opened = Date.parse(a.openedAt);
     row.dataset.openedAt = String(Number.isFinite(opened) ? opened : 0);
     row.classList.toggle('acked', a.status === 'acknowledged');
-    row.querySelector('.chip-slot')?.replaceChildren(sevChip(a.severity));
+    if (row.dataset.severity !== String(a.severity)) {
+      row.dataset.severity = String(a.severity);
+      row.querySelector('.chip-slot')?.replaceChildren(sevChip(a.severity));
+    }
     (row.querySelector('.kind') as HTMLElement).textContent = kindLabel(a.kind);
     (row.querySelector('.status') as HTMLElement).textContent = ALERT_STATUS_LABELS[a.status] ?? a.status;
     (row.querySelector('.age') as HTMLElement).textContent = Number.isFinite(opened) ? formatAge(Math.max(0, now - opened)) : '';
@@ -318,7 +321,7 @@ export function showAlert(panel: HTMLElement, a: Alert, role: string, districts:
     el('h3', {}, sevChip(a.severity), ' ', el('span', { 'data-testid': 'picked-alert', 'data-alert-id': a.id }, kindLabel(a.kind))),
     el('div', { class: 'muted' }, alertPlace(a, districts)),
     el('div', {}, a.message ?? ''),
-    suggestionsBox(suggestForAlert(a), role),
+    may(role, 'operator') ? suggestionsBox(suggestForAlert(a), role) : el('div', { class: 'muted' }, '调度建议需要值班员权限 Suggestions need the operator role'),
   );
   panel.dataset.region = '';
   panel.dataset.alert = a.id;

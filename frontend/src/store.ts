@@ -153,17 +153,23 @@ export function apply(s: Store, f: Frame, now: number): Applied {
   // Alerts and dispatches come whole: a frame with the key replaces them, one
   // without leaves them (a snapshot without them means the layer is not subscribed).
   if (f.alerts) {
-    s.alerts = f.alerts.open ?? [];
-    s.alertCounts = f.alerts.counts ?? { open: 0, acknowledged: 0 };
-    s.alertsVersion++;
-    changed = true;
+    const open = f.alerts.open ?? [];
+    const counts = f.alerts.counts ?? { open: 0, acknowledged: 0 };
+    // Both layers come together whenever either changed: a repeat of what we
+    // hold is not a change (no redraw, no panel update).
+    if (!sameAlerts(s.alerts, open) || !sameJSON(s.alertCounts, counts)) {
+      s.alerts = open;
+      s.alertCounts = counts;
+      s.alertsVersion++;
+      changed = true;
+    }
   } else if (f.type === 'snapshot' && s.alertCounts) {
     s.alerts = [];
     s.alertCounts = null;
     s.alertsVersion++;
     changed = true;
   }
-  if (f.dispatches) {
+  if (f.dispatches && !sameDispatches(s.dispatches, f.dispatches)) {
     s.dispatches = f.dispatches;
     s.dispatchesVersion++;
     changed = true;
@@ -178,6 +184,42 @@ export function apply(s: Store, f: Frame, now: number): Applied {
     changed = true;
   }
   return changed ? 'changed' : 'unchanged';
+}
+
+function sameJSON(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** sameAlerts: the same alerts in the same order with the same state (what is shown of them). */
+export function sameAlerts(a: Alert[], b: Alert[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x.id !== y.id || x.status !== y.status || x.severity !== y.severity || x.ackedBy !== y.ackedBy || x.message !== y.message || x.lat !== y.lat || x.lng !== y.lng)
+      return false;
+  }
+  return true;
+}
+
+/** sameDispatches: the same dispatches in the same order with the same state. */
+export function sameDispatches(a: Dispatch[], b: Dispatch[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (
+      x.id !== y.id ||
+      x.status !== y.status ||
+      x.onSceneAt !== y.onSceneAt ||
+      x.clearedAt !== y.clearedAt ||
+      x.overdue !== y.overdue ||
+      x.responseSeconds !== y.responseSeconds ||
+      x.cell !== y.cell
+    )
+      return false;
+  }
+  return true;
 }
 
 /** addTrack appends a unit's position to its track unless it has not moved. */
@@ -307,4 +349,13 @@ export function dispatchSeconds(d: Dispatch, now: number): number {
   const endText = d.status === 'on_scene' ? d.onSceneAt : d.status === 'cleared' || d.status === 'cancelled' ? d.clearedAt : undefined;
   const end = endText ? Date.parse(endText) : now;
   return Math.max(0, ((Number.isFinite(end) ? end : now) - start) / 1000);
+}
+
+/**
+ * opsRefused: whether a frame is a server's refusal of the first subscribe
+ * because of its layers: a server older than the alerts and dispatches layers.
+ * The page then subscribes to heat and units alone.
+ */
+export function opsRefused(s: Store, f: Frame): boolean {
+  return f.type === 'error' && s.seq === 0 && /layer/i.test(f.error);
 }

@@ -31,6 +31,7 @@ import {
   dispatchSeconds,
   MAX_TRACK,
   newStore,
+  opsRefused,
 } from '../src/store';
 import { makeScale } from '../src/scale';
 
@@ -118,6 +119,20 @@ describe('store: the alerts and dispatches layers', () => {
     expect(s.dispatchesVersion).toBe(2);
   });
 
+  it('does not count a repeat of the same state as a change', () => {
+    seq = 1;
+    const s = newStore();
+    apply(s, snap({ alerts: alertsLayer([alert('a1')]), dispatches: [dispatch('d1')] }), 1000);
+    // The server sends both layers whenever either changed.
+    expect(apply(s, delta({ alerts: alertsLayer([alert('a1')]), dispatches: [dispatch('d1')] }), 1100)).toBe('unchanged');
+    expect([s.alertsVersion, s.dispatchesVersion]).toEqual([1, 1]);
+    expect(apply(s, delta({ alerts: alertsLayer([alert('a1')]), dispatches: [dispatch('d1', { status: 'on_scene', onSceneAt: at(60) })] }), 1200)).toBe('changed');
+    expect([s.alertsVersion, s.dispatchesVersion]).toEqual([1, 2]);
+    apply(s, delta({ alerts: alertsLayer([alert('a1', { status: 'acknowledged', ackedBy: 'li.wei' })]) }), 1300);
+    expect(s.alertsVersion).toBe(2);
+    expect(s.alertCounts?.acknowledged).toBe(1);
+  });
+
   it('clears them on a snapshot without them (the layer is not subscribed)', () => {
     const s = newStore();
     apply(s, snap({ alerts: alertsLayer([alert('a1')]), dispatches: [dispatch('d1')] }), 1000);
@@ -147,6 +162,17 @@ describe('store: the alerts and dispatches layers', () => {
     expect(s.tracks.has('u2')).toBe(false);
     apply(s, { ...delta({ units: [{ unit: 'SU-car-012', gone: true }] }), seq: 501 }, 3100);
     expect(s.tracks.has('SU-car-012')).toBe(false);
+  });
+});
+
+describe('store: an older server', () => {
+  it('tells a refusal of the ops layers on the first subscribe from later errors', () => {
+    const s = newStore();
+    const refusal = { type: 'error' as const, v: 1, error: 'layers: unknown layer "alerts" (heat, units, regions)' };
+    expect(opsRefused(s, refusal)).toBe(true);
+    expect(opsRefused(s, { type: 'error', v: 1, error: 'res: must be one of [7 8 9]' })).toBe(false);
+    apply(s, snap(), 1000);
+    expect(opsRefused(s, refusal)).toBe(false); // subscribed already: a later error keeps the topic
   });
 });
 
