@@ -66,6 +66,7 @@ type Board struct {
 	severe    map[string]severeIncident // severe incidents not yet alerted
 	incidents recentIncidents
 	places    []map[placeKey]*place // per anomaly rule
+	cityHours map[int64]struct{}    // hours (by event time) with any incident in the city
 	shapes    []string              // per anomaly rule: what its history counts
 
 	outbox  []Proposal
@@ -82,7 +83,7 @@ func NewBoard(cfg Config) *Board {
 		locate: cfg.Locate, history: cfg.History,
 		alerts: map[string]*Alert{}, byKey: map[string]*Alert{}, suppressed: map[string]bool{}, pending: map[string]int{},
 		dispatches: map[string]*Dispatch{}, busy: map[string]*Dispatch{}, units: map[string]geo.Position{},
-		severe: map[string]severeIncident{}, incidents: newRecentIncidents(100_000, 24*time.Hour),
+		severe: map[string]severeIncident{}, cityHours: map[int64]struct{}{}, incidents: newRecentIncidents(100_000, 24*time.Hour),
 	}
 	b.SetRules(cfg.Rules)
 	return b
@@ -221,6 +222,7 @@ func (b *Board) Apply(entryID string, c *stream.Command) {
 // raise.
 func (b *Board) AddIncident(in *geo.Incident) {
 	b.incidents.add(in)
+	b.cityHours[slotOf(in.Time)/slotsPerHour] = struct{}{}
 	for i := range b.rules.Anomaly {
 		b.addToPlace(i, in)
 	}

@@ -48,17 +48,22 @@ func TestZScoreBusyAgainstQuiet(t *testing.T) {
 		return p
 	}
 	history := now.Add(-73 * time.Hour)
-	z, x, mean, ok := mk([]int{20, 18, 22}, 22).zScore(&rule, now, history)
+	always := func(int64) bool { return true }
+	z, x, mean, ok := mk([]int{20, 18, 22}, 22).zScore(&rule, now, history, always)
 	if !ok || x != 22 || mean != 20 || z >= rule.ZOpen {
 		t.Errorf("busy place: z %.2f x %d mean %.1f ok %v; want a small z", z, x, mean, ok)
 	}
-	z, x, _, ok = mk([]int{0, 0, 0}, 6).zScore(&rule, now, history)
+	z, x, _, ok = mk([]int{0, 0, 0}, 6).zScore(&rule, now, history, always)
 	if !ok || x != 6 || z < rule.ZOpen {
 		t.Errorf("quiet place: z %.2f x %d; want z >= %v", z, x, rule.ZOpen)
 	}
 	// With history for two days only, no verdict (minSamples 3).
-	if _, _, _, ok := mk([]int{0, 0, 0}, 6).zScore(&rule, now, now.Add(-50*time.Hour)); ok {
+	if _, _, _, ok := mk([]int{0, 0, 0}, 6).zScore(&rule, now, now.Add(-50*time.Hour), always); ok {
 		t.Error("a verdict from too few samples")
+	}
+	// Hours in which the city saw nothing at all are unknown, not quiet.
+	if _, _, _, ok := mk([]int{0, 0, 0}, 6).zScore(&rule, now, history, func(int64) bool { return false }); ok {
+		t.Error("a verdict from hours the system did not see")
 	}
 	// The ring forgets what is older than it holds.
 	p := mk([]int{5, 5, 5}, 0)

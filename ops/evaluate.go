@@ -91,16 +91,15 @@ func (b *Board) evaluateAnomalies() {
 	for i := range b.rules.Anomaly {
 		r := &b.rules.Anomaly[i]
 		for k, p := range b.places[i] {
-			z, x, mean, ok := p.zScore(r, b.now, b.history)
-			if !ok {
-				continue
-			}
+			z, x, mean, ok := p.zScore(r, b.now, b.history, b.knownSlot)
 			key := KindAnomaly + ":" + r.Name + ":" + k.code
 			if k.code == "" {
 				key = KindAnomaly + ":" + r.Name + ":" + k.cell.String()
 			}
-			open := z >= r.ZOpen && x >= r.MinCount
-			clear := z < r.ZClear || 2*x < r.MinCount
+			// Without enough samples there is no verdict, except that a place
+			// gone quiet has cleared.
+			open := ok && z >= r.ZOpen && x >= r.MinCount
+			clear := ok && z < r.ZClear || 2*x < r.MinCount
 			b.condition(key, open, clear, func() *Alert {
 				msg := fmt.Sprintf("%d incidents in the last hour against %.1f usually (z = %.1f)", x, mean, z)
 				if k.code == "" {
@@ -241,9 +240,23 @@ func (b *Board) evaluateOverdue() {
 	}
 }
 
-// prune forgets alerts and dispatches that ended over a day ago, and units
-// silent for a day.
+// knownSlot reports whether the city had any incident in the slot's hour.
+func (b *Board) knownSlot(slot int64) bool {
+	_, ok := b.cityHours[slot/slotsPerHour]
+	return ok
+}
+
+// prune forgets alerts and dispatches that ended over a day ago, units silent
+// for a day, and city hours older than any rule looks back.
 func (b *Board) prune() {
+	oldest := slotOf(b.now)/slotsPerHour - 58*24*7
+	if len(b.cityHours) > 58*24*7 {
+		for h := range b.cityHours {
+			if h < oldest {
+				delete(b.cityHours, h)
+			}
+		}
+	}
 	for id, a := range b.alerts {
 		if !a.Active() && b.now.Sub(a.ResolvedAt) > keepEnded {
 			delete(b.alerts, id)

@@ -106,7 +106,12 @@ func (p *place) sum(from, to int64) int {
 // zScore is the anomaly score of the hour ending at now against the same hour
 // of the previous days (or weeks) the fold has history for. ok is false with
 // fewer than the rule's MinSamples samples.
-func (p *place) zScore(a *AnomalyRule, now, history time.Time) (z float64, x int, mean float64, ok bool) {
+//
+// A sample counts only if the fold has history then (history) and the city
+// had any incident in that hour (known reports whether it did): a system
+// started two days ago, or down for a day, knows nothing of those hours, and
+// taking them as quiet would make every busy place look anomalous.
+func (p *place) zScore(a *AnomalyRule, now, history time.Time, known func(slot int64) bool) (z float64, x int, mean float64, ok bool) {
 	end := slotOf(now)
 	x = p.sum(end-slotsPerHour+1, end)
 	step := 24 * slotsPerHour
@@ -117,8 +122,8 @@ func (p *place) zScore(a *AnomalyRule, now, history time.Time) (z float64, x int
 	var samples []float64
 	for d := 1; d <= days; d++ {
 		e := end - int64(d)*step
-		if history.IsZero() || time.Unix(0, (e-slotsPerHour+1)*int64(slotSpan)).Before(history) {
-			continue // before the fold's history: unknown, not quiet
+		if history.IsZero() || time.Unix(0, (e-slotsPerHour+1)*int64(slotSpan)).Before(history) || !known(e) && !known(e-slotsPerHour+1) {
+			continue // unknown, not quiet
 		}
 		samples = append(samples, float64(p.sum(e-slotsPerHour+1, e)))
 	}
