@@ -634,3 +634,39 @@ func TestSimulatedUnitsObeyDispatches(t *testing.T) {
 }
 
 func planar(a, b orb.Point) float64 { return (a[0]-b[0])*(a[0]-b[0]) + (a[1]-b[1])*(a[1]-b[1]) }
+
+func TestRulesFileIsReloaded(t *testing.T) {
+	rs := redistest.Start(t)
+	clock := newTestClock(testStart())
+	path := filepath.Join(t.TempDir(), "rules.json")
+	write := func(body string) {
+		// A new size or modification time is what the server watches.
+		if err := os.WriteFile(path+".tmp", []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(path+".tmp", path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(`{` + rulesOff + `}`)
+	s := startServerClock(t, clock.Now, rs.URL(), redistest.Prefix(t), "-rules", path)
+	p := place(31.30, 120.60)
+	s.send("/api/v1/incidents", burst(p, 1, clock.Now(), 4))
+	settle()
+	if n := len(s.alerts("all").Alerts); n != 0 {
+		t.Fatalf("severe rule off, yet %d alerts", n)
+	}
+	write(`{` + rulesOff + `,"severe":{"minSeverity":4}}`)
+	// A later severe incident alerts once the file is re-read (within 2 s).
+	eventually(t, "the reloaded rule alerts", func() bool {
+		s.send("/api/v1/incidents", burst(p, 1, clock.Now(), 4))
+		time.Sleep(300 * time.Millisecond)
+		return len(s.alerts("open").Alerts) > 0
+	})
+	// A broken file is refused and the rules in force stay.
+	write(`{"hotCell":[{"name":"x","res":2}]}`)
+	time.Sleep(2500 * time.Millisecond)
+	before := len(s.alerts("all").Alerts)
+	s.send("/api/v1/incidents", burst(p, 1, clock.Now(), 4))
+	eventually(t, "the rules in force still alert", func() bool { return len(s.alerts("all").Alerts) == before+1 })
+}
