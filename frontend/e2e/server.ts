@@ -29,6 +29,8 @@ export class Server {
     readonly bin: string,
     readonly port: number,
     readonly log: string,
+    /** More flags for citygrid (e.g. -auth FILE). */
+    readonly args: string[] = [],
   ) {}
 
   get base(): string {
@@ -37,7 +39,7 @@ export class Server {
 
   async start(): Promise<void> {
     const out = createWriteStream(this.log, { flags: 'a' });
-    const p = spawn(this.bin, ['-simulate', '-addr', `127.0.0.1:${this.port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(this.bin, ['-simulate', '-addr', `127.0.0.1:${this.port}`, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
     p.stdout?.pipe(out);
     p.stderr?.pipe(out);
     this.proc = p;
