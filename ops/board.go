@@ -69,9 +69,10 @@ type Board struct {
 	cityHours map[int64]struct{}    // hours (by event time) with any incident in the city
 	shapes    []string              // per anomaly rule: what its history counts
 
-	outbox  []Proposal
-	version uint64 // bumped on every change a client can see
-	applied string // the last command entry folded
+	outbox   []Proposal
+	lastEval time.Duration // what the last evaluation cost, by the wall clock
+	version  uint64        // bumped on every change a client can see
+	applied  string        // the last command entry folded
 
 	summary        *Summary
 	summaryVersion uint64
@@ -126,6 +127,9 @@ func (b *Board) Advance(now time.Time) {
 // SetReady tells the board the rebuild is over: from now on it proposes. While
 // rebuilding it must not, since it has not yet seen every command.
 func (b *Board) SetReady() { b.ready = true }
+
+// LastEvaluation is how long the last Evaluate took.
+func (b *Board) LastEvaluation() time.Duration { return b.lastEval }
 
 // Version changes whenever something in Summary does.
 func (b *Board) Version() uint64 { return b.version }

@@ -3,6 +3,7 @@ package ops
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/citygrid/citygrid/geo"
 	"github.com/citygrid/citygrid/stream"
@@ -20,6 +21,8 @@ const pendingEvals = 5
 // condition already alerted, or proposed and not yet back, is not proposed
 // again.
 func (b *Board) Evaluate(h Heat) {
+	start := time.Now()
+	defer func() { b.lastEval = time.Since(start) }()
 	b.evals++
 	for k, at := range b.pending {
 		if b.evals-at > pendingEvals {

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/citygrid/citygrid/ops"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -44,8 +47,30 @@ func newMetrics(a *app) *metrics {
 			func() float64 { return float64(a.hub.Stats().FramesSent) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "citygrid_ws_resyncs_total", Help: "Slow clients resynced with a snapshot."},
 			func() float64 { return float64(a.hub.Stats().Resyncs) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "citygrid_alerts_active", Help: "Alerts open or acknowledged."},
+			func() float64 {
+				return a.boardFigure(func(b *ops.Board) float64 { c := b.Counts(); return float64(c.Open + c.Acknowledged) })
+			}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "citygrid_dispatches_active", Help: "Dispatches assigned, en route or on scene."},
+			func() float64 {
+				return a.boardFigure(func(b *ops.Board) float64 { return float64(len(b.Dispatches(false, ""))) })
+			}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "citygrid_rules_evaluation_seconds", Help: "What the last evaluation of the alert rules cost."},
+			func() float64 {
+				return a.boardFigure(func(b *ops.Board) float64 { return b.LastEvaluation().Seconds() })
+			}),
 	)
 	return m
+}
+
+// boardFigure reads a figure off the board for a scrape, giving up after a
+// second (a scrape must not hang on a busy fold).
+func (a *app) boardFigure(f func(*ops.Board) float64) float64 {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	v := math.NaN()
+	_ = a.onBoard(ctx, func(b *ops.Board) { v = f(b) })
+	return v
 }
 
 func boolFloat(b bool) float64 {

@@ -571,6 +571,17 @@ func TestAlertCountsOnTheWebsocket(t *testing.T) {
 		s.send("/api/v1/incidents", burst(p, 5, time.Now(), 1))
 	})
 
+	// The figures are on /metrics too.
+	resp, err := http.Get(s.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := fmt.Sprintf("citygrid_alerts_active %d\n", s.alerts("open").Counts.Open); !strings.Contains(string(body), want) {
+		t.Errorf("/metrics lacks %q", want)
+	}
+
 	// A dispatch shows on the dispatches layer.
 	p := place(31.30, 120.60)
 	s.send("/api/v1/positions", positionIn{Unit: "car-1", Status: "available", Lat: p.lat, Lng: p.lng, Time: time.Now()})
