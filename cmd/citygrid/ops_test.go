@@ -681,3 +681,25 @@ func TestRulesFileIsReloaded(t *testing.T) {
 	s.send("/api/v1/incidents", burst(p, 1, clock.Now(), 4))
 	eventually(t, "the rules in force still alert", func() bool { return len(s.alerts("all").Alerts) == before+1 })
 }
+
+func TestDispatchWhileRedisIsDownIs503AndNothingHalfDone(t *testing.T) {
+	rs := redistest.Start(t)
+	clock := newTestClock(testStart())
+	s := startOps(t, clock, rs, redistest.Prefix(t), `{`+rulesOff+`}`)
+	p := place(31.30, 120.60)
+	s.send("/api/v1/positions", positionIn{Unit: "car-1", Status: "available", Lat: p.lat, Lng: p.lng, Time: clock.Now()})
+	eventually(t, "unit known", func() bool { return len(s.units().Units) == 1 })
+	rs.Stop()
+	var r dispatchReply
+	if code := s.call("POST", "/api/v1/dispatches", map[string]string{"unit": "car-1", "cell": p.cell.String()}, &r); code != http.StatusServiceUnavailable {
+		t.Fatalf("dispatch with Redis down: %d %s, want 503", code, r.Error)
+	}
+	rs.Restart()
+	// Nothing was kept: the unit is free, and the retry is the one dispatch.
+	eventually(t, "dispatch after Redis is back", func() bool {
+		return s.call("POST", "/api/v1/dispatches", map[string]string{"unit": "car-1", "cell": p.cell.String()}, &r) == http.StatusCreated
+	})
+	if ds := s.dispatches("all"); len(ds) != 1 || ds[0].ID != r.ID {
+		t.Fatalf("dispatches after the outage: %+v", ds)
+	}
+}
