@@ -132,6 +132,7 @@ func (s *State) AddIncident(in *geo.Incident) {
 			v.add(r, 1)
 		}
 	}
+	s.board.Touch(s, in.Cell)
 }
 
 // AddPosition records a unit's position if it is newer than the one known.

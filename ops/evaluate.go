@@ -58,15 +58,32 @@ func (b *Board) condition(key string, open, clear bool, make func() *Alert) {
 	}
 }
 
+// Touch checks the hot-cell rules for the cell of an incident just folded, so
+// a cell that turns hot alerts at once instead of at the next evaluation
+// (which also resolves, and which this does not replace).
+func (b *Board) Touch(h Heat, c geo.Cell) {
+	if !b.ready {
+		return
+	}
+	for _, r := range b.rules.HotCell {
+		cell := c.Parent(r.Res)
+		if n := h.CellCount(r.Res, r.Window, cell); n >= r.Open {
+			b.hotCell(r, cell, n)
+		}
+	}
+}
+
+func (b *Board) hotCell(r HotCellRule, c geo.Cell, n int32) {
+	prefix := KindHotCell + ":" + r.Name + ":"
+	b.condition(prefix+c.String(), true, false, func() *Alert {
+		return b.cellAlert(KindHotCell, prefix, r.Name, r.Severity, c, float64(n), float64(r.Open),
+			fmt.Sprintf("%d incidents in %s in one res-%d cell (opens at %d)", n, r.Window, r.Res, r.Open))
+	})
+}
+
 func (b *Board) evaluateHotCells(h Heat) {
 	for _, r := range b.rules.HotCell {
-		prefix := KindHotCell + ":" + r.Name + ":"
-		h.EachCellAtLeast(r.Res, r.Window, r.Open, func(c geo.Cell, n int32) {
-			b.condition(prefix+c.String(), true, false, func() *Alert {
-				return b.cellAlert(KindHotCell, prefix, r.Name, r.Severity, c, float64(n), float64(r.Open),
-					fmt.Sprintf("%d incidents in %s in one res-%d cell (opens at %d)", n, r.Window, r.Res, r.Open))
-			})
-		})
+		h.EachCellAtLeast(r.Res, r.Window, r.Open, func(c geo.Cell, n int32) { b.hotCell(r, c, n) })
 		// Open alerts (and suppressed keys) whose cell has cooled.
 		for key, a := range b.byKey {
 			if a.Kind != KindHotCell || a.Rule != r.Name || !a.Active() && !b.suppressed[key] {

@@ -185,8 +185,8 @@ func TestHotCellAlertOpensOnceAndClearsWithHysteresis(t *testing.T) {
 	eventually(t, "a hot-cell alert opens", func() bool { return len(s.alerts("open").Alerts) == 1 })
 	settle()
 	all := s.alerts("all").Alerts
-	if len(all) != 1 || all[0].Kind != ops.KindHotCell || all[0].Cell != p.cell.String() || all[0].Value != 12 {
-		t.Fatalf("want one hot_cell alert on %s with value 12, got %+v", p.cell, all)
+	if len(all) != 1 || all[0].Kind != ops.KindHotCell || all[0].Cell != p.cell.String() || all[0].Value != 10 {
+		t.Fatalf("want one hot_cell alert on %s, opened at the 10th incident, got %+v", p.cell, all)
 	}
 	first := all[0].ID
 
@@ -526,9 +526,8 @@ func (s *server) units() unitsReply {
 
 // TestAlertCountsOnTheWebsocket checks the alerts and dispatches layers and
 // measures how long an alert takes from the POST of its triggering incident
-// to the count changing on a websocket client: for a severe incident (raised
-// as the incident is folded) and for a hot cell (raised by the next
-// evaluation of the rules, here every second as by default).
+// to the count changing on a websocket client, for a severe incident and a
+// hot cell (both raised as the incident is folded, not at the next evaluation).
 func TestAlertCountsOnTheWebsocket(t *testing.T) {
 	rs := redistest.Start(t)
 	s := startOps(t, newTestClock(time.Now()), rs, redistest.Prefix(t), `{`+strings.Replace(rulesOff, `"every":"200ms"`, `"every":"1s"`, 1)+`,
@@ -566,7 +565,7 @@ func TestAlertCountsOnTheWebsocket(t *testing.T) {
 		p := place(31.20+float64(i)*0.005, 120.55)
 		s.send("/api/v1/incidents", burst(p, 1, time.Now(), 4))
 	})
-	measure("hot cell (rules every 1 s)", 15, func(i int) {
+	measure("hot cell", 15, func(i int) {
 		p := place(31.40+float64(i)*0.005, 120.70)
 		s.send("/api/v1/incidents", burst(p, 5, time.Now(), 1))
 	})
