@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -48,6 +49,9 @@ type options struct {
 	tileZ15     int
 	soak        time.Duration
 	soakEvery   time.Duration
+	alertSevere int
+	alertHot    int
+	goBench     bool
 }
 
 func main() {
@@ -73,6 +77,9 @@ func main() {
 	flag.IntVar(&o.tileZ15, "tile-sample", 0, "tiles per layer and zoom at most, a seeded random sample of the area (default 400, quick 100)")
 	flag.DurationVar(&o.soak, "soak", 0, "hold the stalled-clients scenario's load this long (e.g. 10m) and sample the server's memory (0: no soak)")
 	flag.DurationVar(&o.soakEvery, "soak-every", 10*time.Second, "soak sampling period")
+	flag.IntVar(&o.alertSevere, "alert-severe", 100, "severe incidents, each in its own place, timed from POST to the alert on a websocket client (0 with -alert-hot 0: skip the alerts scenario)")
+	flag.IntVar(&o.alertHot, "alert-hot", 20, "hot cells likewise, each one POST of 3 incidents into an empty res-9 cell")
+	flag.BoolVar(&o.goBench, "go-bench", true, "run the rules' evaluation benchmark (go test -bench Evaluate ./ops/) at the end")
 	serveBase := flag.Bool("serve-baseline", false, "internal: run the raw websocket broadcast baseline on -addr")
 	baseAddr := flag.String("addr", "127.0.0.1:0", "internal: -serve-baseline's listen address")
 	baseBytes := flag.Int("baseline-bytes", 1000, "internal: -serve-baseline's frame size")
@@ -167,7 +174,16 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	defer logf.Close()
-	srvArgs := []string{"-tick", o.tick.String()}
+	// The profile's rules, from a file the alerts scenario can change.
+	rules, err := baseRules(profiles.Default)
+	if err != nil {
+		return err
+	}
+	rulesFile := filepath.Join(dir, "rules.json")
+	if err := writeRules(rulesFile, rules); err != nil {
+		return err
+	}
+	srvArgs := []string{"-tick", o.tick.String(), "-rules", rulesFile}
 	srv, err := startServer(ctx, bin, rs.url(), srvArgs, logf, pprofAddr, nil)
 	if err != nil {
 		return err
@@ -235,6 +251,21 @@ func run(ctx context.Context, o options) error {
 		}
 		r.FanoutBaseline = &bo
 		log.Printf("  %.1f KiB/client, spread p50 %.1f ms p99 %.1f ms, %.1f µs/frame", bo.PerClientKiB, bo.Spread.P50, bo.Spread.P99, bo.CPUPerFrameUS)
+	}
+
+	// Alerts, on a server that holds little more than the fan-out's trickle
+	// and runs nothing else.
+	if o.alertSevere+o.alertHot > 0 {
+		time.Sleep(time.Second)
+		log.Printf("alerts: %d severe incidents, %d hot cells (res 9, %d in 1h), one at a time, idle server", o.alertSevere, o.alertHot, benchHotRule.Open)
+		al, err := runAlerts(ctx, srv, prof, pids(), rulesFile, logf.Name(), rules, o.alertSevere, o.alertHot)
+		if err != nil {
+			return fmt.Errorf("alerts: %w", err)
+		}
+		r.Alerts = &al
+		log.Printf("  severe p50 %.1f p99 %.1f max %.1f ms (%d of %d seen); hot cell p50 %.1f p99 %.1f max %.1f ms (%d of %d)",
+			al.Severe.Latency.P50, al.Severe.Latency.P99, al.Severe.Latency.Max, al.Severe.Seen, al.Severe.Sent,
+			al.HotCell.Latency.P50, al.HotCell.Latency.P99, al.HotCell.Latency.Max, al.HotCell.Seen, al.HotCell.Sent)
 	}
 
 	// 2 and 6. Ingest, batched (with Redis memory measured around it) and single.
@@ -382,6 +413,19 @@ func run(ctx context.Context, o options) error {
 	r.Rebuild = &rb
 	m.PreloadPerEvent = rb.PerEvent
 	log.Printf("  ready in %.2f s: %.0f events/s", rb.ReadySec, rb.EventsPerSec)
+
+	// The rules' evaluation cost, from the Go benchmark, with the fresh
+	// server idle.
+	if o.goBench {
+		log.Printf("go %s", strings.Join(evaluateBench, " "))
+		gb, err := runGoBench(ctx, evaluateBench)
+		if err != nil {
+			log.Printf("  %v (skipped)", err)
+		} else {
+			r.Evaluate = &gb
+			log.Printf("  %.2f ms per evaluation, %d allocs", gb.MsPerOp, gb.AllocsPerOp)
+		}
+	}
 
 	r.Seconds = round(time.Since(began).Seconds(), 1)
 	r.LoadAvgEnd = loadAvg()

@@ -32,10 +32,13 @@ type Results struct {
 	Stall          *stallResult  `json:"stalled_clients,omitempty"`
 	Tiles          *tilesResult  `json:"tiles,omitempty"`
 	Soak           *soakResult   `json:"soak,omitempty"`
-	NotMeasured    []string      `json:"not_measured"`
-	Profiles       []string      `json:"profiles"`
-	LoadAvgStart   string        `json:"loadavg_start"`
-	LoadAvgEnd     string        `json:"loadavg_end"`
+	Alerts         *alertsResult `json:"alerts,omitempty"`
+	// Evaluate is ops.BenchmarkEvaluate, run by the session.
+	Evaluate     *goBenchResult `json:"evaluate_benchmark,omitempty"`
+	NotMeasured  []string       `json:"not_measured"`
+	Profiles     []string       `json:"profiles"`
+	LoadAvgStart string         `json:"loadavg_start"`
+	LoadAvgEnd   string         `json:"loadavg_end"`
 	// BusyBeforeCores is how many cores the machine kept busy in the 2 s
 	// before the session started anything but redis-server.
 	BusyBeforeCores float64 `json:"busy_before_cores"`
@@ -180,6 +183,22 @@ func figures(r *Results) []Figure {
 				Target: "all", Met: atLeast(float64(handled), float64(w.Stalled))})
 		}
 	}
+	if a := r.Alerts; a != nil {
+		for _, k := range []struct {
+			name, how string
+			l         alertLatency
+		}{
+			{"severe incident → alert on a websocket client", "one severity-4 incident per POST, raised when folded", a.Severe},
+			{"hot cell → alert on a websocket client", fmt.Sprintf("one POST of %d incidents into a res-9 cell (rule: %d in %s opens), raised at the next evaluation (every %s: up to that much is waiting for it)",
+				a.HotRule.Open, a.HotRule.Open, a.HotRule.Window, a.Every), a.HotCell},
+		} {
+			cond := fmt.Sprintf("%s; %d of %d alerts seen within %.0f s (count rose with %d), %d POST errors; one at a time, each into a res-9 cell empty in the last hour, on an %s server (no other load), tick %s, client subscribed to the alerts layer; POST p50 %.1f ms",
+				k.how, k.l.Seen, k.l.Sent, alertWait.Seconds(), k.l.CountRose, k.l.PostErrors, a.Load, r.Tick, k.l.PostLatency.P50)
+			add(Figure{Name: k.name + " p50", Value: k.l.Latency.P50, Unit: "ms", Conditions: cond})
+			add(Figure{Name: k.name + " p99", Value: k.l.Latency.P99, Unit: "ms",
+				Conditions: fmt.Sprintf("max %.1f ms, mean %.1f ms over %d alerts; cores during the scenario: %s", k.l.Latency.Max, k.l.Latency.Mean, k.l.Latency.N, cores(a.CPU))})
+		}
+	}
 	if t := r.Tiles; t != nil {
 		for _, z := range t.Zooms {
 			add(Figure{Name: fmt.Sprintf("tile %s z%d cold p50", z.Layer, z.Z), Value: z.Cold.P50, Unit: "ms",
@@ -213,6 +232,11 @@ func figures(r *Results) []Figure {
 			Conditions: fmt.Sprintf("%d events over 24h, start→/readyz %.2f s, %.1f CPU s, RSS %d MiB", b.Events, b.ReadySec, b.CPUSeconds, b.RSSKiB/1024),
 			Target:     "≥ 200,000 (500,000)", Met: atLeast(b.EventsPerSec, 200_000)})
 	}
+	if g := r.Evaluate; g != nil {
+		add(Figure{Name: "rules evaluation at 100,000 active cells", Value: g.MsPerOp, Unit: "ms",
+			Conditions: fmt.Sprintf("ops.BenchmarkEvaluate (every rule, 1,000 hot cells alerted, 300 units, 100 dispatches): %s: %.0f ns/op, %d B/op, %d allocs/op over %d evaluations; %.1f %% of a core at one evaluation a second; machine %.2f cores busy before",
+				g.Command, g.NsPerOp, g.BytesPerOp, g.AllocsPerOp, g.Iterations, g.MsPerOp/10, g.BusyBeforeCores)})
+	}
 	return fs
 }
 
@@ -240,6 +264,14 @@ func notMeasured(r *Results) []string {
 	}
 	if r.Soak == nil {
 		out = append(out, "memory over a 10-minute soak (run with -soak 10m)")
+	}
+	if r.Alerts == nil {
+		out = append(out, "alert latency (-alert-severe 0 -alert-hot 0)")
+	} else {
+		out = append(out, "alert latency under ingest load (the alerts scenario runs on an otherwise idle server)")
+	}
+	if r.Evaluate == nil {
+		out = append(out, "the rules' evaluation benchmark (-go-bench=false, or it failed: see the log)")
 	}
 	return out
 }
