@@ -280,8 +280,12 @@ func (b *Board) prune() {
 	for id, a := range b.alerts {
 		if !a.Active() && b.now.Sub(a.ResolvedAt) > keepEnded {
 			delete(b.alerts, id)
-			if b.byKey[a.Key] == a && !b.suppressed[a.Key] {
+			// A severe incident or a dispatch happens once: its key can go with
+			// its alert. A place keeps a hand-resolved key until it cools.
+			once := a.Kind == KindSevere || a.Kind == KindOverdue
+			if b.byKey[a.Key] == a && (once || !b.suppressed[a.Key]) {
 				delete(b.byKey, a.Key)
+				delete(b.suppressed, a.Key)
 			}
 		}
 	}
