@@ -26,6 +26,7 @@ func TestParseSubscribe(t *testing.T) {
 		{`{"type":"subscribe","layers":["regions"],"level":"city"}`, "level: must be district"},
 		{`{"type":"subscribe","layers":["heat"],"level":"street"}`, "level: only with the regions layer"},
 		{`not json`, "message: not a JSON object"},
+		{`{"type":"subscribe","layers":["alerts","dispatches"]}`, ""},
 	}
 	for _, tc := range cases {
 		sub, err := parseSubscribe([]byte(tc.msg))
@@ -35,9 +36,12 @@ func TestParseSubscribe(t *testing.T) {
 		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
 			t.Errorf("%s: error %v, want %q", tc.msg, err, tc.err)
 		}
-		if tc.err == "" && (!sub.heat && !sub.units && sub.regions == "") {
+		if tc.err == "" && (!sub.heat && !sub.units && sub.regions == "" && !sub.alerts && !sub.dispatches) {
 			t.Errorf("%s: no layer", tc.msg)
 		}
+	}
+	if sub, _ := parseSubscribe([]byte(`{"type":"subscribe","layers":["alerts","dispatches"]}`)); !sub.alerts || !sub.dispatches || sub.heat {
+		t.Errorf("ops layers: %+v", sub)
 	}
 	sub, _ := parseSubscribe([]byte(`{"type":"subscribe"}`))
 	if sub.key != (live.ViewKey{Res: 8, Window: "1h"}) || !sub.heat || !sub.units || sub.bbox != nil {
@@ -48,6 +52,7 @@ func TestParseSubscribe(t *testing.T) {
 func FuzzSubscribe(f *testing.F) {
 	f.Add([]byte(`{"type":"subscribe","layers":["heat","units"],"res":8,"window":"1h","bbox":[120.5,31.2,120.8,31.4]}`))
 	f.Add([]byte(`{"type":"subscribe","minSeverity":2,"category":"theft"}`))
+	f.Add([]byte(`{"type":"subscribe","layers":["alerts","dispatches"]}`))
 	f.Add([]byte(`{"type":"subscribe","res":-1}`))
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		sub, err := parseSubscribe(msg)
