@@ -24,8 +24,11 @@ import (
 // Triggers are sent one at a time, each into a res-9 cell that held nothing
 // in the last hour, so every alert, and every rise of the open count, is the
 // one just triggered. A severe incident raises its alert as soon as it is
-// folded; a hot cell only at the next evaluation of the rules, so its figure
-// includes up to one evaluation interval ("every").
+// folded, and so does a cell that turns hot (ops.Board.Touch); the rules'
+// evaluation ("every", 1 s) is the hot cell's fallback, and before the server
+// checked cells on folding (commit ca854d8) their alerts waited up to "every"
+// for it. Pauses spread the hot cells over the evaluation period, so a
+// server that waits for it shows in the figure.
 
 // benchHotRule is the hot-cell rule the phase adds to the profile's rules:
 // res 9 (the cells the harness computes), a threshold one POST reaches.

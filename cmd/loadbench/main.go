@@ -80,12 +80,19 @@ func main() {
 	flag.IntVar(&o.alertSevere, "alert-severe", 100, "severe incidents, each in its own place, timed from POST to the alert on a websocket client (0 with -alert-hot 0: skip the alerts scenario)")
 	flag.IntVar(&o.alertHot, "alert-hot", 20, "hot cells likewise, each one POST of 3 incidents into an empty res-9 cell")
 	flag.BoolVar(&o.goBench, "go-bench", true, "run the rules' evaluation benchmark (go test -bench Evaluate ./ops/) at the end")
+	render := flag.String("render", "", "write the table of an earlier run's <name>.json again, from its measurements, as <name>.json and <name>.md (after the table's wording changed); runs nothing")
 	serveBase := flag.Bool("serve-baseline", false, "internal: run the raw websocket broadcast baseline on -addr")
 	baseAddr := flag.String("addr", "127.0.0.1:0", "internal: -serve-baseline's listen address")
 	baseBytes := flag.Int("baseline-bytes", 1000, "internal: -serve-baseline's frame size")
 	flag.Parse()
 	if *serveBase {
 		log.Fatal(serveBaseline(*baseAddr, o.tick, *baseBytes))
+	}
+	if *render != "" {
+		if err := rerender(*render); err != nil {
+			log.Fatal(err)
+		}
+		return
 	}
 	if o.dur == 0 {
 		o.dur = pick(o.quick, 5*time.Second, 20*time.Second)
