@@ -176,6 +176,11 @@ func compareIDs(a, b string) int {
 
 // answerOpsError turns a board's refusal into its HTTP answer.
 func answerOpsError(c *gin.Context, err error) {
+	msg := err.Error()
+	if prev := c.GetString(auditDetail); prev != "" {
+		msg = prev + ": " + msg
+	}
+	c.Set(auditDetail, msg)
 	var fe *ops.FieldError
 	var ce *ops.ConflictError
 	switch {
@@ -255,6 +260,7 @@ func (a *app) postAlert(resolve bool) gin.HandlerFunc {
 			return
 		}
 		id := c.Param("id")
+		c.Set(auditDetail, id)
 		var p ops.Proposal
 		var perr error
 		if err := a.onBoard(c.Request.Context(), func(b *ops.Board) {
@@ -328,6 +334,7 @@ func (a *app) postDispatch(c *gin.Context) {
 		answerOpsError(c, perr)
 		return
 	}
+	c.Set(auditDetail, fmt.Sprintf("%s %s to %s", d.ID, d.Unit, d.Cell))
 	done, holder, err := a.execute(c, p)
 	if err != nil {
 		answerOpsError(c, err)
@@ -355,6 +362,7 @@ func (a *app) postDispatchEnd(cancel bool) gin.HandlerFunc {
 			return
 		}
 		id := c.Param("id")
+		c.Set(auditDetail, id)
 		var p ops.Proposal
 		var perr error
 		if err := a.onBoard(c.Request.Context(), func(b *ops.Board) { p, perr = b.EndProposal(id, who(c), note, cancel) }); err != nil {

@@ -463,6 +463,33 @@ func TestDispatchLifecycleAcrossNodesAndARestart(t *testing.T) {
 	if won.Status != ops.Assigned || won.Unit != "car-7" || won.Cell != scene.cell.String() {
 		t.Fatalf("dispatch: %+v", won.Dispatch)
 	}
+	// The audit names who sent which unit where, and the refusals.
+	var audit struct {
+		Events []struct {
+			Action, Detail string
+			OK             bool
+		} `json:"events"`
+	}
+	if code := a.call("GET", "/api/v1/audit", nil, &audit); code != 200 {
+		t.Fatalf("audit: %d", code)
+	}
+	okN, refused := 0, 0
+	for _, e := range audit.Events {
+		if e.Action != "dispatch.assign" || !strings.Contains(e.Detail, "car-7") {
+			continue
+		}
+		if e.OK {
+			okN++
+			if !strings.Contains(e.Detail, won.ID) || !strings.Contains(e.Detail, scene.cell.String()) {
+				t.Errorf("audit detail %q lacks the dispatch or its cell", e.Detail)
+			}
+		} else if strings.Contains(e.Detail, "already on dispatch") {
+			refused++
+		}
+	}
+	if okN != 1 || refused != 7 {
+		t.Errorf("audit: %d dispatches and %d refusals of car-7, want 1 and 7", okN, refused)
+	}
 	eventually(t, "both nodes see one active dispatch", func() bool {
 		return len(a.dispatches("active")) == 1 && len(b.dispatches("active")) == 1
 	})

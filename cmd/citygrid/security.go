@@ -362,12 +362,20 @@ func splitList(s string) []string {
 
 // auditChange records a configuration change (who, what, from where, and
 // whether it took) once the handler has answered.
+// auditDetail is the gin context key under which a handler says what it did
+// (the unit and target of a dispatch, the refusal), for auditChange.
+const auditDetail = "audit.detail"
+
 func (a *app) auditChange(action string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		c.Next()
 		status := c.Writer.Status()
+		detail := http.StatusText(status)
+		if more := c.GetString(auditDetail); more != "" {
+			detail += ": " + more
+		}
 		a.guard.record(c, stream.AuditEvent{
-			Action: action, Target: c.Request.URL.Path, OK: status < 300, Detail: http.StatusText(status),
+			Action: action, Target: c.Request.URL.Path, OK: status < 300, Detail: detail,
 		})
 	}
 }
