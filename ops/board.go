@@ -320,7 +320,13 @@ func (b *Board) Units() []geo.Position {
 	return out
 }
 
-// available reports whether a unit may take a new dispatch.
+// available reports whether a unit may take a new dispatch: it says it is
+// available, is on no dispatch, and has reported lately.
 func (b *Board) available(p *geo.Position) bool {
-	return p.Status == geo.StatusAvailable && b.busy[p.Unit] == nil
+	return p.Status == geo.StatusAvailable && b.busy[p.Unit] == nil && !b.stale(p)
+}
+
+// stale reports whether a unit has been silent too long to be relied on.
+func (b *Board) stale(p *geo.Position) bool {
+	return b.now.Sub(p.Time) > b.rules.Dispatch.StaleAfter.Duration
 }

@@ -121,12 +121,15 @@ func TestSuggestRanksAvailableThenNearest(t *testing.T) {
 	add("far", geo.StatusAvailable, 120.66)
 	add("near", geo.StatusAvailable, 120.605)
 	add("off", geo.StatusOffDuty, 120.6)
+	b.Advance(t0.Add(5 * time.Minute))
+	add("near-silent", geo.StatusAvailable, 120.6005)
+	b.units["near-silent"] = func() geo.Position { p := b.units["near-silent"]; p.Time = t0.Add(-time.Hour); return p }()
 	got := b.Suggest(target, 10)
 	var order []string
 	for _, s := range got {
 		order = append(order, s.Unit)
 	}
-	if strings.Join(order, ",") != "near,far,near-busy" {
+	if strings.Join(order, ",") != "near,far,near-silent,near-busy" || !got[2].Stale || got[2].Available {
 		t.Fatalf("order %v", order)
 	}
 	if got[0].GridDistance < 1 || got[0].DistanceMeters < 400 || got[0].ETASeconds != got[0].DistanceMeters*detourFactor/urbanSpeed {

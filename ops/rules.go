@@ -87,9 +87,12 @@ type OverdueRule struct {
 }
 
 // DispatchRule says when a unit is on scene: a position within ArriveRings
-// rings of the target cell, at resolution 9.
+// rings of the target cell, at resolution 9; and when a unit silent for
+// StaleAfter is no longer counted available (its position is too old to send
+// it, or to count it as covering a hot cell).
 type DispatchRule struct {
-	ArriveRings int `json:"arriveRings"`
+	ArriveRings int      `json:"arriveRings"`
+	StaleAfter  Duration `json:"staleAfter"`
 }
 
 // Duration is a time.Duration written as "90s", "10m".
@@ -129,7 +132,7 @@ func DefaultRules() *Rules {
 		Severe:   SevereRule{MinSeverity: 4, AutoResolve: Duration{time.Hour}},
 		Uncover:  UncoverRule{Rule: "hot-1h", Rings: 2, Severity: 3},
 		Overdue:  OverdueRule{Target: Duration{10 * time.Minute}, Severity: 3},
-		Dispatch: DispatchRule{ArriveRings: 1},
+		Dispatch: DispatchRule{ArriveRings: 1, StaleAfter: Duration{10 * time.Minute}},
 	}
 }
 
@@ -215,6 +218,8 @@ func (r *Rules) validate() error {
 		return errors.New("overdue.severity: 1 to 4")
 	case r.Dispatch.ArriveRings < 0 || r.Dispatch.ArriveRings > 5:
 		return errors.New("dispatch.arriveRings: 0 to 5")
+	case r.Dispatch.StaleAfter.Duration < time.Minute:
+		return errors.New("dispatch.staleAfter: at least 1m")
 	}
 	return nil
 }

@@ -23,6 +23,7 @@ type Suggestion struct {
 	Kind      string    `json:"kind,omitempty"`
 	Status    string    `json:"status"`
 	Available bool      `json:"available"`
+	Stale     bool      `json:"stale"`              // silent longer than the rules' dispatch.staleAfter
 	Dispatch  string    `json:"dispatch,omitempty"` // the dispatch it is on
 	Lat       float64   `json:"lat"`
 	Lng       float64   `json:"lng"`
@@ -51,7 +52,8 @@ func (b *Board) Suggest(cell geo.Cell, limit int) []Suggestion {
 		if p.Status == geo.StatusOffDuty {
 			continue
 		}
-		s := Suggestion{Unit: p.Unit, Kind: p.Kind, Status: p.Status, Available: b.available(&p), Lat: p.Lat, Lng: p.Lng, LastSeen: p.Time}
+		s := Suggestion{Unit: p.Unit, Kind: p.Kind, Status: p.Status, Available: b.available(&p), Stale: b.stale(&p),
+			Lat: p.Lat, Lng: p.Lng, LastSeen: p.Time}
 		if d := b.busy[p.Unit]; d != nil {
 			s.Dispatch = d.ID
 		}
