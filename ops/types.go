@@ -127,6 +127,10 @@ const (
 	recentDispatchSpan = 10 * time.Minute
 )
 
+// ClaimHashes names the claims hashes of stream.Commander the board's
+// proposals use: alert keys, and units on dispatch.
+var ClaimHashes = []string{claimsOpen, claimsBusy}
+
 // change is the payload of the commands that change an existing alert or
 // dispatch.
 type change struct {

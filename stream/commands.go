@@ -125,3 +125,37 @@ func (cm *Commander) Append(ctx context.Context, mode ClaimMode, claims, field, 
 	}
 	return "", false, s, nil
 }
+
+// orphansScript frees the claims whose command is gone from the stream: the
+// stream is trimmed by length, so after half a million commands an alert or
+// dispatch still open would keep its claim with nothing left to say so. Ids
+// carry their creation time by the proposing node's clock ("a-<ms>-<hex>"), so
+// a claim made a day before the stream's first entry is one whose command was
+// trimmed (the day is a margin for clocks that disagree with Redis's); newer
+// claims are never touched, whatever a node has folded. KEYS: the stream, the
+// claims hash. Returns the number freed.
+var orphansScript = redis.NewScript(`
+local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
+local since = 0
+if #first > 0 then since = tonumber(string.match(first[1][1], '^(%d+)')) - 86400000 end
+local claims = redis.call('HGETALL', KEYS[2])
+local n = 0
+for i = 1, #claims, 2 do
+  local ms = tonumber(string.match(claims[i + 1], '^%a+%-(%d+)%-'))
+  if ms == nil or ms < since or #first == 0 then
+    redis.call('HDEL', KEYS[2], claims[i])
+    n = n + 1
+  end
+end
+return n
+`)
+
+// ReleaseOrphans frees the claims of the named hash whose commands the stream
+// no longer holds (see orphansScript), and returns how many.
+func (cm *Commander) ReleaseOrphans(ctx context.Context, claims string) (int, error) {
+	n, err := orphansScript.Run(ctx, cm.rdb, []string{cm.layout.CommandStream(), cm.layout.Claims(claims)}).Int()
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return n, nil
+}

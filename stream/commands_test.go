@@ -3,6 +3,7 @@ package stream_test
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"testing"
 	"time"
 
@@ -78,4 +79,35 @@ func TestTailerReadsCommandsFirstAndIncidentsFurtherBack(t *testing.T) {
 	if len(got) != 2 || got[0] != stream.Commands || got[1] != stream.Incidents {
 		t.Fatalf("read %v, want the command (from the start) then the incident ingested before Since", got)
 	}
+}
+
+func TestReleaseOrphansFreesOnlyTrimmedClaims(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		layout := stream.Layout{Prefix: redistest.Prefix(t)}
+		cm := stream.NewCommander(rdb, layout)
+		cmd := &stream.Command{Type: "dispatch.assign", At: time.Now(), Data: json.RawMessage(`{}`)}
+		now := time.Now().UnixMilli()
+		old := "d-" + strconv.FormatInt(now-25*3_600_000, 10) + "-00ff" // made 25 hours ago
+		fresh := "d-" + strconv.FormatInt(now, 10) + "-abcd"
+		for unit, id := range map[string]string{"car-old": old, "car-new": fresh} {
+			if _, ok, _, err := cm.Append(ctx, stream.Claim, "busy", unit, id, cmd); err != nil || !ok {
+				t.Fatalf("claim: %v %v", ok, err)
+			}
+		}
+		// Trim the first command away, as half a million later ones would.
+		if err := rdb.XTrimMaxLen(ctx, layout.CommandStream(), 1).Err(); err != nil {
+			t.Fatal(err)
+		}
+		// The stream's first entry is now the newer claim's (made now): the
+		// claim from a day before it is freed, the new one stays.
+		n, err := cm.ReleaseOrphans(ctx, "busy")
+		if err != nil || n != 1 {
+			t.Fatalf("released %d (%v), want 1", n, err)
+		}
+		left, _ := rdb.HGetAll(ctx, layout.Claims("busy")).Result()
+		if len(left) != 1 || left["car-new"] != fresh {
+			t.Fatalf("claims left: %v", left)
+		}
+	})
 }

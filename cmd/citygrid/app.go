@@ -159,6 +159,7 @@ func (a *app) Run(ctx context.Context) error {
 		g.Go(func() error { return reloadCredentials(gctx, a.guard.store) })
 	}
 	g.Go(func() error { return a.runProposals(gctx) })
+	g.Go(func() error { return a.releaseOrphans(gctx) })
 	if a.cfg.Rules != "" {
 		g.Go(func() error { return a.reloadRules(gctx) })
 	}

@@ -107,6 +107,34 @@ func (a *app) runProposals(ctx context.Context) error {
 	}
 }
 
+// releaseOrphans frees, once ready and then hourly, the claims whose commands
+// the length-trimmed commands stream no longer holds (stream.ReleaseOrphans).
+func (a *app) releaseOrphans(ctx context.Context) error {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for !a.ready.Load() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+	for {
+		for _, h := range ops.ClaimHashes {
+			if n, err := a.commander.ReleaseOrphans(ctx, h); err != nil && ctx.Err() == nil {
+				log.Printf("ops: releasing orphaned claims: %v", err)
+			} else if n > 0 {
+				log.Printf("ops: released %d %s claims whose commands were trimmed from the stream", n, h)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
 // propose hands proposals to runProposals without blocking the fold.
 func (a *app) propose(ps []ops.Proposal) {
 	select {
