@@ -729,3 +729,50 @@ func TestDispatchWhileRedisIsDownIs503AndNothingHalfDone(t *testing.T) {
 		t.Fatalf("dispatches after the outage: %+v", ds)
 	}
 }
+
+func TestIncidentsOfACell(t *testing.T) {
+	rs := redistest.Start(t)
+	clock := newTestClock(testStart())
+	s := startOps(t, clock, rs, redistest.Prefix(t), `{`+rulesOff+`}`)
+	p, other := place(31.30, 120.60), place(31.31, 120.62)
+	var mine []incidentIn
+	for i := range 7 {
+		mine = append(mine, burst(p, 1, clock.Now().Add(-time.Duration(i)*time.Minute), 1+i%4)...)
+	}
+	old := burst(p, 1, clock.Now().Add(-2*time.Hour), 2) // outside the hour
+	s.send("/api/v1/incidents", append(append(mine, old...), burst(other, 5, clock.Now(), 1)...))
+	var r struct {
+		Incidents []struct {
+			ID, Cell string
+			Time     time.Time
+			Severity int
+		}
+		Truncated bool
+	}
+	if code := s.call("GET", "/api/v1/incidents?window=1h&cell="+p.cell.Parent(8).String(), nil, &r); code != 200 {
+		t.Fatalf("incidents: %d", code)
+	}
+	if len(r.Incidents) != 7 || r.Truncated {
+		t.Fatalf("want the cell's 7 incidents of the hour, got %d (truncated %v)", len(r.Incidents), r.Truncated)
+	}
+	for i, in := range r.Incidents {
+		if in.ID != mine[i].ID || in.Cell != p.cell.String() {
+			t.Errorf("incident %d: %s in %s, want %s (newest first)", i, in.ID, in.Cell, mine[i].ID)
+		}
+	}
+	if code := s.call("GET", "/api/v1/incidents?limit=3&cell="+p.cell.String(), nil, &r); code != 200 || len(r.Incidents) != 3 || !r.Truncated {
+		t.Fatalf("limit 3: %d, %d incidents, truncated %v", code, len(r.Incidents), r.Truncated)
+	}
+	// A dispatch can name one of them.
+	s.send("/api/v1/positions", positionIn{Unit: "car-1", Status: "available", Lat: other.lat, Lng: other.lng, Time: clock.Now()})
+	eventually(t, "unit known", func() bool { return len(s.units().Units) == 1 })
+	var d dispatchReply
+	if code := s.call("POST", "/api/v1/dispatches", map[string]string{"unit": "car-1", "incident": mine[2].ID}, &d); code != 201 || d.Incident != mine[2].ID || d.Cell != p.cell.String() {
+		t.Fatalf("dispatch to an incident: %d %+v %s", code, d.Dispatch, d.Error)
+	}
+	for _, bad := range []string{"cell=nonsense", "cell=" + p.cell.Parent(5).String(), "window=2h&cell=" + p.cell.String(), "limit=0&cell=" + p.cell.String()} {
+		if code := s.call("GET", "/api/v1/incidents?"+bad, nil, nil); code != 400 {
+			t.Errorf("%s: %d, want 400", bad, code)
+		}
+	}
+}

@@ -22,6 +22,7 @@ func (a *app) routes() http.Handler {
 	v1.POST("/positions", g.require(auth.Feed), a.postPositions)
 	v1.GET("/heat", g.require(auth.Wall), a.getHeat)
 	v1.GET("/units", g.require(auth.Wall), a.getUnits)
+	v1.GET("/incidents", g.require(auth.Wall), a.getIncidents)
 	v1.GET("/regions/:level", g.require(auth.Wall), a.regionAPI.get)
 	v1.PUT("/regions/:level", g.require(auth.Admin), a.auditChange("regions.put"), a.regionAPI.put)
 	v1.GET("/audit", g.require(auth.Admin), g.getAudit)
