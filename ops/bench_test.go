@@ -46,6 +46,14 @@ func BenchmarkEvaluate(b *testing.B) {
 			s.AddIncident(&in)
 		}
 	}
+	// A week of history: one incident an hour somewhere, so every past hour
+	// counts as seen and each place's anomaly score is computed in full.
+	for h := 1; h <= 8*24; h++ {
+		p := orb.Point{120.6, 31.3}
+		in := geo.Incident{ID: fmt.Sprint("h", h), Lat: p.Lat(), Lng: p.Lon(), Cell: geo.CellOf(p, geo.FineRes), Severity: 1,
+			Time: now.Add(-time.Duration(h) * time.Hour)}
+		s.AddIncident(&in)
+	}
 	for i := range 300 {
 		p := orb.Point{120.2 + rng.Float64(), 30.9 + rng.Float64()}
 		pos := geo.Position{Unit: fmt.Sprint("u", i), Status: geo.StatusAvailable, Lat: p.Lat(), Lng: p.Lon(),
