@@ -44,7 +44,7 @@ func (b *Board) holds(key string) bool {
 }
 
 // condition is one rule's verdict on one place: open it, or clear it.
-func (b *Board) condition(key string, open, clear bool, make func() *Alert) {
+func (b *Board) condition(key string, open, clear bool, build func() *Alert) {
 	switch {
 	case clear:
 		delete(b.suppressed, key)
@@ -53,7 +53,7 @@ func (b *Board) condition(key string, open, clear bool, make func() *Alert) {
 		}
 	case open && !b.holds(key) && !b.suppressed[key]:
 		if _, busy := b.pending[key]; !busy {
-			b.proposeOpen(make())
+			b.proposeOpen(build())
 		}
 	}
 }
