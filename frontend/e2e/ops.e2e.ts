@@ -2,14 +2,16 @@
 // hot cell made through the API, the alert picked in the console, a unit
 // dispatched in two clicks (and a 409 when another dispatcher was first), the
 // unit driven to the target by posted positions, and the wall drawing the
-// dispatch line and turning it on scene. Facts only, generous deadlines.
+// dispatch line and turning it on scene. Then a cell's incidents: posted,
+// listed in the console for the picked cell as the API lists them, one picked
+// and a unit dispatched to it. Facts only, generous deadlines.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { cellToLatLng, latLngToCell } from 'h3-js';
+import { cellToBoundary, cellToLatLng, latLngToCell } from 'h3-js';
 import { buildServer, chromiumPath, CHROMIUM_ARGS, freePort, Server, sleep } from './server';
 
 const FRONTEND = resolve(__dirname, '..');
@@ -24,6 +26,13 @@ const CELL8 = latLngToCell(PLACE[0], PLACE[1], 8);
 /** Where the unit waits: about 900 m south-west of the cell's centre (outside the arrival rings). */
 const [C8LAT, C8LNG] = cellToLatLng(CELL8);
 const START: [number, number] = [C8LAT - 0.0065, C8LNG - 0.0055];
+
+/** The incidents test's unit and cell: a res-8 cell west of the old town, the unit about 900 m from it. */
+const UNIT2 = 'E2E-car-002';
+const PLACE2: [number, number] = [31.3052, 120.5602];
+const CELL2 = latLngToCell(PLACE2[0], PLACE2[1], 8);
+const [C2LAT, C2LNG] = cellToLatLng(CELL2);
+const START2: [number, number] = [C2LAT - 0.0065, C2LNG - 0.0055];
 
 let tmp = '';
 let server: Server;
@@ -52,7 +61,19 @@ interface Dispatch {
   lng: number;
   status: string;
   alert?: string;
+  incident?: string;
   responseSeconds?: number;
+}
+interface Incident {
+  id: string;
+  lat: number;
+  lng: number;
+  cell: string;
+  time: string;
+}
+interface IncidentsAnswer {
+  truncated: boolean;
+  incidents: Incident[];
 }
 interface Counts {
   open: number;
@@ -93,9 +114,9 @@ async function waitFor<T>(what: string, ms: number, f: () => Promise<T | undefin
 
 /** position posts one report of the test's unit; times strictly increase (the dedupe key is unit and time). */
 let lastPosTime = 0;
-async function position(lat: number, lng: number, status: string): Promise<void> {
+async function position(lat: number, lng: number, status: string, unit = UNIT): Promise<void> {
   lastPosTime = Math.max(Date.now(), lastPosTime + 1);
-  const r = await api('POST', '/api/v1/positions', { unit: UNIT, kind: 'car', status, lat, lng, time: new Date(lastPosTime).toISOString() });
+  const r = await api('POST', '/api/v1/positions', { unit, kind: 'car', status, lat, lng, time: new Date(lastPosTime).toISOString() });
   expect(r.status, JSON.stringify(r.json)).toBe(202);
   expect(r.json.accepted).toBe(1);
 }
@@ -108,8 +129,8 @@ async function openPage(url: string): Promise<Page> {
   return p;
 }
 
-async function restDispatch(id: string): Promise<Dispatch | undefined> {
-  const r = await api('GET', `/api/v1/dispatches?status=all&unit=${encodeURIComponent(UNIT)}`);
+async function restDispatch(id: string, unit = UNIT): Promise<Dispatch | undefined> {
+  const r = await api('GET', `/api/v1/dispatches?status=all&unit=${encodeURIComponent(unit)}`);
   return ((r.json.dispatches ?? []) as Dispatch[]).find((d) => d.id === id);
 }
 
@@ -149,6 +170,33 @@ function unitAt(p: Page): Promise<[number, number] | undefined> {
     const u = (window as unknown as { citygrid: { store: { units: Map<string, { lat: number; lng: number }> } } }).citygrid.store.units.get(unit);
     return u ? ([u.lng, u.lat] as [number, number]) : undefined;
   }, UNIT);
+}
+
+/**
+ * cellPoint finds a screen point (map coordinates) where deck.gl picks the
+ * cell's hexagon in the heat layer: the centre, else points towards its
+ * corners (a unit dot may sit on the centre).
+ */
+function cellPoint(p: Page, cell: string): Promise<{ x: number; y: number } | undefined> {
+  const [lat, lng] = cellToLatLng(cell);
+  const pts: [number, number][] = [[lng, lat], ...cellToBoundary(cell).flatMap(([vlat, vlng]) => [0.35, 0.6].map((f) => [lng + (vlng - lng) * f, lat + (vlat - lat) * f] as [number, number]))];
+  return p.evaluate(
+    ([cell, pts]) => {
+      const cg = (window as unknown as {
+        citygrid: {
+          map: { project: (ll: [number, number]) => { x: number; y: number } };
+          overlay: { pickObject: (o: { x: number; y: number; radius: number }) => { layer?: { id: string }; object?: { cell?: string } } | null };
+        };
+      }).citygrid;
+      for (const ll of pts as [number, number][]) {
+        const pt = cg.map.project(ll);
+        const info = cg.overlay.pickObject({ x: pt.x, y: pt.y, radius: 0 });
+        if (info?.layer?.id === 'heat' && info.object?.cell === cell) return { x: pt.x, y: pt.y };
+      }
+      return undefined;
+    },
+    [cell, pts] as const,
+  );
 }
 
 describe('alerts and dispatch against the real server', () => {
@@ -362,6 +410,112 @@ describe('alerts and dispatch against the real server', () => {
     await waitFor('the alert resolved', 15_000, async () => (await alertStatus()) === 'resolved');
     await p.waitForSelector(arow, { state: 'detached', timeout: 15_000 });
     timings.alertResolvedMs = Date.now() - t0;
+    await p.close();
+  });
+
+  it('console: a picked cell lists its incidents as the API does; a unit dispatched to one of them', async () => {
+    const t0 = Date.now();
+    await position(START2[0], START2[1], 'available', UNIT2);
+    // Eight incidents in the cell, 20 s apart (newest first is then a fixed order), each
+    // half-way from the centre to a corner (or a third of the way): off the centre's res-9 cell.
+    const now = Date.now();
+    const corners = cellToBoundary(CELL2);
+    const spots = [0.55, 0.3].flatMap((f) => corners.map(([vlat, vlng]) => [C2LAT + (vlat - C2LAT) * f, C2LNG + (vlng - C2LNG) * f] as [number, number])).slice(0, 8);
+    const items = spots.map(([lat, lng], i) => ({
+      id: `e2e-inc-${now}-${i}`,
+      lat,
+      lng,
+      time: new Date(now - i * 20_000).toISOString(),
+      severity: (i % 4) + 1 === 4 ? 3 : (i % 4) + 1, // no severe_incident alerts
+      category: i % 2 ? 'noise' : 'dispute',
+      source: 'e2e',
+      title: `e2e incident ${i}`,
+    }));
+    for (const it of items) expect(latLngToCell(it.lat, it.lng, 8)).toBe(CELL2);
+    // The one to dispatch to: in a res-9 cell other than the centre's, so the dispatch's cell shows whose it is.
+    const centre9 = latLngToCell(C2LAT, C2LNG, 9);
+    const chosen = items.find((it) => latLngToCell(it.lat, it.lng, 9) !== centre9)!;
+    expect(chosen).toBeDefined();
+    const posted = await api('POST', '/api/v1/incidents', items);
+    expect(posted.status, JSON.stringify(posted.json)).toBe(202);
+    expect(posted.json.accepted).toBe(items.length);
+    const listURL = `/api/v1/incidents?cell=${CELL2}&window=1h&limit=50`;
+    await waitFor('the incidents in the API', 20_000, async () => {
+      const r = await api('GET', listURL);
+      const got = (r.json as unknown as IncidentsAnswer).incidents ?? [];
+      return items.every((it) => got.some((g) => g.id === it.id)) ? true : undefined;
+    });
+    timings.incidentsPostedMs = Date.now() - t0;
+
+    // The console, closed in on the cell; click its hexagon.
+    const p = await openPage(`${server.base}/?view=console&res=8&window=1h`);
+    await p.evaluate(([lng, lat]) => {
+      (window as unknown as { citygrid: { map: { jumpTo: (o: unknown) => void } } }).citygrid.map.jumpTo({ center: [lng, lat], zoom: 15 });
+    }, [C2LNG, C2LAT]);
+    const box = await p.locator('#map').boundingBox();
+    expect(box).not.toBeNull();
+    const pick = async () => {
+      const at = await waitFor('the cell drawn and pickable', 60_000, () => cellPoint(p, CELL2));
+      await p.mouse.click(box!.x + at.x, box!.y + at.y);
+      await p.waitForSelector('[data-testid="cell-panel"]:not([hidden])', { timeout: 10_000 });
+      await waitFor('the picked cell in the panel', 10_000, async () => (await p.textContent('[data-testid="picked-cell"]')) === CELL2);
+    };
+    await pick();
+    timings.incidentsCellPickedMs = Date.now() - t0;
+
+    // The list equals the API's answer (row for row, newest first). The simulator may add
+    // to the cell meanwhile: compare with two REST reads around the page's, and pick again if they moved.
+    const list = `[data-testid="cell-panel"] [data-testid="incidents"][data-cell="${CELL2}"]`;
+    let first = true;
+    const shown = await waitFor('the listed incidents to equal GET /api/v1/incidents', 60_000, async () => {
+      if (!first) await pick();
+      first = false;
+      const before = (await api('GET', listURL)).json as unknown as IncidentsAnswer;
+      await p.waitForSelector(`${list}[data-loaded="1"]`, { timeout: 15_000 });
+      const ids = await p.$$eval(`${list} [data-testid="incident-row"]`, (rows) => rows.map((r) => (r as HTMLElement).dataset.incidentId ?? ''));
+      const after = (await api('GET', listURL)).json as unknown as IncidentsAnswer;
+      const same = (a: IncidentsAnswer) => a.incidents.length === ids.length && a.incidents.every((x, i) => x.id === ids[i]);
+      return same(before) || same(after) ? { ids, truncated: (same(after) ? after : before).truncated } : undefined;
+    });
+    expect(shown.ids.length).toBeGreaterThanOrEqual(items.length);
+    expect(shown.ids).toContain(chosen.id);
+    const note = (await p.textContent('[data-testid="cell-panel"] [data-testid="incidents-note"]')) ?? '';
+    expect(note.includes('more…')).toBe(shown.truncated);
+    const crow = `${list} [data-testid="incident-row"][data-incident-id="${chosen.id}"]`;
+    expect(await p.textContent(crow)).toContain(chosen.title);
+    expect(await p.textContent(crow)).toContain('e2e');
+    timings.incidentsListedMs = Date.now() - t0;
+
+    // Pick the incident: the suggestions say so; clear it; pick it again.
+    const target = '[data-testid="cell-panel"] [data-testid="dispatch-target"]';
+    await p.click(`${crow} [data-testid="incident-select"]`);
+    await p.waitForSelector(`${target}[data-incident="${chosen.id}"]`, { timeout: 10_000 });
+    expect(await p.getAttribute(crow, 'data-selected')).toBe('1');
+    await p.click(`${target} [data-testid="incident-clear"]`);
+    await p.waitForSelector(`${target}:not([data-incident])`, { timeout: 10_000 });
+    expect(await p.getAttribute(crow, 'data-selected')).toBe('');
+    await p.click(`${crow} [data-testid="incident-select"]`);
+    await p.waitForSelector(`${target}[data-incident="${chosen.id}"]`, { timeout: 10_000 });
+
+    // Dispatch the test's second unit: the dispatch carries the incident and goes to its res-9 cell.
+    const suggestion = `[data-testid="cell-panel"] [data-testid="suggestion"][data-unit="${UNIT2}"]`;
+    await p.waitForSelector('[data-testid="cell-panel"] [data-testid="suggestions"][data-loaded="1"]', { timeout: 20_000 });
+    await p.waitForSelector(suggestion, { timeout: 20_000 });
+    expect(await p.getAttribute(suggestion, 'data-available')).toBe('true');
+    await p.screenshot({ path: join(RESULTS, 'console-incidents.png') });
+    await p.click(`${suggestion} [data-testid="dispatch-btn"]`);
+    await p.waitForSelector('[data-testid="cell-panel"] [data-testid="dispatch-result"][data-outcome="ok"]', { timeout: 15_000 });
+    const id = (await p.getAttribute('[data-testid="cell-panel"] [data-testid="dispatch-result"]', 'data-dispatch-id')) ?? '';
+    expect(id).toMatch(/.+/);
+    timings.incidentDispatchedMs = Date.now() - t0;
+    const d = await waitFor('the dispatch through REST', 15_000, () => restDispatch(id, UNIT2));
+    expect(d.unit).toBe(UNIT2);
+    expect(d.incident).toBe(chosen.id);
+    expect(d.alert).toBeUndefined();
+    expect(d.cell).toBe(latLngToCell(chosen.lat, chosen.lng, 9));
+    expect(d.cell).not.toBe(centre9);
+    const cancelled = await api('POST', `/api/v1/dispatches/${id}/cancel`);
+    expect(cancelled.status, JSON.stringify(cancelled.json)).toBe(200);
     await p.close();
   });
 

@@ -1,7 +1,8 @@
 // REST calls the page makes. Every state-changing request carries
 // X-Requested-With: citygrid (the server's CSRF check).
 
-import type { Alert, AlertsResponse, Dispatch, DispatchesResponse, HeatResponse, Res, Session, SuggestResponse, Window } from './protocol';
+import type { Alert, AlertsResponse, Dispatch, DispatchesResponse, HeatResponse, IncidentsResponse, Res, Session, SuggestResponse, Window } from './protocol';
+import { parseIncidents } from './incidents';
 
 export const CSRF_HEADER = { 'X-Requested-With': 'citygrid' };
 
@@ -182,4 +183,35 @@ export function suggestURL(cell: string, limit: number): string {
 
 export function getSuggestions(cell: string, limit = 6): Promise<SuggestResponse> {
   return get(suggestURL(cell, limit));
+}
+
+/** Incidents a cell's list asks for. */
+export const INCIDENTS_LIMIT = 50;
+
+export function incidentsURL(cell: string, window: Window, limit = INCIDENTS_LIMIT): string {
+  return '/api/v1/incidents?' + new URLSearchParams({ cell, window, limit: String(limit) }).toString();
+}
+
+/** An answer to a read that may be refused (400, 503): the body, or why not. */
+export type Fetched<T> = { ok: true; value: T } | { ok: false; status: number; error: string };
+
+/** getIncidents asks for one cell's incidents in a window, newest first; never throws. */
+export async function getIncidents(cell: string, window: Window, limit = INCIDENTS_LIMIT): Promise<Fetched<IncidentsResponse>> {
+  let r: Response;
+  try {
+    r = await fetch(incidentsURL(cell, window, limit), { credentials: 'same-origin' });
+  } catch (e) {
+    return { ok: false, status: 0, error: String(e) };
+  }
+  let j: unknown = null;
+  try {
+    j = await r.json();
+  } catch {
+    // no JSON body
+  }
+  if (!r.ok) {
+    const o = (j && typeof j === 'object' ? j : {}) as { error?: unknown };
+    return { ok: false, status: r.status, error: typeof o.error === 'string' ? o.error : `HTTP ${r.status}` };
+  }
+  return { ok: true, value: parseIncidents(j) };
 }

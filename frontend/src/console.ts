@@ -2,6 +2,8 @@
 
 import { cellToLatLng } from 'h3-js';
 import { getHeat, getRegion, may, type RegionFigures } from './api';
+import { IncidentPick } from './incidents';
+import { incidentsBox } from './incidentspanel';
 import { suggestForCell, suggestionsBox } from './opspanels';
 import type { Config } from './config';
 import type { Districts } from './districts';
@@ -61,7 +63,12 @@ export function nearestUnits(units: Iterable<Unit>, lat: number, lng: number, n:
   return out.sort((a, b) => a.m - b.m).slice(0, n);
 }
 
-/** showCell fills the cell panel: district, counts in every window, nearest available units. */
+/**
+ * showCell fills the cell panel: district, counts in every window, the cell's
+ * incidents over the console's window, and the dispatch suggestions (or, for a
+ * wall role, the nearest available units). Picking one of the incidents makes
+ * the suggestions dispatch to it.
+ */
 export async function showCell(
   panel: HTMLElement,
   cell: string,
@@ -76,15 +83,17 @@ export async function showCell(
   const near = nearestUnits(units, lat, lng, 3);
   const close = el('button', { type: 'button', class: 'close', 'aria-label': 'close' }, '×');
   close.addEventListener('click', onClose);
+  const pick = may(role, 'operator') ? new IncidentPick() : undefined;
   panel.replaceChildren(
     close,
     el('h3', {}, districts.ofCell(cell)?.name ?? '—', ' ', el('span', { class: 'cell-id', 'data-testid': 'picked-cell' }, cell)),
     el('div', { class: 'muted' }, `res ${cfg.res} · ${lat.toFixed(4)}, ${lng.toFixed(4)}${cfg.category ? ' · ' + cfg.category : ''}${cfg.minSeverity > 1 ? ' · ≥' + cfg.minSeverity : ''}`),
     counts,
+    incidentsBox(cell, cfg.window, role, pick),
     // Operators and up get the server's suggestions with a Dispatch button each;
     // a wall role sees the nearest available units it knows of.
-    may(role, 'operator')
-      ? suggestionsBox(suggestForCell(cell), role)
+    pick
+      ? suggestionsBox(suggestForCell(cell), role, undefined, pick)
       : el(
           'div',
           {},

@@ -22,6 +22,15 @@ export function el(tag: string, attrs: Record<string, string> = {}, ...children:
   return e;
 }
 
+/** sevChip: "S3" in its severity's colour. */
+export function sevChip(sev: number): HTMLElement {
+  const c = severityColor(sev);
+  const chip = el('span', { class: 'sev', 'data-severity': String(sev) }, `S${sev}`);
+  chip.style.borderColor = `rgb(${c[0]},${c[1]},${c[2]})`;
+  chip.style.color = `rgb(${c[0]},${c[1]},${c[2]})`;
+  return chip;
+}
+
 export const WINDOW_LABELS: Record<Window, string> = {
   '15m': '15 分钟 · 15 min',
   '1h': '1 小时 · 1 h',

@@ -306,7 +306,7 @@ async function boot(): Promise<void> {
     selected = a.cell ?? '';
     layersDirty = true;
     schedule();
-    showAlert(hud.cellPanel, a, role, districts, closePanel);
+    showAlert(hud.cellPanel, a, role, districts, closePanel, cfg.window);
   }
 
   const onClick = (info: PickingInfo) => {

@@ -15,8 +15,10 @@ import {
   type Outcome,
 } from './api';
 import type { Districts } from './districts';
-import { el, formatAge } from './hud';
-import { statusColor, severityColor } from './layers';
+import { dispatchTarget, IncidentPick, incidentText, targetLabel } from './incidents';
+import { incidentsBox } from './incidentspanel';
+import { el, formatAge, sevChip } from './hud';
+import { statusColor } from './layers';
 import {
   alertPlace,
   ALERT_STATUS_LABELS,
@@ -29,7 +31,7 @@ import {
   syncRows,
   targetCell9,
 } from './ops';
-import type { Alert, Dispatch, Suggestion } from './protocol';
+import type { Alert, Dispatch, Suggestion, Window } from './protocol';
 import { dispatchSeconds } from './store';
 
 /** Rows shown at most; the rest are counted. */
@@ -46,14 +48,6 @@ function button(label: string, testid: string, enabled: boolean, why: string, on
     onClick(b);
   });
   return b;
-}
-
-function sevChip(sev: number): HTMLElement {
-  const c = severityColor(sev);
-  const chip = el('span', { class: 'sev', 'data-severity': String(sev) }, `S${sev}`);
-  chip.style.borderColor = `rgb(${c[0]},${c[1]},${c[2]})`;
-  chip.style.color = `rgb(${c[0]},${c[1]},${c[2]})`;
-  return chip;
 }
 
 /** failText: what a refused call means, in the operator's words. */
@@ -248,13 +242,36 @@ export function suggestForCell(cell: string): SuggestFor {
 /**
  * suggestionsBox: a box that asks GET /api/v1/dispatch/suggest for the place
  * and lists the units with a Dispatch button each. A 409 says plainly that
- * another dispatcher took the unit, and the list is asked again.
+ * another dispatcher took the unit, and the list is asked again. With an
+ * incident picked (pick), the buttons dispatch to it instead of the place;
+ * the box says which, and the pick can be cleared there.
  */
-export function suggestionsBox(f: SuggestFor, role: string, onDispatched?: (d: Dispatch) => void): HTMLElement {
+export function suggestionsBox(f: SuggestFor, role: string, onDispatched?: (d: Dispatch) => void, pick?: IncidentPick): HTMLElement {
   const list = el('ul', { class: 'ops-list suggestions', 'data-testid': 'suggestions', 'data-cell': f.cell9 });
   const result = el('div', { class: 'dispatch-result', 'data-testid': 'dispatch-result', role: 'status' });
-  const box = el('div', { class: 'suggest-box' }, el('h4', {}, '调度建议 Dispatch suggestions'), list, result);
+  const target = el('div', { class: 'dispatch-target', 'data-testid': 'dispatch-target' });
+  const box = el('div', { class: 'suggest-box' }, el('h4', {}, '调度建议 Dispatch suggestions'), target, list, result);
   const ok = may(role, 'dispatcher');
+
+  const showTarget = () => {
+    const i = pick?.incident;
+    if (!i) {
+      delete target.dataset.incident;
+      target.classList.remove('incident');
+      target.replaceChildren('派往 To: ', el('span', { class: 'muted' }, targetLabel(f.target)));
+      return;
+    }
+    target.dataset.incident = i.id;
+    target.classList.add('incident');
+    const clear = el('button', { type: 'button', class: 'clear-target', 'data-testid': 'incident-clear', 'aria-label': 'clear the incident' }, '× 清除 Clear') as HTMLButtonElement;
+    clear.addEventListener('click', (ev) => {
+      ev.stopPropagation();
+      pick?.set(undefined);
+    });
+    target.replaceChildren('派往事件 To incident: ', el('b', {}, incidentText(i)), ' ', el('span', { class: 'muted cell-id' }, i.id), ' ', clear);
+  };
+  showTarget();
+  pick?.onChange(showTarget);
 
   const load = async () => {
     list.dataset.loaded = '';
@@ -281,9 +298,9 @@ export function suggestionsBox(f: SuggestFor, role: string, onDispatched?: (d: D
       btn.disabled = true;
       result.textContent = '…';
       result.className = 'dispatch-result';
-      void createDispatch(s.unit, f.target).then((r) => {
+      void createDispatch(s.unit, dispatchTarget(f.target, pick?.incident)).then((r) => {
         if (r.ok) {
-          result.textContent = `已派出 Dispatched ${r.value.unit} → ${r.value.id}`;
+          result.textContent = `已派出 Dispatched ${r.value.unit} → ${r.value.id}` + (r.value.incident ? ` (${r.value.incident})` : '');
           result.dataset.dispatchId = r.value.id;
           result.dataset.outcome = 'ok';
           result.classList.add('ok');
@@ -312,8 +329,11 @@ export function suggestionsBox(f: SuggestFor, role: string, onDispatched?: (d: D
   return box;
 }
 
-/** showAlert fills the side panel with one alert and its dispatch suggestions. */
-export function showAlert(panel: HTMLElement, a: Alert, role: string, districts: Districts, onClose: () => void): void {
+/**
+ * showAlert fills the side panel with one alert, its dispatch suggestions and,
+ * for a cell alert, the cell's incidents over the console's window.
+ */
+export function showAlert(panel: HTMLElement, a: Alert, role: string, districts: Districts, onClose: () => void, win: Window = '1h'): void {
   const close = el('button', { type: 'button', class: 'close', 'aria-label': 'close' }, '×');
   close.addEventListener('click', onClose);
   panel.replaceChildren(
@@ -321,9 +341,19 @@ export function showAlert(panel: HTMLElement, a: Alert, role: string, districts:
     el('h3', {}, sevChip(a.severity), ' ', el('span', { 'data-testid': 'picked-alert', 'data-alert-id': a.id }, kindLabel(a.kind))),
     el('div', { class: 'muted' }, alertPlace(a, districts)),
     el('div', {}, a.message ?? ''),
-    may(role, 'operator') ? suggestionsBox(suggestForAlert(a), role) : el('div', { class: 'muted' }, '调度建议需要值班员权限 Suggestions need the operator role'),
+    ...alertBoxes(a, role, win),
   );
   panel.dataset.region = '';
   panel.dataset.alert = a.id;
   panel.hidden = false;
+}
+
+function alertBoxes(a: Alert, role: string, win: Window): HTMLElement[] {
+  if (!may(role, 'operator')) {
+    const out = [el('div', { class: 'muted' }, '调度建议需要值班员权限 Suggestions need the operator role')];
+    return a.cell ? [incidentsBox(a.cell, win, role), ...out] : out;
+  }
+  const pick = new IncidentPick();
+  const sugg = suggestionsBox(suggestForAlert(a), role, undefined, pick);
+  return a.cell ? [incidentsBox(a.cell, win, role, pick), sugg] : [sugg];
 }

@@ -104,6 +104,33 @@ export interface AlertsLayer {
   open: Alert[];
 }
 
+/** An incident as GET /api/v1/incidents lists it (docs/API.md); empty fields are left out. */
+export interface Incident {
+  id: string;
+  source?: string;
+  category?: string;
+  /** 1..4. */
+  severity: number;
+  lat: number;
+  lng: number;
+  time: string;
+  title?: string;
+  address?: string;
+  regions?: Record<string, string>;
+  /** Its res-9 cell: where a dispatch to it goes. */
+  cell: string;
+}
+
+/** GET /api/v1/incidents?cell=…&window=…&limit=…: one cell's incidents, newest first. */
+export interface IncidentsResponse {
+  cell: string;
+  window: Window | string;
+  asOf: string;
+  /** More may exist (the limit was reached, or the scan stopped). */
+  truncated: boolean;
+  incidents: Incident[];
+}
+
 export type DispatchStatus = 'assigned' | 'en_route' | 'on_scene' | 'cleared' | 'cancelled';
 export const ACTIVE_DISPATCH: readonly string[] = ['assigned', 'en_route', 'on_scene'];
 
