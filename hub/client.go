@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/citygrid/citygrid/live"
@@ -18,14 +19,26 @@ type frame struct {
 	body []byte
 }
 
-// client is one websocket connection. The read loop owns subscribing; the write
-// loop owns the connection's writes and seq; mu guards what they share.
+// client is one websocket connection. An idle client costs no goroutine of its
+// own beyond the handler's, which reads: a writer goroutine (flush) runs only
+// while something waits to be written, and the hub's sweep, not a timer per
+// client, bounds writes and sends pings. The read loop owns subscribing; mu
+// guards what the reader, the fan-out and the writer share.
 type client struct {
 	hub     *Hub
 	conn    *websocket.Conn
 	req     *http.Request // the upgrade request: who the client is, for Authorize
 	limiter *rate.Limiter
-	wake    chan struct{} // cap 1: "there is something to write"
+
+	// writeStart is when the write in progress began (Unix ns), 0 between
+	// writes; the sweep closes a client whose write outlasts WriteTimeout.
+	writeStart atomic.Int64
+	// ended is set by whoever closes the connection on the hub's side (a failed
+	// write or ping, the sweep), so the reader's error is not logged as news.
+	ended   atomic.Bool
+	pinging atomic.Bool // a ping goroutine is out
+	// lastPing is when the client was last pinged (Unix ns); the sweep's only.
+	lastPing int64
 
 	mu      sync.Mutex
 	sub     subscription
@@ -34,11 +47,17 @@ type client struct {
 	resync  bool     // the next write is a fresh snapshot
 	errs    [][]byte // error frames for the client's bad messages
 	watched *live.ViewKey
+	writing bool // a flush goroutine is running; it alone writes data frames
+	done    bool // the client has ended: nothing more is written
+
+	// The writer's own state. Flush goroutines run one at a time and hand over
+	// through mu, so these need no lock of their own.
+	seq, sentTick uint64
 }
 
 func newClient(h *Hub, conn *websocket.Conn, r *http.Request) *client {
 	lim := rate.NewLimiter(rate.Limit(h.cfg.MessageRate), int(2*h.cfg.MessageRate)+1)
-	return &client{hub: h, conn: conn, req: r, limiter: lim, wake: make(chan struct{}, 1)}
+	return &client{hub: h, conn: conn, req: r, limiter: lim, lastPing: time.Now().UnixNano()}
 }
 
 func (c *client) subscription() (subscription, bool) {
@@ -47,11 +66,13 @@ func (c *client) subscription() (subscription, bool) {
 	return c.sub, c.hasSub
 }
 
-func (c *client) signal() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
+// wakeLocked starts a writer unless one is running. c.mu must be held.
+func (c *client) wakeLocked() {
+	if c.writing || c.done {
+		return
 	}
+	c.writing = true
+	go c.flush()
 }
 
 // enqueue queues a delta. A client whose queue is full has fallen behind: its
@@ -68,8 +89,8 @@ func (c *client) enqueue(f frame) {
 	default:
 		c.pending = append(c.pending, f)
 	}
+	c.wakeLocked()
 	c.mu.Unlock()
-	c.signal()
 }
 
 func (c *client) requestResync() {
@@ -77,18 +98,36 @@ func (c *client) requestResync() {
 	if c.hasSub {
 		c.pending = nil
 		c.resync = true
+		c.wakeLocked()
 	}
 	c.mu.Unlock()
-	c.signal()
 }
 
-func (c *client) readLoop(ctx context.Context) error {
+// stop ends the client's writing: no writer starts after it.
+func (c *client) stop() {
+	c.mu.Lock()
+	c.done = true
+	c.pending, c.errs = nil, nil
+	c.mu.Unlock()
+}
+
+// closeNow ends the connection from the hub's side.
+func (c *client) closeNow() {
+	c.ended.Store(true)
+	c.conn.CloseNow()
+}
+
+// readLoop reads the client's messages until the connection ends. The context
+// is not the hub's: the hub closes its connections when it ends (Hub.closeAll),
+// and a Read without a deadline costs the library no timer.
+func (c *client) readLoop() error {
 	for {
-		_, data, err := c.conn.Read(ctx)
+		_, data, err := c.conn.Read(context.Background())
 		if err != nil {
 			return err
 		}
 		if !c.limiter.Allow() {
+			c.ended.Store(true)
 			c.conn.Close(websocket.StatusPolicyViolation, "too many messages")
 			return errTooFast
 		}
@@ -101,11 +140,11 @@ func (c *client) readLoop(ctx context.Context) error {
 			if len(c.errs) < 8 { // a client spamming bad messages gets the first few answered
 				c.errs = append(c.errs, errorFrame(err.Error()))
 			}
+			c.wakeLocked()
 			c.mu.Unlock()
-			c.signal()
 			continue
 		}
-		if err := c.subscribe(ctx, sub); err != nil {
+		if err := c.subscribe(c.hub.ctx, sub); err != nil {
 			return err
 		}
 	}
@@ -113,29 +152,23 @@ func (c *client) readLoop(ctx context.Context) error {
 
 var errTooFast = errors.New("hub: client sent messages too fast")
 
-// pingLoop closes a client that stops answering pings: a wall display whose
-// network died must not hold a slot forever.
-func (c *client) pingLoop(ctx context.Context) {
-	t := time.NewTicker(c.hub.cfg.PingInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			pctx, cancel := context.WithTimeout(ctx, c.hub.cfg.PingInterval)
-			err := c.conn.Ping(pctx)
-			cancel()
-			if err != nil {
-				c.conn.Close(websocket.StatusPolicyViolation, "ping timeout")
-				return
-			}
-		}
+// ping closes a client that does not answer a ping within the interval: a wall
+// display whose network died must not hold a slot forever. The sweep starts it
+// once per PingInterval; it runs beside the writer, whose frames the library
+// interleaves with the ping.
+func (c *client) ping() {
+	defer c.pinging.Store(false)
+	ctx, cancel := context.WithTimeout(c.hub.ctx, c.hub.cfg.PingInterval)
+	err := c.conn.Ping(ctx)
+	cancel()
+	if err != nil && c.hub.ctx.Err() == nil {
+		c.ended.Store(true)
+		c.conn.Close(websocket.StatusPolicyViolation, "ping timeout")
 	}
 }
 
 // subscribe makes the fold keep the client's view current, then switches the
-// client to it; the write loop sends the snapshot.
+// client to it; the writer sends the snapshot.
 func (c *client) subscribe(ctx context.Context, sub subscription) error {
 	c.mu.Lock()
 	old := c.watched
@@ -154,8 +187,8 @@ func (c *client) subscribe(ctx context.Context, sub subscription) error {
 	c.sub, c.hasSub, c.watched = sub, true, &key
 	c.pending = nil
 	c.resync = true
+	c.wakeLocked()
 	c.mu.Unlock()
-	c.signal()
 	return nil
 }
 
@@ -170,61 +203,78 @@ func (c *client) release() {
 	}
 }
 
-func (c *client) writeLoop(ctx context.Context) {
-	var seq, sentTick uint64
-	// buf is where a shared frame body gets this client's seq appended; it is
-	// reused, so a client costs a copy per frame but no allocation.
-	var buf []byte
+// bufs hold frames being closed for one client: a shared body must not be
+// appended to in place, and an idle client keeps no buffer of its own.
+var bufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// flush writes what waits for the client, then exits; enqueue starts it again.
+func (c *client) flush() {
+	bp := bufs.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 1<<20 { // a huge frame's buffer is left to the GC
+			bufs.Put(bp)
+		}
+	}()
 	for {
-		select {
-		case <-c.wake:
-		case <-ctx.Done():
+		c.mu.Lock()
+		errs, resync, sub, frames := c.errs, c.resync, c.sub, c.pending
+		c.errs, c.pending, c.resync = nil, nil, false
+		if c.done || len(errs) == 0 && !resync && len(frames) == 0 {
+			c.writing = false
+			c.mu.Unlock()
 			return
 		}
-		c.mu.Lock()
-		errs, resync, sub := c.errs, c.resync, c.sub
-		frames := c.pending
-		c.errs, c.pending, c.resync = nil, nil, false
 		c.mu.Unlock()
-		for _, e := range errs {
-			if c.write(ctx, e) != nil {
-				return
-			}
-		}
-		if resync {
-			snap, err := c.hub.snapshot(ctx, sub)
-			if err != nil {
-				return
-			}
-			seq++
-			if c.write(ctx, closeFrame(encodeSnapshot(snap, sub), seq)) != nil {
-				return
-			}
-			sentTick = snap.tick
-			continue
-		}
-		for _, f := range frames {
-			if f.tick <= sentTick {
-				continue // the snapshot already holds it
-			}
-			seq++
-			// The shared body must not be appended to in place.
-			buf = closeFrame(append(buf[:0], f.body...), seq)
-			if c.write(ctx, buf) != nil {
-				return
-			}
-			if cap(buf) > 1<<20 {
-				buf = nil // do not keep a huge frame's buffer for every idle client
-			}
-			sentTick = f.tick
+		if err := c.writeAll(errs, resync, sub, frames, bp); err != nil {
+			c.mu.Lock()
+			c.done, c.writing = true, false
+			c.pending, c.errs = nil, nil
+			c.mu.Unlock()
+			c.closeNow() // the reader sees it and ends the client
+			return
 		}
 	}
 }
 
-func (c *client) write(ctx context.Context, b []byte) error {
-	ctx, cancel := context.WithTimeout(ctx, c.hub.cfg.WriteTimeout)
-	defer cancel()
-	err := c.conn.Write(ctx, websocket.MessageText, b)
+func (c *client) writeAll(errs [][]byte, resync bool, sub subscription, frames []frame, bp *[]byte) error {
+	for _, e := range errs {
+		if err := c.write(e); err != nil {
+			return err
+		}
+	}
+	if resync {
+		snap, err := c.hub.snapshot(c.hub.ctx, sub)
+		if err != nil {
+			return err
+		}
+		c.seq++
+		if err := c.write(closeFrame(encodeSnapshot(snap, sub), c.seq)); err != nil {
+			return err
+		}
+		c.sentTick = snap.tick
+		return nil
+	}
+	for _, f := range frames {
+		if f.tick <= c.sentTick {
+			continue // the snapshot already holds it
+		}
+		c.seq++
+		*bp = closeFrame(append((*bp)[:0], f.body...), c.seq)
+		if err := c.write(*bp); err != nil {
+			return err
+		}
+		c.sentTick = f.tick
+	}
+	return nil
+}
+
+// write writes one message. It passes the library no deadline, which would
+// cost a timer and a context per write; the hub's sweep closes the connection
+// of a write that outlasts WriteTimeout instead.
+func (c *client) write(b []byte) error {
+	c.writeStart.Store(time.Now().UnixNano())
+	err := c.conn.Write(context.Background(), websocket.MessageText, b)
+	c.writeStart.Store(0)
 	if err == nil {
 		c.hub.framesSent.Add(1)
 	}

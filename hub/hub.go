@@ -92,7 +92,59 @@ func New(ctx context.Context, cfg Config) *Hub {
 	}
 	h := &Hub{cfg: cfg, ctx: ctx, ticks: make(chan live.Tick, 64), clients: map[*client]struct{}{}}
 	go h.fanout()
+	go h.sweep()
+	context.AfterFunc(ctx, h.closeAll)
 	return h
+}
+
+// sweep is the clients' one clock: it closes a client whose write outlasts
+// WriteTimeout and starts the pings, so a client needs no timer or goroutine of
+// its own for either. It looks every eighth of the shorter of the two, so a
+// write is cut off between WriteTimeout and 1.125 times it.
+func (h *Hub) sweep() {
+	every := min(h.cfg.WriteTimeout, h.cfg.PingInterval) / 8
+	t := time.NewTicker(max(every, time.Millisecond))
+	defer t.Stop()
+	var late []*client
+	for {
+		select {
+		case <-h.ctx.Done():
+			return
+		case now := <-t.C:
+			late = h.sweepAt(now.UnixNano(), late[:0])
+			for i, c := range late {
+				c.closeNow()
+				late[i] = nil
+			}
+		}
+	}
+}
+
+// sweepAt starts the pings due at now and returns the clients whose write is
+// late, to be closed once the hub's lock is released.
+func (h *Hub) sweepAt(now int64, late []*client) []*client {
+	writeTimeout, pingInterval := int64(h.cfg.WriteTimeout), int64(h.cfg.PingInterval)
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for c := range h.clients {
+		if start := c.writeStart.Load(); start != 0 && now-start >= writeTimeout {
+			late = append(late, c)
+			continue
+		}
+		if now-c.lastPing >= pingInterval && c.pinging.CompareAndSwap(false, true) {
+			c.lastPing = now
+			go c.ping()
+		}
+	}
+	return late
+}
+
+// closeAll closes every client when the hub ends.
+func (h *Hub) closeAll() {
+	h.each(func(c *client) {
+		c.ended.Store(true)
+		go c.conn.Close(websocket.StatusGoingAway, "server shutting down")
+	})
 }
 
 // Publish hands a tick to the hub without blocking. It is live.Config.Publish.
@@ -225,26 +277,19 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.mu.Lock()
 		delete(h.clients, c)
 		h.mu.Unlock()
+		c.stop()
 		c.release()
 	}()
-	// Accept warns against using r.Context() after it returns: the client lives
-	// as long as the hub, or until either side closes.
-	ctx, cancel := context.WithCancel(h.ctx)
-	defer cancel()
-	go func() {
-		defer cancel()
-		c.writeLoop(ctx)
-	}()
-	go func() {
-		defer cancel()
-		c.pingLoop(ctx)
-	}()
-	err = c.readLoop(ctx) // returns only with the error that ended the client
-	if h.cfg.Logf != nil && !normalClose(err) && ctx.Err() == nil {
-		h.cfg.Logf("hub: client %s: %v", r.RemoteAddr, err)
-	}
-	if h.ctx.Err() != nil {
+	if h.ctx.Err() != nil { // closeAll has run, or is running without c
 		conn.Close(websocket.StatusGoingAway, "server shutting down")
+		return
+	}
+	// Accept warns against using r.Context() after it returns: the client lives
+	// as long as the hub, or until either side closes. This goroutine reads; a
+	// writer runs only while there is something to write (client.flush).
+	err = c.readLoop() // returns only with the error that ended the client
+	if h.cfg.Logf != nil && !normalClose(err) && !c.ended.Load() {
+		h.cfg.Logf("hub: client %s: %v", r.RemoteAddr, err)
 	}
 }
 

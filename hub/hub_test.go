@@ -38,11 +38,17 @@ type rig struct {
 }
 
 func newRig(t *testing.T, tick time.Duration) *rig {
+	return newRigConfig(t, tick, hub.Config{Queue: 4, Heartbeat: time.Minute})
+}
+
+// newRigConfig is newRig with a hub configured as cfg (its Fold is the rig's).
+func newRigConfig(t *testing.T, tick time.Duration, cfg hub.Config) *rig {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	r := &rig{}
 	r.fold = live.NewAggregator(live.Config{Tick: tick, Publish: func(tk live.Tick) { r.hub.Publish(tk) }})
-	r.hub = hub.New(ctx, hub.Config{Fold: r.fold, Queue: 4, Heartbeat: time.Minute})
+	cfg.Fold = r.fold
+	r.hub = hub.New(ctx, cfg)
 	go r.fold.Run(ctx)
 	srv := httptest.NewUnstartedServer(r.hub)
 	srv.Listener = smallSendBuffers{srv.Listener}

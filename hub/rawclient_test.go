@@ -25,7 +25,7 @@ type rawClient struct {
 	br   *bufio.Reader
 }
 
-func dialRaw(t *testing.T, wsURL, sub string) *rawClient {
+func dialRaw(t testing.TB, wsURL, sub string) *rawClient {
 	t.Helper()
 	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
 		var serr error
@@ -56,7 +56,7 @@ func dialRaw(t *testing.T, wsURL, sub string) *rawClient {
 }
 
 // writeText sends one masked text frame, as a client must.
-func (c *rawClient) writeText(t *testing.T, s string) {
+func (c *rawClient) writeText(t testing.TB, s string) {
 	mask := []byte{1, 2, 3, 4}
 	b := []byte{0x81, 0x80 | byte(len(s))}
 	if len(s) > 125 {
@@ -72,7 +72,7 @@ func (c *rawClient) writeText(t *testing.T, s string) {
 }
 
 // read returns the next data frame (control frames are skipped).
-func (c *rawClient) read(t *testing.T) frame {
+func (c *rawClient) read(t testing.TB) frame {
 	t.Helper()
 	c.conn.SetReadDeadline(time.Now().Add(20 * time.Second))
 	for {
