@@ -54,38 +54,49 @@ func PositionFields(p *geo.Position) []string {
 
 // DecodeIncident reads an incident back from stream fields.
 func DecodeIncident(f map[string]any) (geo.Incident, error) {
-	var in geo.Incident
 	d := fieldReader{f: f}
+	return d.incident()
+}
+
+// DecodePosition reads a position back from stream fields.
+func DecodePosition(f map[string]any) (geo.Position, error) {
+	d := fieldReader{f: f}
+	return d.position()
+}
+
+// The decoders ask for the fields in the order the encoders write them, so an
+// entry read by position (see fieldReader) is read straight through.
+
+func (d *fieldReader) incident() (geo.Incident, error) {
+	var in geo.Incident
 	d.version()
-	in.ID = d.str("id")
-	in.Source = d.str("src")
-	in.Category = d.str("cat")
+	in.ID = d.keep(d.str("id"))
+	in.Source = d.intern(d.str("src"))
+	in.Category = d.intern(d.str("cat"))
 	in.Severity = int(d.int("sev"))
 	in.Lat = d.float("lat")
 	in.Lng = d.float("lng")
 	in.Cell = d.cell("cell")
 	in.Time = time.UnixMilli(d.int("t")).UTC()
-	in.Title = d.str("title")
-	in.Address = d.str("addr")
-	in.Regions = parseRegions(d.str("reg"))
+	in.Title = d.keep(d.str("title"))
+	in.Address = d.keep(d.str("addr"))
+	in.Regions = d.regions("reg")
 	return in, d.err
 }
 
-// DecodePosition reads a position back from stream fields.
-func DecodePosition(f map[string]any) (geo.Position, error) {
+func (d *fieldReader) position() (geo.Position, error) {
 	var p geo.Position
-	d := fieldReader{f: f}
 	d.version()
-	p.Unit = d.str("unit")
-	p.Kind = d.str("kind")
-	p.Status = d.str("st")
+	p.Unit = d.keep(d.str("unit"))
+	p.Kind = d.intern(d.str("kind"))
+	p.Status = d.intern(d.str("st"))
 	p.Lat = d.float("lat")
 	p.Lng = d.float("lng")
 	p.Cell = d.cell("cell")
 	p.Time = time.UnixMilli(d.int("t")).UTC()
 	p.Heading = d.optional("hdg")
 	p.Speed = d.optional("spd")
-	p.Regions = parseRegions(d.str("reg"))
+	p.Regions = d.regions("reg")
 	return p, d.err
 }
 
@@ -99,17 +110,17 @@ func formatRegions(rc geo.RegionCodes) string {
 	return rc.District + "," + rc.Street + "," + rc.Community + "," + rc.Grid
 }
 
+// parseRegions splits "district,street,community,grid" as strings.SplitN(s,
+// ",", 4) would, without the slice; missing codes are empty.
 func parseRegions(s string) geo.RegionCodes {
 	var rc geo.RegionCodes
 	if s == "" {
 		return rc
 	}
-	parts := strings.SplitN(s, ",", 4)
-	for i, dst := range []*string{&rc.District, &rc.Street, &rc.Community, &rc.Grid} {
-		if i < len(parts) {
-			*dst = parts[i]
-		}
-	}
+	var rest string
+	rc.District, rest, _ = strings.Cut(s, ",")
+	rc.Street, rest, _ = strings.Cut(rest, ",")
+	rc.Community, rc.Grid, _ = strings.Cut(rest, ",")
 	return rc
 }
 
@@ -123,9 +134,18 @@ func formatOptional(f *float64) string {
 }
 
 // fieldReader decodes fields, keeping the first error so decoders read straight.
+// It reads either go-redis's map of an entry, or, for the tailer's rebuild, the
+// entry's values by position (pos): then the values are views into a whole
+// reply, so what the decoded event keeps is copied (keep) or shared through
+// the reader's strings (intern).
 type fieldReader struct {
 	f   map[string]any
 	err error
+
+	pos     bool
+	fields  []string // names and values alternating, in the codec's order (pos only)
+	next    int      // the next name's index in fields
+	strings *stringCache
 }
 
 func (d *fieldReader) fail(field, why string) {
@@ -135,8 +155,38 @@ func (d *fieldReader) fail(field, why string) {
 }
 
 func (d *fieldReader) str(k string) string {
-	s, _ := d.f[k].(string)
-	return s
+	if !d.pos {
+		s, _ := d.f[k].(string)
+		return s
+	}
+	if i := d.next; i+1 < len(d.fields) && d.fields[i] == k {
+		d.next += 2
+		return d.fields[i+1]
+	}
+	// Asked out of order (a decoder changed without its encoder): look.
+	for i := 0; i+1 < len(d.fields); i += 2 {
+		if d.fields[i] == k {
+			return d.fields[i+1]
+		}
+	}
+	return ""
+}
+
+// keep returns s as the decoded event may hold it.
+func (d *fieldReader) keep(s string) string {
+	if !d.pos {
+		return s
+	}
+	return strings.Clone(s)
+}
+
+// intern is keep for the values of few kinds: sources, categories, region
+// codes.
+func (d *fieldReader) intern(s string) string {
+	if !d.pos {
+		return s
+	}
+	return d.strings.get(s)
 }
 
 func (d *fieldReader) version() {
@@ -153,8 +203,10 @@ func (d *fieldReader) int(k string) int64 {
 	return n
 }
 
-func (d *fieldReader) float(k string) float64 {
-	x, err := strconv.ParseFloat(d.str(k), 64)
+func (d *fieldReader) float(k string) float64 { return d.parseFloat(k, d.str(k)) }
+
+func (d *fieldReader) parseFloat(k, s string) float64 {
+	x, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		d.fail(k, "not a number")
 	}
@@ -162,10 +214,11 @@ func (d *fieldReader) float(k string) float64 {
 }
 
 func (d *fieldReader) optional(k string) *float64 {
-	if d.str(k) == "" {
+	s := d.str(k)
+	if s == "" {
 		return nil
 	}
-	x := d.float(k)
+	x := d.parseFloat(k, s)
 	return &x
 }
 
@@ -175,4 +228,34 @@ func (d *fieldReader) cell(k string) geo.Cell {
 		d.fail(k, "not an H3 cell")
 	}
 	return c
+}
+
+func (d *fieldReader) regions(k string) geo.RegionCodes {
+	rc := parseRegions(d.str(k))
+	rc.District = d.intern(rc.District)
+	rc.Street = d.intern(rc.Street)
+	rc.Community = d.intern(rc.Community)
+	rc.Grid = d.intern(rc.Grid)
+	return rc
+}
+
+// A stringCache shares the copies of repeated values among the events of a
+// rebuild. It is bounded: when full it starts over.
+type stringCache struct{ m map[string]string }
+
+const stringCacheSize = 4096
+
+func (c *stringCache) get(s string) string {
+	if s == "" {
+		return ""
+	}
+	if v, ok := c.m[s]; ok {
+		return v
+	}
+	if c.m == nil || len(c.m) >= stringCacheSize {
+		c.m = make(map[string]string, 64)
+	}
+	v := strings.Clone(s)
+	c.m[v] = v
+	return v
 }

@@ -49,8 +49,9 @@ type TailerConfig struct {
 }
 
 // A Tailer reads every shard's streams, first everything since Since (the
-// rebuild), then live. After an error it backs off and resumes from the last id
-// it saw on each stream, so no entry is missed or read twice.
+// rebuild: the commands stream, then the shards, several reads in flight; see
+// rebuild), then live. After an error it backs off and resumes from the last
+// id it saw on each stream, so no entry is missed or read twice.
 type Tailer struct {
 	rdb   redis.UniversalClient
 	cfg   TailerConfig
@@ -100,42 +101,31 @@ func (t *Tailer) Run(ctx context.Context, sink func([]Entry), onReady func()) er
 			last[key] = startID(since)
 		}
 	}
+	t.rebuild(ctx, keys, kinds, last, sink)
+	var dec decoder
 	backoff := newBackoff()
 	for ctx.Err() == nil {
-		block := time.Duration(-1) // no BLOCK while rebuilding: an empty answer means caught up
+		var batches []batch
+		var err error
 		if t.ready.Load() {
-			block = t.cfg.Block
+			batches, err = t.readLive(ctx, keys, kinds, last)
+		} else {
+			// No BLOCK while rebuilding: an empty answer means caught up.
+			batches, err = t.readRaw(ctx, keys, kinds, last, t.cfg.Count, &dec)
 		}
-		streams, err := t.read(ctx, keys, last, block)
 		if err != nil && !errors.Is(err, redis.Nil) {
 			if ctx.Err() != nil {
 				break
 			}
-			if t.cfg.Logf != nil {
-				t.cfg.Logf("stream: read: %v (retrying)", err)
-			}
+			t.logf("stream: read: %v (retrying)", err)
 			backoff.wait(ctx)
 			continue
 		}
 		backoff.reset()
 		got := 0
-		for _, s := range streams {
-			entries := make([]Entry, 0, len(s.Messages))
-			for _, m := range s.Messages {
-				last[s.Stream] = m.ID
-				e, err := decodeEntry(kinds[s.Stream], m)
-				if err != nil {
-					if t.cfg.Logf != nil {
-						t.cfg.Logf("stream: skip %s %s: %v", s.Stream, m.ID, err)
-					}
-					continue
-				}
-				entries = append(entries, e)
-			}
-			got += len(s.Messages)
-			if len(entries) > 0 {
-				sink(entries)
-			}
+		for i := range batches {
+			got += batches[i].read
+			t.deliver(&batches[i], last, sink)
 		}
 		if t.ready.Load() && got > 0 && got < coalesceBelow {
 			// Live and trickling: wait a moment so the next read brings several
@@ -156,6 +146,39 @@ func (t *Tailer) Run(ctx context.Context, sink func([]Entry), onReady func()) er
 	return ctx.Err()
 }
 
+// A batch is what one read brought of one stream.
+type batch struct {
+	stream  string
+	read    int    // entries read, decoded or not
+	last    string // the id of the last of them
+	entries []Entry
+	skipped []logLine // entries that did not decode
+}
+
+type logLine struct {
+	format string
+	args   []any
+}
+
+// deliver hands b to sink and logs its skipped entries, on Run's goroutine.
+func (t *Tailer) deliver(b *batch, last map[string]string, sink func([]Entry)) {
+	if b.read > 0 {
+		last[b.stream] = b.last
+	}
+	for _, l := range b.skipped {
+		t.logf(l.format, l.args...)
+	}
+	if len(b.entries) > 0 {
+		sink(b.entries)
+	}
+}
+
+func (t *Tailer) logf(format string, args ...any) {
+	if t.cfg.Logf != nil {
+		t.cfg.Logf(format, args...)
+	}
+}
+
 // startID is the id just before since, or the stream's start.
 func startID(since time.Time) string {
 	if since.IsZero() {
@@ -164,13 +187,30 @@ func startID(since time.Time) string {
 	return strconv.FormatInt(max(since.UnixMilli()-1, 0), 10) + "-" + strconv.FormatUint(^uint64(0), 10)
 }
 
-func (t *Tailer) read(ctx context.Context, keys []string, last map[string]string, block time.Duration) ([]redis.XStream, error) {
+// readLive is a blocking read through go-redis, which knows to wait longer
+// than its read timeout for a BLOCK.
+func (t *Tailer) readLive(ctx context.Context, keys []string, kinds map[string]Kind, last map[string]string) ([]batch, error) {
 	args := make([]string, 0, 2*len(keys))
 	args = append(args, keys...)
 	for _, k := range keys {
 		args = append(args, last[k])
 	}
-	return t.rdb.XRead(ctx, &redis.XReadArgs{Streams: args, Count: t.cfg.Count, Block: block}).Result()
+	streams, err := t.rdb.XRead(ctx, &redis.XReadArgs{Streams: args, Count: t.cfg.Count, Block: t.cfg.Block}).Result()
+	batches := make([]batch, 0, len(streams))
+	for _, s := range streams {
+		b := batch{stream: s.Stream, read: len(s.Messages), entries: make([]Entry, 0, len(s.Messages))}
+		for _, m := range s.Messages {
+			b.last = m.ID
+			e, err := decodeEntry(kinds[s.Stream], m)
+			if err != nil {
+				b.skipped = append(b.skipped, logLine{"stream: skip %s %s: %v", []any{s.Stream, m.ID, err}})
+				continue
+			}
+			b.entries = append(b.entries, e)
+		}
+		batches = append(batches, b)
+	}
+	return batches, err
 }
 
 func decodeEntry(k Kind, m redis.XMessage) (Entry, error) {
