@@ -49,9 +49,13 @@ func (s *State) Tick() Tick {
 		}
 	}
 	clear(s.dirtyUnits)
-	if v := s.board.Version(); v != s.published {
-		s.published = v
-		t.Ops = s.board.Summary()
+	if s.board.Version() != s.published {
+		// The board may hand back the previous summary in an alert storm (see
+		// ops.Board.Summary): then a later tick publishes the newer one.
+		if sum := s.board.Summary(); sum.Version != s.published {
+			s.published = sum.Version
+			t.Ops = sum
+		}
 	}
 	sort.Slice(t.Units, func(i, j int) bool { return t.Units[i].Unit < t.Units[j].Unit })
 	return t

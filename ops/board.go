@@ -54,7 +54,8 @@ type Board struct {
 	ready   bool
 	evals   int
 
-	alerts     map[string]*Alert // by id
+	alerts     map[string]*Alert // by id, resolved ones for a day
+	active     map[string]*Alert // by id, the alerts not resolved: what counts and lists read
 	byKey      map[string]*Alert // the latest alert of each key
 	suppressed map[string]bool   // manually resolved keys, until their condition clears
 	pending    map[string]int    // key → the evaluation its proposal went out in
@@ -76,13 +77,15 @@ type Board struct {
 
 	summary        *Summary
 	summaryVersion uint64
+	summaryAt      time.Time     // by the wall clock
+	summaryCost    time.Duration // what encoding the last summary cost
 }
 
 // NewBoard returns an empty board.
 func NewBoard(cfg Config) *Board {
 	b := &Board{
 		locate: cfg.Locate, history: cfg.History,
-		alerts: map[string]*Alert{}, byKey: map[string]*Alert{}, suppressed: map[string]bool{}, pending: map[string]int{},
+		alerts: map[string]*Alert{}, active: map[string]*Alert{}, byKey: map[string]*Alert{}, suppressed: map[string]bool{}, pending: map[string]int{},
 		dispatches: map[string]*Dispatch{}, busy: map[string]*Dispatch{}, units: map[string]geo.Position{},
 		severe: map[string]severeIncident{}, cityHours: map[int64]struct{}{}, incidents: newRecentIncidents(100_000, 24*time.Hour),
 	}
@@ -159,6 +162,7 @@ func (b *Board) Apply(entryID string, c *stream.Command) {
 		}
 		a.Status = StatusOpen
 		b.alerts[a.ID] = &a
+		b.active[a.ID] = &a
 		b.byKey[a.Key] = &a
 		delete(b.pending, a.Key)
 		delete(b.severe, a.Incident)
@@ -175,6 +179,7 @@ func (b *Board) Apply(entryID string, c *stream.Command) {
 			a.Status, a.AckedAt, a.AckedBy = StatusAcked, c.At, c.By
 		} else {
 			a.Status, a.ResolvedAt, a.ResolvedBy, a.Resolution = StatusResolved, c.At, c.By, ch.Resolution
+			delete(b.active, a.ID)
 			if ch.Resolution == resolutionManual {
 				b.suppressed[a.Key] = true
 			}

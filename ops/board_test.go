@@ -136,3 +136,35 @@ func TestSuggestRanksAvailableThenNearest(t *testing.T) {
 		t.Errorf("first suggestion: %+v", got[0])
 	}
 }
+
+func TestSummaryInAStormIsEncodedAtMostOnceASecond(t *testing.T) {
+	b := NewBoard(Config{})
+	b.Advance(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	open := func(id string) {
+		data := []byte(`{"id":"` + id + `","kind":"severe_incident","key":"k-` + id + `","severity":4}`)
+		b.Apply(id, &stream.Command{Type: cmdAlertOpen, Data: data})
+	}
+	open("a1")
+	first := b.Summary()
+	if first.Version != b.Version() || !strings.Contains(string(first.Alerts), `"a1"`) {
+		t.Fatalf("first summary: %+v", first)
+	}
+	// A cheap encoding: every change is encoded at once.
+	open("a2")
+	if s := b.Summary(); s.Version != b.Version() {
+		t.Fatal("a cheap summary was held back")
+	}
+	// An expensive one: held back for a second, then encoded again.
+	b.summaryCost = 10 * time.Millisecond
+	open("a3")
+	if s := b.Summary(); s.Version == b.Version() {
+		t.Fatal("an expensive summary was encoded again at once")
+	}
+	b.summaryAt = time.Now().Add(-2 * time.Second)
+	if s := b.Summary(); s.Version != b.Version() || !strings.Contains(string(s.Alerts), `"a3"`) {
+		t.Fatal("the held-back summary was not encoded a second later")
+	}
+	if c := b.Counts(); c.Open != 3 {
+		t.Fatalf("counts: %+v", c)
+	}
+}

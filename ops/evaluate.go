@@ -66,8 +66,12 @@ func (b *Board) Touch(h Heat, c geo.Cell) {
 		return
 	}
 	for _, r := range b.rules.HotCell {
+		// Counts rise one incident at a time, so a cell turns hot exactly when
+		// its count reaches Open; above it, it was handled then (alerted,
+		// proposed, or held back after a manual resolve), and what the fold
+		// folded before it was ready is the evaluation's to find.
 		cell := c.Parent(r.Res)
-		if n := h.CellCount(r.Res, r.Window, cell); n >= r.Open {
+		if n := h.CellCount(r.Res, r.Window, cell); n == r.Open {
 			b.hotCell(r, cell, n)
 		}
 	}

@@ -19,10 +19,7 @@ type Counts struct {
 // Counts counts the alerts not resolved.
 func (b *Board) Counts() Counts {
 	c := Counts{ByKind: map[string]int{}, ByDistrict: map[string]int{}}
-	for _, a := range b.alerts {
-		if !a.Active() {
-			continue
-		}
+	for _, a := range b.active {
 		if a.Status == StatusAcked {
 			c.Acknowledged++
 		} else {
@@ -49,7 +46,11 @@ type AlertFilter struct {
 // Alerts lists copies of the alerts the filter keeps, newest first.
 func (b *Board) Alerts(f AlertFilter) []Alert {
 	out := []Alert{}
-	for _, a := range b.alerts {
+	from := b.alerts
+	if f.Status == "" || f.Status == "open" || f.Status == StatusAcked {
+		from = b.active
+	}
+	for _, a := range from {
 		keep := false
 		switch f.Status {
 		case "", "open":
@@ -135,11 +136,19 @@ type Summary struct {
 	Dispatches json.RawMessage
 }
 
-// Summary returns the current summary, encoding it only when something changed.
+// Summary returns the current summary, encoding it only when something
+// changed. In an alert storm (thousands open, changing every tick) encoding
+// on every change would take the fold's time from the heat: once an encoding
+// costs over 2 ms, the summary is encoded again at most once a second.
 func (b *Board) Summary() *Summary {
 	if b.summary != nil && b.summaryVersion == b.version {
 		return b.summary
 	}
+	if b.summary != nil && b.summaryCost > 2*time.Millisecond && time.Since(b.summaryAt) < time.Second {
+		return b.summary
+	}
+	start := time.Now()
+	defer func() { b.summaryAt, b.summaryCost = start, time.Since(start) }()
 	alerts, _ := json.Marshal(struct {
 		Counts Counts  `json:"counts"`
 		Open   []Alert `json:"open"`
