@@ -64,11 +64,12 @@ type Board struct {
 	busy       map[string]*Dispatch // unit → its active dispatch
 	units      map[string]geo.Position
 
-	severe    map[string]severeIncident // severe incidents not yet alerted
-	incidents recentIncidents
-	places    []map[placeKey]*place // per anomaly rule
-	cityHours map[int64]struct{}    // hours (by event time) with any incident in the city
-	shapes    []string              // per anomaly rule: what its history counts
+	severe       map[string]severeIncident // severe incidents not yet alerted
+	incidents    recentIncidents
+	places       []map[placeKey]*place // per anomaly rule
+	cityHours    map[int64]struct{}    // hours (by event time) with any incident in the city
+	lastCityHour int64                 // the hour last added to cityHours, to skip the map
+	shapes       []string              // per anomaly rule: what its history counts
 
 	outbox   []Proposal
 	lastEval time.Duration // what the last evaluation cost, by the wall clock
@@ -231,7 +232,10 @@ func (b *Board) Apply(entryID string, c *stream.Command) {
 // raise.
 func (b *Board) AddIncident(in *geo.Incident) {
 	b.incidents.add(in)
-	b.cityHours[slotOf(in.Time)/slotsPerHour] = struct{}{}
+	if h := slotOf(in.Time) / slotsPerHour; h != b.lastCityHour {
+		b.cityHours[h] = struct{}{}
+		b.lastCityHour = h
+	}
 	for i := range b.rules.Anomaly {
 		b.addToPlace(i, in)
 	}

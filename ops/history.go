@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"hash/maphash"
 	"math"
 	"time"
 
@@ -153,42 +154,45 @@ type severeIncident struct {
 }
 
 // recentIncidents indexes the last incidents by id, so a dispatch can name an
-// incident instead of a cell. It is bounded in count and age.
+// incident instead of a cell. It is bounded in count and age, and kept cheap
+// since every incident passes through it: ids are kept as 64-bit hashes (two
+// ids of one day colliding is a chance of about 10⁻⁹), in a ring.
 type recentIncidents struct {
-	byID  map[string]incidentRef
-	order []string // ids in arrival order, a ring
+	seed  maphash.Seed
+	byID  map[uint64]incidentRef
+	order []uint64 // hashes in arrival order, a ring
 	head  int
 	max   int
 	span  time.Duration
 }
 
 type incidentRef struct {
-	cell     geo.Cell
-	lat, lng float64
-	time     time.Time
+	cell geo.Cell
+	ms   int64 // event time, Unix milliseconds
 }
 
 func newRecentIncidents(n int, span time.Duration) recentIncidents {
-	return recentIncidents{byID: map[string]incidentRef{}, max: n, span: span}
+	return recentIncidents{seed: maphash.MakeSeed(), byID: make(map[uint64]incidentRef, n), max: n, span: span}
 }
 
 func (r *recentIncidents) add(in *geo.Incident) {
-	if _, ok := r.byID[in.ID]; ok {
+	h := maphash.String(r.seed, in.ID)
+	if _, ok := r.byID[h]; ok {
 		return
 	}
 	if len(r.order) < r.max {
-		r.order = append(r.order, in.ID)
+		r.order = append(r.order, h)
 	} else {
 		delete(r.byID, r.order[r.head])
-		r.order[r.head] = in.ID
+		r.order[r.head] = h
 		r.head = (r.head + 1) % r.max
 	}
-	r.byID[in.ID] = incidentRef{cell: in.Cell, lat: in.Lat, lng: in.Lng, time: in.Time}
+	r.byID[h] = incidentRef{cell: in.Cell, ms: in.Time.UnixMilli()}
 }
 
 func (r *recentIncidents) get(id string, now time.Time) (incidentRef, bool) {
-	ref, ok := r.byID[id]
-	if !ok || now.Sub(ref.time) > r.span {
+	ref, ok := r.byID[maphash.String(r.seed, id)]
+	if !ok || now.Sub(time.UnixMilli(ref.ms)) > r.span {
 		return incidentRef{}, false
 	}
 	return ref, true
