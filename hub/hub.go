@@ -142,9 +142,8 @@ func (h *Hub) sweepAt(now int64, late []*client) []*client {
 	return late
 }
 
-// closeAll closes every client when the hub ends, and lets the writers go.
+// closeAll closes every client when the hub ends.
 func (h *Hub) closeAll() {
-	h.writers.close()
 	h.each(func(c *client) {
 		c.ended.Store(true)
 		go c.conn.Close(websocket.StatusGoingAway, "server shutting down")
