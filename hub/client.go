@@ -20,8 +20,8 @@ type frame struct {
 }
 
 // client is one websocket connection. An idle client costs no goroutine of its
-// own beyond the handler's, which reads: a writer goroutine (flush) runs only
-// while something waits to be written, and the hub's sweep, not a timer per
+// own beyond the handler's, which reads: the hub's writers (writers.go) flush
+// it while something waits to be written, and the hub's sweep, not a timer per
 // client, bounds writes and sends pings. The read loop owns subscribing; mu
 // guards what the reader, the fan-out and the writer share.
 type client struct {
@@ -50,8 +50,8 @@ type client struct {
 	writing bool // a flush goroutine is running; it alone writes data frames
 	done    bool // the client has ended: nothing more is written
 
-	// The writer's own state. Flush goroutines run one at a time and hand over
-	// through mu, so these need no lock of their own.
+	// The writer's own state. One writer at a time flushes the client (writing),
+	// and they hand over through mu, so these need no lock of their own.
 	seq, sentTick uint64
 }
 
@@ -72,7 +72,7 @@ func (c *client) wakeLocked() {
 		return
 	}
 	c.writing = true
-	go c.flush()
+	c.hub.writers.ready(c)
 }
 
 // enqueue queues a delta. A client whose queue is full has fallen behind: its
@@ -207,7 +207,8 @@ func (c *client) release() {
 // appended to in place, and an idle client keeps no buffer of its own.
 var bufs = sync.Pool{New: func() any { return new([]byte) }}
 
-// flush writes what waits for the client, then exits; enqueue starts it again.
+// flush writes what waits for the client, until nothing does; enqueue readies
+// the client again.
 func (c *client) flush() {
 	bp := bufs.Get().(*[]byte)
 	defer func() {

@@ -8,4 +8,9 @@
 // overflows the queue is dropped and the client is resynced with a fresh
 // snapshot. Deltas carry absolute counts, never increments, so a delta that
 // repeats what a snapshot already holds is harmless.
+//
+// An idle client costs one goroutine, the one that reads it (the library needs
+// a reader to answer pings and closes), and no timer: a few shared writers
+// (writers.go) write to whichever clients have frames waiting, and one sweep
+// per hub bounds writes and sends the pings.
 package hub

@@ -27,7 +27,9 @@ type Config struct {
 	// Queue is how many frames may wait for one client before it is resynced.
 	// Zero means 16.
 	Queue int
-	// WriteTimeout bounds every write to a client. Zero means 5 s.
+	// WriteTimeout bounds every write to a client: one still going after it
+	// (checked every eighth of the shorter of it and PingInterval) closes the
+	// client. Zero means 5 s.
 	WriteTimeout time.Duration
 	// MaxMessage is the largest message a client may send, in bytes. Zero means 4 KiB.
 	MaxMessage int64
@@ -64,6 +66,7 @@ type Hub struct {
 
 	mu      sync.RWMutex
 	clients map[*client]struct{}
+	writers *writers
 
 	framesSent atomic.Int64
 	resyncs    atomic.Int64
@@ -90,7 +93,7 @@ func New(ctx context.Context, cfg Config) *Hub {
 	if cfg.PingInterval == 0 {
 		cfg.PingInterval = 30 * time.Second
 	}
-	h := &Hub{cfg: cfg, ctx: ctx, ticks: make(chan live.Tick, 64), clients: map[*client]struct{}{}}
+	h := &Hub{cfg: cfg, ctx: ctx, ticks: make(chan live.Tick, 64), clients: map[*client]struct{}{}, writers: newWriters()}
 	go h.fanout()
 	go h.sweep()
 	context.AfterFunc(ctx, h.closeAll)
