@@ -142,8 +142,9 @@ func (h *Hub) sweepAt(now int64, late []*client) []*client {
 	return late
 }
 
-// closeAll closes every client when the hub ends.
+// closeAll closes every client when the hub ends, and lets the writers go.
 func (h *Hub) closeAll() {
+	h.writers.close()
 	h.each(func(c *client) {
 		c.ended.Store(true)
 		go c.conn.Close(websocket.StatusGoingAway, "server shutting down")

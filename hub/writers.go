@@ -23,6 +23,7 @@ type writers struct {
 	active int // writers not detached
 	idle   int // writers waiting on cond
 	limit  int // active writers at most: they stay, waiting, when idle
+	closed bool
 }
 
 // stallAfter is how long a writer may spend on one client before another
@@ -51,7 +52,8 @@ func (w *writers) ready(c *client) {
 }
 
 // next waits for a client to write to; it returns nil to a detached writer,
-// which exits.
+// and to every writer once the hub has ended and the queue is empty, and they
+// exit.
 func (w *writers) next(detached bool) *client {
 	if detached {
 		return nil
@@ -59,6 +61,10 @@ func (w *writers) next(detached bool) *client {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for w.head == len(w.queue) {
+		if w.closed {
+			w.active--
+			return nil
+		}
 		w.idle++
 		w.cond.Wait()
 		w.idle--
@@ -70,6 +76,14 @@ func (w *writers) next(detached bool) *client {
 		w.queue, w.head = w.queue[:0], 0
 	}
 	return c
+}
+
+// close lets the writers exit once the queue is empty: the hub has ended.
+func (w *writers) close() {
+	w.mu.Lock()
+	w.closed = true
+	w.cond.Broadcast()
+	w.mu.Unlock()
 }
 
 // detach replaces a writer stuck on one client; the replacement takes the
