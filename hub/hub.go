@@ -289,8 +289,8 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Accept warns against using r.Context() after it returns: the client lives
-	// as long as the hub, or until either side closes. This goroutine reads; a
-	// writer runs only while there is something to write (client.flush).
+	// as long as the hub, or until either side closes. This goroutine reads;
+	// the hub's writers write (writers.go), and its sweep pings.
 	err = c.readLoop() // returns only with the error that ended the client
 	if h.cfg.Logf != nil && !normalClose(err) && !c.ended.Load() {
 		h.cfg.Logf("hub: client %s: %v", r.RemoteAddr, err)
