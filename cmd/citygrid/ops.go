@@ -282,6 +282,19 @@ func decodeSmallJSON(c *gin.Context, v any) error {
 
 // postAlert answers POST /api/v1/alerts/{id}/ack and …/resolve.
 func (a *app) postAlert(resolve bool) gin.HandlerFunc {
+	return a.changeByID("alert: already resolved", func(b *ops.Board, id, by, note string) (ops.Proposal, error) {
+		if resolve {
+			return b.ResolveProposal(id, by, note)
+		}
+		return b.AckProposal(id, by, note)
+	}, func(b *ops.Board, id string) any { al, _ := b.Alert(id); return al })
+}
+
+// changeByID is a handler of a state change to one alert or dispatch named by
+// the path's id, with an optional note: the board makes the proposal (or
+// refuses), it is appended under its claim (a refused claim is a 409 saying
+// refused), and the answer is the thing as it now is (answer).
+func (a *app) changeByID(refused string, propose func(b *ops.Board, id, by, note string) (ops.Proposal, error), answer func(b *ops.Board, id string) any) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		note, ok := noteBody(c)
 		if !ok {
@@ -291,13 +304,7 @@ func (a *app) postAlert(resolve bool) gin.HandlerFunc {
 		c.Set(auditDetail, id)
 		var p ops.Proposal
 		var perr error
-		if err := a.onBoard(c.Request.Context(), func(b *ops.Board) {
-			if resolve {
-				p, perr = b.ResolveProposal(id, who(c), note)
-			} else {
-				p, perr = b.AckProposal(id, who(c), note)
-			}
-		}); err != nil {
+		if err := a.onBoard(c.Request.Context(), func(b *ops.Board) { p, perr = propose(b, id, who(c), note) }); err != nil {
 			perr = err
 		}
 		if perr != nil {
@@ -310,22 +317,13 @@ func (a *app) postAlert(resolve bool) gin.HandlerFunc {
 			return
 		}
 		if !done {
-			answerOpsError(c, &ops.ConflictError{Msg: "alert: already resolved"})
+			answerOpsError(c, &ops.ConflictError{Msg: refused})
 			return
 		}
-		a.answerAlert(c, id)
+		var out any
+		_ = a.onBoard(c.Request.Context(), func(b *ops.Board) { out = answer(b, id) })
+		c.JSON(http.StatusOK, out)
 	}
-}
-
-func (a *app) answerAlert(c *gin.Context, id string) {
-	var al ops.Alert
-	var found bool
-	_ = a.onBoard(c.Request.Context(), func(b *ops.Board) { al, found = b.Alert(id) })
-	if !found {
-		answerOpsError(c, ops.ErrNotFound)
-		return
-	}
-	c.JSON(http.StatusOK, al)
 }
 
 // getDispatches answers GET /api/v1/dispatches?status=active|all&unit=.
@@ -384,35 +382,9 @@ func (a *app) postDispatch(c *gin.Context) {
 
 // postDispatchEnd answers POST /api/v1/dispatches/{id}/clear and …/cancel.
 func (a *app) postDispatchEnd(cancel bool) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		note, ok := noteBody(c)
-		if !ok {
-			return
-		}
-		id := c.Param("id")
-		c.Set(auditDetail, id)
-		var p ops.Proposal
-		var perr error
-		if err := a.onBoard(c.Request.Context(), func(b *ops.Board) { p, perr = b.EndProposal(id, who(c), note, cancel) }); err != nil {
-			perr = err
-		}
-		if perr != nil {
-			answerOpsError(c, perr)
-			return
-		}
-		done, _, err := a.execute(c, p)
-		if err != nil {
-			answerOpsError(c, err)
-			return
-		}
-		if !done {
-			answerOpsError(c, &ops.ConflictError{Msg: "dispatch: no longer active"})
-			return
-		}
-		var d ops.Dispatch
-		_ = a.onBoard(c.Request.Context(), func(b *ops.Board) { d, _ = b.Dispatch(id) })
-		c.JSON(http.StatusOK, d)
-	}
+	return a.changeByID("dispatch: no longer active", func(b *ops.Board, id, by, note string) (ops.Proposal, error) {
+		return b.EndProposal(id, by, note, cancel)
+	}, func(b *ops.Board, id string) any { d, _ := b.Dispatch(id); return d })
 }
 
 // getSuggest answers GET /api/v1/dispatch/suggest?cell=…&limit=5.
