@@ -45,7 +45,7 @@ func BenchmarkDecodeNDJSON1000(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		ok, _, rej, err := d.Incidents(bytes.NewReader(body), feed.NDJSON)
+		ok, _, rej, err := d.Decode(geo.KindIncident, bytes.NewReader(body), feed.NDJSON)
 		if err != nil || len(ok) != 1000 || len(rej) != 0 {
 			b.Fatalf("ok %d, rejected %v, err %v", len(ok), rej, err)
 		}
@@ -59,7 +59,7 @@ func BenchmarkDecodeNDJSON1(b *testing.B) {
 	d := &feed.Decoder{Profile: p}
 	b.ReportAllocs()
 	for b.Loop() {
-		if ok, _, _, err := d.Incidents(bytes.NewReader(body), feed.NDJSON); err != nil || len(ok) != 1 {
+		if ok, _, _, err := d.Decode(geo.KindIncident, bytes.NewReader(body), feed.NDJSON); err != nil || len(ok) != 1 {
 			b.Fatal(err)
 		}
 	}

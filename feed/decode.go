@@ -46,12 +46,16 @@ type Rejection struct {
 	Error string `json:"error"`
 }
 
-// A Decoder validates feed items against a city profile and a clock.
+// A Decoder validates feed items against a city profile and a clock, and
+// places each valid one: its H3 cell, and its region at every level.
 // It holds no mutable state and is safe for concurrent use.
 type Decoder struct {
 	Profile *geo.Profile
 	Limits  Limits
 	Now     func() time.Time // nil means time.Now
+	// Regions is the region hierarchy events are placed in (their codes
+	// travel with them through the streams). Nil places them in none.
+	Regions func() *geo.Regions
 }
 
 func (d *Decoder) now() time.Time {
@@ -61,45 +65,61 @@ func (d *Decoder) now() time.Time {
 	return d.Now()
 }
 
-// Incidents decodes a batch of incidents. ok holds the valid items in batch
-// order, index[i] is the batch position of ok[i], and rejected names the rest.
-// err is set only when the body fails as a whole (see ErrContentType,
-// ErrMalformed, ErrTooMany, or a read error such as *http.MaxBytesError).
-func (d *Decoder) Incidents(r io.Reader, f Format) (ok []geo.Incident, index []int, rejected []Rejection, err error) {
+// Decode decodes a batch of incidents (kind geo.KindIncident) or of
+// positions (geo.KindPosition). ok holds the valid items as events, in batch
+// order, each with its cell and region codes; index[i] is the batch position
+// of ok[i], and rejected names the rest. err is set only when the body fails
+// as a whole (see ErrContentType, ErrMalformed, ErrTooMany, or a read error
+// such as *http.MaxBytesError).
+func (d *Decoder) Decode(kind geo.EventKind, r io.Reader, f Format) (ok []geo.Event, index []int, rejected []Rejection, err error) {
+	var one func(item, time.Time) (geo.Event, string, error)
+	switch kind {
+	case geo.KindIncident:
+		one = d.incident
+	case geo.KindPosition:
+		one = d.position
+	default:
+		return nil, nil, nil, fmt.Errorf("feed: no feed of %ss", kind)
+	}
 	items, err := split(r, f, d.Limits.withDefaults().MaxItems)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	now := d.now()
+	var regions *geo.Regions
+	if d.Regions != nil {
+		regions = d.Regions() // one hierarchy for the whole batch
+	}
 	for i, it := range items {
-		in, id, err := d.incident(it, now)
+		e, id, err := one(it, now)
 		if err != nil {
 			rejected = append(rejected, Rejection{Index: i, ID: id, Error: err.Error()})
 			continue
 		}
-		ok = append(ok, in)
+		place(&e, regions)
+		ok = append(ok, e)
 		index = append(index, i)
 	}
 	return ok, index, rejected, nil
 }
 
-// Positions decodes a batch of patrol positions, as Incidents does incidents.
-func (d *Decoder) Positions(r io.Reader, f Format) (ok []geo.Position, index []int, rejected []Rejection, err error) {
-	items, err := split(r, f, d.Limits.withDefaults().MaxItems)
-	if err != nil {
-		return nil, nil, nil, err
+// place sets an event's cell, and its region codes when there are regions.
+func place(e *geo.Event, regions *geo.Regions) {
+	var pt orb.Point
+	var cell *geo.Cell
+	var codes *geo.RegionCodes
+	switch e.Kind {
+	case geo.KindIncident:
+		pt, cell, codes = e.Incident.Point(), &e.Incident.Cell, &e.Incident.Regions
+	case geo.KindPosition:
+		pt, cell, codes = e.Position.Point(), &e.Position.Cell, &e.Position.Regions
+	default:
+		return
 	}
-	now := d.now()
-	for i, it := range items {
-		p, id, err := d.position(it, now)
-		if err != nil {
-			rejected = append(rejected, Rejection{Index: i, ID: id, Error: err.Error()})
-			continue
-		}
-		ok = append(ok, p)
-		index = append(index, i)
+	*cell = geo.CellOf(pt, geo.FineRes)
+	if regions != nil {
+		*codes = regions.AssignAt(pt, *cell)
 	}
-	return ok, index, rejected, nil
 }
 
 // incidentWire is an incident as posted; pointers tell "missing" from "zero".
@@ -126,7 +146,17 @@ type positionWire struct {
 	Speed   *float64 `json:"speed"`
 }
 
-func (d *Decoder) incident(it item, now time.Time) (geo.Incident, string, error) {
+func (d *Decoder) incident(it item, now time.Time) (geo.Event, string, error) {
+	in, id, err := d.decodeIncident(it, now)
+	return geo.IncidentEvent(in), id, err
+}
+
+func (d *Decoder) position(it item, now time.Time) (geo.Event, string, error) {
+	p, unit, err := d.decodePosition(it, now)
+	return geo.PositionEvent(p), unit, err
+}
+
+func (d *Decoder) decodeIncident(it item, now time.Time) (geo.Incident, string, error) {
 	if it.err != nil {
 		return geo.Incident{}, "", it.err
 	}
@@ -158,17 +188,16 @@ func (d *Decoder) incident(it item, now time.Time) (geo.Incident, string, error)
 		in.Category = "other"
 	}
 	var err error
-	if in.Lat, in.Lng, err = d.place(w.Lat, w.Lng); err != nil {
+	if in.Lat, in.Lng, err = d.latLng(w.Lat, w.Lng); err != nil {
 		return in, id, err
 	}
 	if in.Time, err = d.eventTime(w.Time, now); err != nil {
 		return in, id, err
 	}
-	in.Cell = geo.CellOf(in.Point(), geo.FineRes)
 	return in, id, nil
 }
 
-func (d *Decoder) position(it item, now time.Time) (geo.Position, string, error) {
+func (d *Decoder) decodePosition(it item, now time.Time) (geo.Position, string, error) {
 	if it.err != nil {
 		return geo.Position{}, "", it.err
 	}
@@ -201,17 +230,16 @@ func (d *Decoder) position(it item, now time.Time) (geo.Position, string, error)
 		return p, unit, errors.New("speed: must be between 0 and 150 m/s")
 	}
 	var err error
-	if p.Lat, p.Lng, err = d.place(w.Lat, w.Lng); err != nil {
+	if p.Lat, p.Lng, err = d.latLng(w.Lat, w.Lng); err != nil {
 		return p, unit, err
 	}
 	if p.Time, err = d.eventTime(w.Time, now); err != nil {
 		return p, unit, err
 	}
-	p.Cell = geo.CellOf(p.Point(), geo.FineRes)
 	return p, unit, nil
 }
 
-func (d *Decoder) place(lat, lng *float64) (float64, float64, error) {
+func (d *Decoder) latLng(lat, lng *float64) (float64, float64, error) {
 	switch {
 	case lat == nil:
 		return 0, 0, errors.New("lat: required")

@@ -42,11 +42,11 @@ func TestIncidentsItemErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			body := "[" + good + "," + tc.item + "]"
-			ok, idx, rej, err := decoder(t).Incidents(strings.NewReader(body), feed.JSON)
+			ok, idx, rej, err := decoder(t).Decode(geo.KindIncident, strings.NewReader(body), feed.JSON)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(ok) != 1 || ok[0].ID != "a1" || idx[0] != 0 {
+			if len(ok) != 1 || ok[0].Incident.ID != "a1" || idx[0] != 0 {
 				t.Fatalf("good item lost: %+v", ok)
 			}
 			if len(rej) != 1 || rej[0].Index != 1 || !strings.Contains(rej[0].Error, tc.want) {
@@ -75,7 +75,7 @@ func TestIncidentsFormats(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ok, _, rej, err := decoder(t).Incidents(strings.NewReader(tc.body), tc.f)
+			ok, _, rej, err := decoder(t).Decode(geo.KindIncident, strings.NewReader(tc.body), tc.f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -87,7 +87,8 @@ func TestIncidentsFormats(t *testing.T) {
 					t.Errorf("rejected index %d, want %d", r.Index, tc.reject[i])
 				}
 			}
-			for _, in := range ok {
+			for _, e := range ok {
+				in := e.Incident
 				if !in.Cell.Valid() || in.Cell.Res() != geo.FineRes {
 					t.Errorf("%s: cell %v not set at res %d", in.ID, in.Cell, geo.FineRes)
 				}
@@ -97,16 +98,16 @@ func TestIncidentsFormats(t *testing.T) {
 }
 
 func TestIncidentsDefaults(t *testing.T) {
-	ok, _, _, err := decoder(t).Incidents(strings.NewReader(`{"id":"d","lat":31.3,"lng":120.6}`), feed.JSON)
+	ok, _, _, err := decoder(t).Decode(geo.KindIncident, strings.NewReader(`{"id":"d","lat":31.3,"lng":120.6}`), feed.JSON)
 	if err != nil || len(ok) != 1 {
 		t.Fatal(err, ok)
 	}
-	if in := ok[0]; in.Severity != 1 || in.Category != "other" || !in.Time.Equal(now) {
+	if in := ok[0].Incident; in.Severity != 1 || in.Category != "other" || !in.Time.Equal(now) {
 		t.Fatalf("defaults: %+v", in)
 	}
 	// GeoJSON puts [lng, lat]: check the point lands where it should.
-	ok, _, _, _ = decoder(t).Incidents(strings.NewReader(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[120.6,31.3]},"properties":{"id":"g"}}]}`), feed.GeoJSON)
-	if len(ok) != 1 || ok[0].Lat != 31.3 || ok[0].Lng != 120.6 {
+	ok, _, _, _ = decoder(t).Decode(geo.KindIncident, strings.NewReader(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[120.6,31.3]},"properties":{"id":"g"}}]}`), feed.GeoJSON)
+	if len(ok) != 1 || ok[0].Incident.Lat != 31.3 || ok[0].Incident.Lng != 120.6 {
 		t.Fatalf("geojson coordinates: %+v", ok)
 	}
 }
@@ -117,12 +118,12 @@ func TestWholeBodyErrors(t *testing.T) {
 		t.Error("text/csv accepted")
 	}
 	for _, body := range []string{`{"id":`, `[{"id":"a"},`, ``, `42`} {
-		if _, _, _, err := d.Incidents(strings.NewReader(body), feed.JSON); err == nil {
+		if _, _, _, err := d.Decode(geo.KindIncident, strings.NewReader(body), feed.JSON); err == nil {
 			t.Errorf("%q: no error", body)
 		}
 	}
 	d.Limits.MaxItems = 2
-	if _, _, _, err := d.Incidents(strings.NewReader(good+"\n"+good+"\n"+good), feed.NDJSON); err == nil {
+	if _, _, _, err := d.Decode(geo.KindIncident, strings.NewReader(good+"\n"+good+"\n"+good), feed.NDJSON); err == nil {
 		t.Error("3 items over a limit of 2 accepted")
 	}
 }
@@ -132,11 +133,11 @@ func TestPositions(t *testing.T) {
 {"unit":"car-2","status":"asleep","lat":31.3,"lng":120.6}
 {"unit":"car-3","lat":31.3,"lng":120.6,"heading":400}
 {"kind":"car","lat":31.3,"lng":120.6}`
-	ok, _, rej, err := decoder(t).Positions(strings.NewReader(body), feed.NDJSON)
+	ok, _, rej, err := decoder(t).Decode(geo.KindPosition, strings.NewReader(body), feed.NDJSON)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ok) != 1 || ok[0].Status != "busy" || *ok[0].Heading != 90 || *ok[0].Speed != 8.5 {
+	if len(ok) != 1 || ok[0].Position.Status != "busy" || *ok[0].Position.Heading != 90 || *ok[0].Position.Speed != 8.5 {
 		t.Fatalf("ok: %+v", ok)
 	}
 	want := []string{"status: must be one of", "heading: must be between 0 and 360", "unit: required"}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/citygrid/citygrid/feed"
+	"github.com/citygrid/citygrid/geo"
 )
 
 // The fuzz targets check that no body crashes the decoders, that every item is
@@ -19,7 +20,7 @@ func FuzzIncidents(f *testing.F) {
 	d := decoder(f)
 	f.Fuzz(func(t *testing.T, body string, format int) {
 		fm := feed.Format(uint(format) % 3)
-		ok, idx, rej, err := d.Incidents(strings.NewReader(body), fm)
+		ok, idx, rej, err := d.Decode(geo.KindIncident, strings.NewReader(body), fm)
 		if err != nil {
 			return
 		}
@@ -35,8 +36,9 @@ func FuzzIncidents(f *testing.F) {
 				t.Fatalf("rejection without a reason: %+v", r)
 			}
 		}
-		for _, in := range ok {
-			if in.ID == "" || in.Severity < 1 || in.Severity > 4 || !in.Cell.Valid() || !d.Profile.Contains(in.Point()) {
+		for _, e := range ok {
+			in := e.Incident
+			if e.Kind != geo.KindIncident || in.ID == "" || in.Severity < 1 || in.Severity > 4 || !in.Cell.Valid() || !d.Profile.Contains(in.Point()) {
 				t.Fatalf("invalid item accepted: %+v", in)
 			}
 		}
@@ -48,12 +50,13 @@ func FuzzPositions(f *testing.F) {
 	f.Add(`[{"unit":"u","lat":31.3,"lng":120.6}]`, 0)
 	d := decoder(f)
 	f.Fuzz(func(t *testing.T, body string, format int) {
-		ok, _, _, err := d.Positions(strings.NewReader(body), feed.Format(uint(format)%3))
+		ok, _, _, err := d.Decode(geo.KindPosition, strings.NewReader(body), feed.Format(uint(format)%3))
 		if err != nil {
 			return
 		}
-		for _, p := range ok {
-			if p.Unit == "" || !p.Cell.Valid() || p.Status == "" {
+		for _, e := range ok {
+			p := e.Position
+			if e.Kind != geo.KindPosition || p.Unit == "" || !p.Cell.Valid() || p.Status == "" {
 				t.Fatalf("invalid position accepted: %+v", p)
 			}
 		}

@@ -64,7 +64,7 @@ func NewLayer(level Level, divisions []Division) (*Layer, error) {
 	for i := range divisions {
 		d := &divisions[i]
 		if _, dup := l.byCode[d.Code]; dup {
-			return nil, fmt.Errorf("geo: %s layer: code %q appears twice", level, d.Code)
+			return nil, &LayerError{Feature: -1, Field: "properties.code", Reason: fmt.Sprintf("%s layer: code %q appears twice", level, d.Code)}
 		}
 		l.byCode[d.Code] = int32(i)
 		d.Bound = d.Shape.Bound()

@@ -81,3 +81,14 @@ func (rc *RegionCodes) set(l Level, code string) {
 
 // IsZero reports whether no level has a code.
 func (rc RegionCodes) IsZero() bool { return rc == RegionCodes{} }
+
+// ParseRegionLevel returns the level of regions called name: district,
+// street, community or grid (the city is not a level of regions). The error
+// is the one every endpoint and the websocket give.
+func ParseRegionLevel(name string) (Level, error) {
+	l, err := ParseLevel(name)
+	if err != nil || l == LevelCity {
+		return 0, &FieldError{Field: "level", Reason: "must be district, street, community or grid"}
+	}
+	return l, nil
+}

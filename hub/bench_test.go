@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/heat"
 	"github.com/citygrid/citygrid/hub"
 	"github.com/citygrid/citygrid/live"
 	"github.com/citygrid/citygrid/wire"
@@ -40,12 +41,12 @@ func BenchmarkBroadcast(b *testing.B) {
 func benchBroadcast(b *testing.B, n, ncells int, bare bool) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	key := live.ViewKey{Res: 9, Window: "15m"}
+	key := heat.ViewKey{Res: 9, Window: "15m"}
 	r := rand.New(rand.NewPCG(6, 6))
-	cells := make([]live.CellCount, ncells)
+	cells := make([]heat.CellCount, ncells)
 	for i := range cells {
 		pt := orb.Point{120.3 + r.Float64()*0.8, 31.0 + r.Float64()*0.8}
-		cells[i] = live.CellCount{Cell: geo.CellOf(pt, geo.FineRes), Count: int32(i%50 + 1)}
+		cells[i] = heat.CellCount{Cell: geo.CellOf(pt, geo.FineRes), Count: int32(i%50 + 1)}
 	}
 	var publish func(seq uint64)
 	var handler http.Handler
@@ -54,12 +55,14 @@ func benchBroadcast(b *testing.B, n, ncells int, bare bool) {
 		handler = s
 		publish = func(seq uint64) { s.broadcast(bareFrame(seq, cells)) }
 	} else {
-		fold := live.NewAggregator(live.Config{Tick: time.Hour}) // ticks come from the benchmark
-		go fold.Run(ctx)
-		h := hub.New(ctx, hub.Config{Fold: fold, Queue: 64, Heartbeat: time.Hour})
+		loop := live.NewLoop(live.Config{Tick: time.Hour}, heat.NewState(time.Now())) // ticks come from the benchmark
+		go loop.Run(ctx)
+		h := hub.New(ctx, hub.Config{Loop: loop, Queue: 64, Heartbeat: time.Hour})
 		handler = h
 		publish = func(seq uint64) {
-			h.Publish(live.Tick{Seq: seq, AsOf: time.Now(), Heat: map[live.ViewKey]live.Delta{key: {Cells: cells, Total: int64(ncells)}}})
+			t := live.Tick{Seq: seq, AsOf: time.Now()}
+			t.AddPart(&heat.Changes{Views: map[heat.ViewKey]heat.Delta{key: {Cells: cells, Total: int64(ncells)}}})
+			h.Publish(t)
 		}
 	}
 	srv := httptest.NewServer(handler)
@@ -82,7 +85,7 @@ func benchBroadcast(b *testing.B, n, ncells int, bare bool) {
 }
 
 // bareFrame is a delta shaped as the hub's, built whole once per tick.
-func bareFrame(seq uint64, cells []live.CellCount) []byte {
+func bareFrame(seq uint64, cells []heat.CellCount) []byte {
 	b := []byte(`{"type":"delta","v":1,"tick":`)
 	b = strconv.AppendUint(b, seq, 10)
 	b = append(b, `,"res":9,"window":"15m","asOf":`...)

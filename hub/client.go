@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/citygrid/citygrid/heat"
 	"github.com/citygrid/citygrid/live"
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
@@ -44,11 +45,11 @@ type client struct {
 	sub     subscription
 	hasSub  bool
 	pending []frame
-	resync  bool     // the next write is a fresh snapshot
-	errs    [][]byte // error frames for the client's bad messages
-	watched *live.ViewKey
-	writing bool // a flush goroutine is running; it alone writes data frames
-	done    bool // the client has ended: nothing more is written
+	resync  bool          // the next write is a fresh snapshot
+	errs    [][]byte      // error frames for the client's bad messages
+	watched *subscription // what the heat fold keeps current for the client
+	writing bool          // a flush goroutine is running; it alone writes data frames
+	done    bool          // the client has ended: nothing more is written
 
 	// The writer's own state. One writer at a time flushes the client (writing),
 	// and they hand over through mu, so these need no lock of their own.
@@ -131,7 +132,7 @@ func (c *client) readLoop() error {
 			c.conn.Close(websocket.StatusPolicyViolation, "too many messages")
 			return errTooFast
 		}
-		sub, err := parseSubscribe(data)
+		sub, err := parseSubscribe(data, c.hub.whole)
 		if err == nil && c.hub.cfg.Authorize != nil {
 			err = c.hub.cfg.Authorize(c.req, "subscribe")
 		}
@@ -167,24 +168,25 @@ func (c *client) ping() {
 	}
 }
 
-// subscribe makes the fold keep the client's view current, then switches the
-// client to it; the writer sends the snapshot.
+// subscribe makes the heat fold keep the client's view (and regions) current,
+// then switches the client to it; the writer sends the snapshot.
 func (c *client) subscribe(ctx context.Context, sub subscription) error {
 	c.mu.Lock()
 	old := c.watched
 	c.mu.Unlock()
-	key := sub.key
-	err := c.hub.cfg.Fold.Do(ctx, func(s *live.State) {
-		s.Watch(key)
-		if old != nil {
-			s.Unwatch(*old)
+	err := c.hub.cfg.Loop.Do(ctx, func(env *live.Env) {
+		if hs, ok := live.Find[*heat.State](env); ok {
+			watch(hs, sub)
+			if old != nil {
+				unwatch(hs, *old)
+			}
 		}
 	})
 	if err != nil {
 		return err
 	}
 	c.mu.Lock()
-	c.sub, c.hasSub, c.watched = sub, true, &key
+	c.sub, c.hasSub, c.watched = sub, true, &sub
 	c.pending = nil
 	c.resync = true
 	c.wakeLocked()
@@ -192,14 +194,33 @@ func (c *client) subscribe(ctx context.Context, sub subscription) error {
 	return nil
 }
 
-// release lets the fold drop the client's view.
+// release lets the heat fold drop the client's view and regions.
 func (c *client) release() {
 	c.mu.Lock()
 	w := c.watched
 	c.watched = nil
 	c.mu.Unlock()
 	if w != nil {
-		_ = c.hub.cfg.Fold.Do(context.Background(), func(s *live.State) { s.Unwatch(*w) })
+		_ = c.hub.cfg.Loop.Do(context.Background(), func(env *live.Env) {
+			if hs, ok := live.Find[*heat.State](env); ok {
+				unwatch(hs, *w)
+			}
+		})
+	}
+}
+
+// watch and unwatch keep what a subscription needs current in the heat fold.
+func watch(hs *heat.State, sub subscription) {
+	hs.Watch(sub.View)
+	if sub.regions {
+		hs.WatchRegions(sub.regionTopic())
+	}
+}
+
+func unwatch(hs *heat.State, sub subscription) {
+	hs.Unwatch(sub.View)
+	if sub.regions {
+		hs.UnwatchRegions(sub.regionTopic())
 	}
 }
 
@@ -249,7 +270,7 @@ func (c *client) writeAll(errs [][]byte, resync bool, sub subscription, frames [
 			return err
 		}
 		c.seq++
-		if err := c.write(closeFrame(encodeSnapshot(snap, sub), c.seq)); err != nil {
+		if err := c.write(closeFrame(c.hub.encodeSnapshot(snap, sub), c.seq)); err != nil {
 			return err
 		}
 		c.sentTick = snap.tick
@@ -282,23 +303,26 @@ func (c *client) write(b []byte) error {
 	return err
 }
 
-// snapshot reads a topic's state from the fold.
+// snapshot reads a topic's state from the folds.
 func (h *Hub) snapshot(ctx context.Context, sub subscription) (snapshot, error) {
 	var s snapshot
-	err := h.cfg.Fold.Do(ctx, func(st *live.State) {
-		s.tick, s.asOf = st.TickSeq(), st.Now()
-		if sub.heat {
-			s.cells, _ = st.Heat(sub.key)
+	err := h.cfg.Loop.Do(ctx, func(env *live.Env) {
+		s.tick, s.asOf = env.TickSeq(), env.Now()
+		if hs, ok := live.Find[*heat.State](env); ok {
+			if sub.heat {
+				s.cells, _ = hs.Heat(sub.View)
+			}
+			if sub.units {
+				s.units = hs.Units()
+			}
+			if sub.regions {
+				s.regions, _ = hs.RegionFigures(sub.level, sub.View.Window)
+			}
 		}
-		if sub.units {
-			s.units = st.Units()
-		}
-		if sub.alerts || sub.dispatches {
-			s.ops = st.Ops().Summary()
+		for _, name := range sub.whole {
+			members, _ := live.Layer(env, name)
+			s.whole = append(s.whole, members)
 		}
 	})
-	if err == nil && sub.regions != "" {
-		s.regions = h.regions(sub)
-	}
 	return s, err
 }

@@ -5,8 +5,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/heat"
 	"github.com/citygrid/citygrid/live"
-	"github.com/citygrid/citygrid/ops"
 	"github.com/citygrid/citygrid/wire"
 )
 
@@ -21,87 +22,74 @@ func appendHeader(b []byte, typ string, tick uint64, sub subscription, asOf time
 	b = strconv.AppendInt(b, wire.Version, 10)
 	b = append(b, `,"tick":`...)
 	b = strconv.AppendUint(b, tick, 10)
-	b = append(b, `,"res":`...)
-	b = strconv.AppendInt(b, int64(sub.key.Res), 10)
-	b = append(b, `,"window":"`...)
-	b = append(b, sub.key.Window...)
-	b = append(b, `","asOf":`...)
-	return wire.AppendTime(b, asOf)
+	b = append(b, ',')
+	return wire.AppendTopic(b, sub.View, asOf)
 }
 
 // snapshot is the state of one topic at one tick.
 type snapshot struct {
 	tick    uint64
 	asOf    time.Time
-	cells   []live.CellCount
-	units   []live.Unit
-	regions []byte // the regions layer's JSON array, when subscribed
-	ops     *ops.Summary
+	cells   []heat.CellCount
+	units   []heat.Unit
+	regions []heat.RegionFigure // when subscribed
+	whole   [][]byte            // the whole layers subscribed, in order
 }
 
-func encodeSnapshot(s snapshot, sub subscription) []byte {
+func (h *Hub) encodeSnapshot(s snapshot, sub subscription) []byte {
 	b := appendHeader(make([]byte, 0, 64+32*len(s.cells)), "snapshot", s.tick, sub, s.asOf)
 	if sub.heat {
-		b = append(b, `,"total":`...)
-		b = strconv.AppendInt(b, wire.SumCells(s.cells, sub.bbox), 10)
-		b = append(b, `,"cells":`...)
-		b = wire.AppendCells(b, s.cells, sub.bbox)
+		b = wire.AppendHeat(b, s.cells, sub.BBox)
 	}
 	if sub.units {
 		b = append(b, `,"units":`...)
-		b = wire.AppendUnits(b, s.units, sub.bbox)
+		b = wire.AppendUnits(b, s.units, sub.BBox)
 	}
-	if sub.regions != "" {
-		b = appendRegions(b, sub.regions, s.regions)
+	if sub.regions {
+		b = append(b, ',')
+		b = wire.AppendRegions(b, h.cfg.Regions(), sub.level, s.regions)
 	}
-	return appendOps(b, sub, s.ops)
-}
-
-// appendOps adds the alerts and dispatches layers a subscription takes, whole.
-func appendOps(b []byte, sub subscription, sum *ops.Summary) []byte {
-	if sum == nil {
-		return b
-	}
-	if sub.alerts {
-		b = append(b, `,"alerts":`...)
-		b = append(b, sum.Alerts...)
-	}
-	if sub.dispatches {
-		b = append(b, `,"dispatches":`...)
-		b = append(b, sum.Dispatches...)
+	for _, members := range s.whole {
+		b = append(b, ',')
+		b = append(b, members...)
 	}
 	return b
 }
 
-func appendRegions(b []byte, level string, rows []byte) []byte {
-	b = append(b, `,"level":"`...)
-	b = append(b, level...)
-	b = append(b, `","regions":`...)
-	return append(b, rows...)
-}
-
-// encodeDelta encodes one tick for a topic. total is the view's total and is
-// sent only to clients without a bbox, for whom it is the sum of their cells.
-// regions, when not nil, is the regions layer, sent whole.
-func encodeDelta(t *live.Tick, sub subscription, regions []byte) []byte {
-	d := t.Heat[sub.key]
+// encodeDelta encodes one tick for a topic. The view's total is sent only to
+// clients without a bbox, for whom it is the sum of their cells. regions, when
+// not nil, is the regions layer's members, sent whole.
+func encodeDelta(t *live.Tick, part *heat.Changes, sub subscription, regions []byte) []byte {
+	d := part.Views[sub.View]
 	b := appendHeader(make([]byte, 0, 64+32*len(d.Cells)), "delta", t.Seq, sub, t.AsOf)
 	if sub.heat {
-		if sub.bbox == nil {
+		if sub.BBox == nil {
 			b = append(b, `,"total":`...)
 			b = strconv.AppendInt(b, d.Total, 10)
 		}
 		b = append(b, `,"cells":`...)
-		b = wire.AppendCells(b, d.Cells, sub.bbox)
+		b = wire.AppendCells(b, d.Cells, sub.BBox)
 	}
 	if sub.units {
 		b = append(b, `,"units":`...)
-		b = wire.AppendUnits(b, t.Units, sub.bbox)
+		b = wire.AppendUnits(b, part.Units, sub.BBox)
 	}
 	if regions != nil {
-		b = appendRegions(b, sub.regions, regions)
+		b = append(b, ',')
+		b = append(b, regions...)
 	}
-	return appendOps(b, sub, t.Ops)
+	for _, name := range sub.whole {
+		if members, ok := t.Layers[name]; ok {
+			b = append(b, ',')
+			b = append(b, members...)
+		}
+	}
+	return b
+}
+
+// encodeRegions is the members of the regions layer of a topic.
+func (h *Hub) encodeRegions(level geo.Level, figs []heat.RegionFigure) []byte {
+	return wire.AppendRegions(nil, h.cfg.Regions(), level, figs)
 }
 
 // closeFrame finishes a frame for one client.

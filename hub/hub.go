@@ -8,22 +8,21 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/heat"
 	"github.com/citygrid/citygrid/live"
 	"github.com/coder/websocket"
 )
 
-// Fold is what the hub needs of the live state: a way to run a function on the
-// goroutine that owns it. *live.Aggregator is one.
-type Fold interface {
-	Do(ctx context.Context, f func(*live.State)) error
-}
-
-var _ Fold = (*live.Aggregator)(nil)
-
 // Config configures a Hub. The zero value of each field means its default.
 type Config struct {
-	// Fold answers snapshots. Required.
-	Fold Fold
+	// Loop is the live state: the hub takes its ticks, and asks its folds for
+	// snapshots (the heat fold, heat.State, for heat, units and regions; the
+	// fold of each whole-state layer for that layer). Required.
+	Loop *live.Loop
+	// Regions names the rows of the regions layer: the current hierarchy.
+	// Nil means the layer has no rows.
+	Regions func() *geo.Regions
 	// Queue is how many frames may wait for one client before it is resynced.
 	// Zero means 16.
 	Queue int
@@ -39,10 +38,6 @@ type Config struct {
 	// Origins are the hosts other than the page's own that may open a socket
 	// (websocket.AcceptOptions.OriginPatterns). Empty allows the same origin only.
 	Origins []string
-	// Regions returns the regions layer for a level and window: a JSON array,
-	// sent whole in snapshots and once a second in deltas. Nil means the layer
-	// is empty.
-	Regions func(ctx context.Context, level, window string) ([]byte, error)
 	// Authorize decides whether the request that opened the socket may send a
 	// message of the given type ("subscribe"); a refusal is sent to the client
 	// as an error frame. Nil allows everything.
@@ -57,12 +52,13 @@ type Config struct {
 	Logf func(format string, args ...any)
 }
 
-// A Hub fans ticks out to websocket clients. Publish feeds it; ServeHTTP
-// accepts clients.
+// A Hub fans ticks out to websocket clients. The loop's ticks feed it
+// (Publish); ServeHTTP accepts clients.
 type Hub struct {
 	cfg   Config
 	ctx   context.Context // the hub's lifetime: clients close when it ends
 	ticks chan live.Tick
+	whole []string // the whole-state layers of the loop's folds
 
 	mu      sync.RWMutex
 	clients map[*client]struct{}
@@ -73,7 +69,7 @@ type Hub struct {
 	lastBeat   time.Time // fanout goroutine only
 }
 
-// New returns a hub that runs until ctx is done.
+// New returns a hub that runs until ctx is done, and takes the loop's ticks.
 func New(ctx context.Context, cfg Config) *Hub {
 	if cfg.Queue == 0 {
 		cfg.Queue = 16
@@ -93,7 +89,13 @@ func New(ctx context.Context, cfg Config) *Hub {
 	if cfg.PingInterval == 0 {
 		cfg.PingInterval = 30 * time.Second
 	}
-	h := &Hub{cfg: cfg, ctx: ctx, ticks: make(chan live.Tick, 64), clients: map[*client]struct{}{}, writers: newWriters()}
+	if cfg.Regions == nil {
+		none, _ := geo.NewRegions()
+		cfg.Regions = func() *geo.Regions { return none }
+	}
+	h := &Hub{cfg: cfg, ctx: ctx, ticks: make(chan live.Tick, 64), whole: cfg.Loop.Layers(),
+		clients: map[*client]struct{}{}, writers: newWriters()}
+	cfg.Loop.OnTick(h.Publish)
 	go h.fanout()
 	go h.sweep()
 	context.AfterFunc(ctx, h.closeAll)
@@ -151,9 +153,10 @@ func (h *Hub) closeAll() {
 	})
 }
 
-// Publish hands a tick to the hub without blocking. It is live.Config.Publish.
-// If the hub has fallen 64 ticks behind, the tick is dropped and every client is
-// resynced instead, since a lost delta would leave them wrong.
+// Publish hands a tick to the hub without blocking; the loop calls it (New
+// subscribes it). If the hub has fallen 64 ticks behind, the tick is dropped
+// and every client is resynced instead, since a lost delta would leave them
+// wrong.
 func (h *Hub) Publish(t live.Tick) {
 	select {
 	case h.ticks <- t:
@@ -177,6 +180,8 @@ func (h *Hub) Stats() Stats {
 	return Stats{Clients: n, FramesSent: h.framesSent.Load(), Resyncs: h.resyncs.Load()}
 }
 
+// each calls f for every client, under the hub's lock: f must not call out
+// of the hub (clientList is for work that does).
 func (h *Hub) each(f func(*client)) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
@@ -185,84 +190,94 @@ func (h *Hub) each(f func(*client)) {
 	}
 }
 
+// clientList copies the set of clients into buf, so the caller can work on
+// them without the hub's lock.
+func (h *Hub) clientList(buf []*client) []*client {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for c := range h.clients {
+		buf = append(buf, c)
+	}
+	return buf
+}
+
 // fanout encodes each tick once per topic and queues it for the subscribers.
 func (h *Hub) fanout() {
+	var clients []*client
 	for {
 		select {
 		case t := <-h.ticks:
-			h.deliver(&t)
+			clients = h.clientList(clients[:0])
+			h.deliver(&t, clients)
+			clear(clients)
 		case <-h.ctx.Done():
 			return
 		}
 	}
 }
 
-func (h *Hub) deliver(t *live.Tick) {
+// topic is what one encoding of a tick serves: every client without a bbox
+// that subscribes the same.
+type topic struct {
+	view        heat.ViewKey
+	heat, units bool
+	regions     heat.RegionTopic
+	hasRegions  bool
+	wholeMask   uint64
+}
+
+func (h *Hub) deliver(t *live.Tick, clients []*client) {
 	beat := t.AsOf.Sub(h.lastBeat) >= h.cfg.Heartbeat
 	if beat {
 		h.lastBeat = t.AsOf
 	}
-	type topic struct {
-		key                live.ViewKey
-		heat, units        bool
-		regions            string
-		alerts, dispatches bool
+	part, ok := live.PartOf[*heat.Changes](t)
+	if !ok {
+		part = &heat.Changes{}
 	}
 	encoded := map[topic][]byte{}
-	// The regions layer is figures over whole windows, not cell changes: it is
-	// computed once per level and window, on heartbeats only.
-	regions := map[[2]string][]byte{}
+	// The regions layer is figures over whole windows, not cell changes: the
+	// heat fold publishes them once a second, encoded here once per topic.
+	regions := map[heat.RegionTopic][]byte{}
 	regionsOf := func(sub subscription) []byte {
-		if !beat || sub.regions == "" {
+		rt := sub.regionTopic()
+		figs, ok := part.Regions[rt]
+		if !sub.regions || !ok {
 			return nil
 		}
-		k := [2]string{sub.regions, sub.key.Window}
-		if b, ok := regions[k]; ok {
+		if b, ok := regions[rt]; ok {
 			return b
 		}
-		b := h.regions(sub)
-		regions[k] = b
+		b := h.encodeRegions(rt.Level, figs)
+		regions[rt] = b
 		return b
 	}
-	h.each(func(c *client) {
+	for _, c := range clients {
 		sub, ok := c.subscription()
 		if !ok {
-			return
+			continue
 		}
-		changed := sub.units && len(t.Units) > 0 || sub.heat && len(t.Heat[sub.key].Cells) > 0 ||
-			t.Ops != nil && (sub.alerts || sub.dispatches)
+		rows := regionsOf(sub)
+		changed := sub.units && len(part.Units) > 0 || sub.heat && len(part.Views[sub.View].Cells) > 0 || rows != nil
+		for _, name := range sub.whole {
+			_, in := t.Layers[name]
+			changed = changed || in
+		}
 		if !changed && !beat {
-			return
+			continue
 		}
 		var body []byte
-		if sub.bbox == nil {
-			k := topic{sub.key, sub.heat, sub.units, sub.regions, sub.alerts, sub.dispatches}
+		if sub.BBox == nil {
+			k := topic{view: sub.View, heat: sub.heat, units: sub.units, regions: sub.regionTopic(), hasRegions: sub.regions, wholeMask: sub.wholeMask}
 			if body = encoded[k]; body == nil {
-				body = encodeDelta(t, sub, regionsOf(sub))
+				body = encodeDelta(t, part, sub, rows)
 				encoded[k] = body
 			}
 		} else {
-			body = encodeDelta(t, sub, regionsOf(sub))
+			body = encodeDelta(t, part, sub, rows)
 		}
 		c.enqueue(frame{tick: t.Seq, body: body})
-	})
-}
-
-// regions fetches the regions layer of a subscription, or an empty array.
-func (h *Hub) regions(sub subscription) []byte {
-	if h.cfg.Regions == nil {
-		return []byte("[]")
 	}
-	ctx, cancel := context.WithTimeout(h.ctx, 2*time.Second)
-	defer cancel()
-	b, err := h.cfg.Regions(ctx, sub.regions, sub.key.Window)
-	if err != nil {
-		if h.cfg.Logf != nil {
-			h.cfg.Logf("hub: regions layer: %v", err)
-		}
-		return []byte("[]")
-	}
-	return b
 }
 
 // ServeHTTP upgrades a request to a websocket client of the hub.

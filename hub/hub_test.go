@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/heat"
 	"github.com/citygrid/citygrid/hub"
 	"github.com/citygrid/citygrid/live"
-	"github.com/citygrid/citygrid/stream"
 	"github.com/coder/websocket"
 	"github.com/paulmach/orb"
 )
@@ -32,7 +32,7 @@ type frame struct {
 
 // rig is a real fold and hub behind a real HTTP server.
 type rig struct {
-	fold *live.Aggregator
+	loop *live.Loop
 	hub  *hub.Hub
 	url  string
 }
@@ -41,15 +41,15 @@ func newRig(t *testing.T, tick time.Duration) *rig {
 	return newRigConfig(t, tick, hub.Config{Queue: 4, Heartbeat: time.Minute})
 }
 
-// newRigConfig is newRig with a hub configured as cfg (its Fold is the rig's).
+// newRigConfig is newRig with a hub configured as cfg (its Loop is the rig's).
 func newRigConfig(t *testing.T, tick time.Duration, cfg hub.Config) *rig {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	r := &rig{}
-	r.fold = live.NewAggregator(live.Config{Tick: tick, Publish: func(tk live.Tick) { r.hub.Publish(tk) }})
-	cfg.Fold = r.fold
+	r.loop = live.NewLoop(live.Config{Tick: tick}, heat.NewState(time.Now()))
+	cfg.Loop = r.loop
 	r.hub = hub.New(ctx, cfg)
-	go r.fold.Run(ctx)
+	go r.loop.Run(ctx)
 	srv := httptest.NewUnstartedServer(r.hub)
 	srv.Listener = smallSendBuffers{srv.Listener}
 	srv.Start()
@@ -102,14 +102,14 @@ func (l smallSendBuffers) Accept() (net.Conn, error) {
 
 // burst feeds n incidents spread over many cells, so frames are large.
 func burst(t *testing.T, r *rig, rng *rand.Rand, n int) {
-	es := make([]stream.Entry, n)
+	es := make([]geo.Event, n)
 	for i := range es {
 		p := orb.Point{120.3 + rng.Float64()*0.8, 31.0 + rng.Float64()*0.8}
-		es[i] = stream.Entry{Kind: stream.Incidents, Incident: geo.Incident{
+		es[i] = geo.IncidentEvent(geo.Incident{
 			ID: fmt.Sprint(i), Cell: geo.CellOf(p, geo.FineRes), Time: time.Now(), Category: "theft", Severity: 2,
-		}}
+		})
 	}
-	if err := r.fold.Add(context.Background(), es); err != nil {
+	if err := r.loop.Add(context.Background(), es); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -203,8 +203,11 @@ func TestSlowClientDoesNotSlowOthers(t *testing.T) {
 				break drainAll
 			}
 		}
-		var want []live.CellCount
-		_ = r.fold.Do(context.Background(), func(s *live.State) { want, _ = s.Heat(live.ViewKey{Res: 9, Window: "15m"}) })
+		var want []heat.CellCount
+		_ = r.loop.Do(context.Background(), func(env *live.Env) {
+			hs, _ := live.Find[*heat.State](env)
+			want, _ = hs.Heat(heat.ViewKey{Res: 9, Window: "15m"})
+		})
 		if mismatch = compare(counts, total, want); mismatch == "" {
 			return
 		}
@@ -213,7 +216,7 @@ func TestSlowClientDoesNotSlowOthers(t *testing.T) {
 }
 
 // compare says how a client's cells and total differ from the fold's, or "".
-func compare(counts map[string]int, total int64, want []live.CellCount) string {
+func compare(counts map[string]int, total int64, want []heat.CellCount) string {
 	var sum int64
 	for _, c := range want {
 		sum += int64(c.Count)

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/citygrid/citygrid/heat"
 	"github.com/citygrid/citygrid/hub"
 	"github.com/citygrid/citygrid/live"
 )
@@ -33,9 +34,9 @@ func BenchmarkIdleClients(b *testing.B) {
 	b.Run("hub", func(b *testing.B) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		fold := live.NewAggregator(live.Config{Tick: time.Hour})
-		go fold.Run(ctx)
-		h := hub.New(ctx, hub.Config{Fold: fold})
+		loop := live.NewLoop(live.Config{Tick: time.Hour}, heat.NewState(time.Now()))
+		go loop.Run(ctx)
+		h := hub.New(ctx, hub.Config{Loop: loop})
 		benchIdle(b, h, n, func() int { return h.Stats().Clients })
 	})
 	b.Run("bare", func(b *testing.B) {

@@ -2,24 +2,32 @@ package hub
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/citygrid/citygrid/geo"
-	"github.com/citygrid/citygrid/live"
-	"github.com/paulmach/orb"
+	"github.com/citygrid/citygrid/heat"
+	"github.com/citygrid/citygrid/wire"
 )
 
 // A subscription is what one client watches.
 type subscription struct {
-	key     live.ViewKey
-	heat    bool
-	units   bool
-	regions string // the level of the regions layer; empty when not subscribed
-	// alerts and dispatches are the small, whole-state layers of the ops board.
-	alerts, dispatches bool
-	bbox               *orb.Bound
+	wire.Topic       // the heat view and the viewport
+	heat, units bool // the heat fold's delta layers
+	regions     bool // the regions layer, of level
+	level       geo.Level
+	// whole are the whole-state layers taken (alerts, dispatches, …), in the
+	// order the loop publishes them; wholeMask has bit i set for the i-th
+	// whole layer of the hub, for topic keys.
+	whole     []string
+	wholeMask uint64
+}
+
+// regionTopic is the region figures the subscription's regions layer shows.
+func (s subscription) regionTopic() heat.RegionTopic {
+	return heat.RegionTopic{Level: s.level, Window: s.View.Window}
 }
 
 // message is a client's request, as sent over the socket.
@@ -34,8 +42,17 @@ type message struct {
 	Level       string    `json:"level"`
 }
 
-// parseSubscribe reads a subscribe message; errors name the field at fault.
-func parseSubscribe(data []byte) (subscription, error) {
+// The layers of the heat fold, which the hub sends as deltas; every other
+// layer is a whole-state layer of a fold (live.LayerSource).
+const (
+	layerHeat    = "heat"
+	layerUnits   = "units"
+	layerRegions = "regions"
+)
+
+// parseSubscribe reads a subscribe message; whole are the whole-state layers
+// the folds publish. Errors name the field at fault.
+func parseSubscribe(data []byte, whole []string) (subscription, error) {
 	var m message
 	if err := json.Unmarshal(data, &m); err != nil {
 		return subscription{}, fmt.Errorf("message: not a JSON object: %v", err)
@@ -43,81 +60,57 @@ func parseSubscribe(data []byte) (subscription, error) {
 	if m.Type != "subscribe" {
 		return subscription{}, fmt.Errorf("type: unknown message type %q (send subscribe)", m.Type)
 	}
-	return m.subscription()
+	return m.subscription(whole)
 }
 
-func (m message) subscription() (subscription, error) {
-	sub := subscription{key: live.ViewKey{Res: m.Res, Window: m.Window}}
-	if sub.key.Res == 0 {
-		sub.key.Res = 8
+func (m message) subscription(whole []string) (subscription, error) {
+	var sub subscription
+	// The heat topic is parsed as REST parses it; a websocket's zero is
+	// "not given".
+	q := wire.Query{Window: m.Window, Category: m.Category, BBox: m.BBox}
+	if m.Res != 0 {
+		q.Res = strconv.Itoa(m.Res)
 	}
-	if !slices.Contains(geo.HeatResolutions, sub.key.Res) {
-		return sub, fmt.Errorf("res: must be one of %v", geo.HeatResolutions)
+	if m.MinSeverity != 0 {
+		q.MinSeverity = strconv.Itoa(m.MinSeverity)
 	}
-	if sub.key.Window == "" {
-		sub.key.Window = "1h"
+	topic, err := q.Parse()
+	if err != nil {
+		return sub, err
 	}
-	if _, err := live.WindowByName(sub.key.Window); err != nil {
-		return sub, errors.New("window: must be 15m, 1h or 24h")
-	}
+	sub.Topic = topic
 	if len(m.Layers) == 0 {
-		m.Layers = []string{"heat", "units"}
+		m.Layers = []string{layerHeat, layerUnits}
 	}
 	for _, l := range m.Layers {
-		switch l {
-		case "heat":
+		switch i := slices.Index(whole, l); {
+		case l == layerHeat:
 			sub.heat = true
-		case "units":
+		case l == layerUnits:
 			sub.units = true
-		case "regions":
-			sub.regions = "district"
-		case "alerts":
-			sub.alerts = true
-		case "dispatches":
-			sub.dispatches = true
+		case l == layerRegions:
+			sub.regions, sub.level = true, geo.LevelDistrict
+		case i >= 0:
+			sub.wholeMask |= 1 << i
 		default:
-			return sub, fmt.Errorf("layers: unknown layer %q (heat, units, regions, alerts, dispatches)", l)
+			known := append([]string{layerHeat, layerUnits, layerRegions}, whole...)
+			return sub, fmt.Errorf("layers: unknown layer %q (%s)", l, strings.Join(known, ", "))
+		}
+	}
+	for i, l := range whole {
+		if sub.wholeMask&(1<<i) != 0 {
+			sub.whole = append(sub.whole, l)
 		}
 	}
 	if m.Level != "" {
-		lv, err := geo.ParseLevel(m.Level)
-		if err != nil || lv == geo.LevelCity {
-			return sub, errors.New("level: must be district, street, community or grid")
-		}
-		if sub.regions == "" {
-			return sub, errors.New("level: only with the regions layer")
-		}
-		sub.regions = lv.String()
-	}
-	if len(m.Category) > 64 {
-		return sub, errors.New("category: longer than 64 bytes")
-	}
-	if m.MinSeverity < 0 || m.MinSeverity > 4 {
-		return sub, errors.New("minSeverity: must be between 1 and 4")
-	}
-	sub.key.Filter = live.Filter{Category: m.Category, MinSeverity: m.MinSeverity}
-	sub.key = sub.key.Normal()
-	if m.BBox != nil {
-		b, err := ParseBBox(m.BBox)
+		lv, err := geo.ParseRegionLevel(m.Level)
 		if err != nil {
 			return sub, err
 		}
-		sub.bbox = &b
+		if !sub.regions {
+			return sub, &geo.FieldError{Field: "level", Reason: "only with the regions layer"}
+		}
+		sub.level = lv
 	}
 	return sub, nil
-}
-
-// ParseBBox reads [minLng, minLat, maxLng, maxLat].
-func ParseBBox(v []float64) (orb.Bound, error) {
-	if len(v) != 4 {
-		return orb.Bound{}, errors.New("bbox: must be [minLng, minLat, maxLng, maxLat]")
-	}
-	b := orb.Bound{Min: orb.Point{v[0], v[1]}, Max: orb.Point{v[2], v[3]}}
-	switch {
-	case v[0] < -180 || v[2] > 180 || v[1] < -90 || v[3] > 90:
-		return b, errors.New("bbox: outside lng -180..180, lat -90..90")
-	case v[0] > v[2] || v[1] > v[3]:
-		return b, errors.New("bbox: min must not exceed max")
-	}
-	return b, nil
 }

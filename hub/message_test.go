@@ -6,8 +6,11 @@ import (
 	"testing"
 
 	"github.com/citygrid/citygrid/geo"
-	"github.com/citygrid/citygrid/live"
+	"github.com/citygrid/citygrid/heat"
 )
+
+// whole are the whole-state layers of a loop with an ops board.
+var whole = []string{"alerts", "dispatches"}
 
 func TestParseSubscribe(t *testing.T) {
 	cases := []struct {
@@ -29,23 +32,30 @@ func TestParseSubscribe(t *testing.T) {
 		{`{"type":"subscribe","layers":["alerts","dispatches"]}`, ""},
 	}
 	for _, tc := range cases {
-		sub, err := parseSubscribe([]byte(tc.msg))
+		sub, err := parseSubscribe([]byte(tc.msg), whole)
 		switch {
 		case tc.err == "" && err != nil:
 			t.Errorf("%s: %v", tc.msg, err)
 		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
 			t.Errorf("%s: error %v, want %q", tc.msg, err, tc.err)
 		}
-		if tc.err == "" && (!sub.heat && !sub.units && sub.regions == "" && !sub.alerts && !sub.dispatches) {
+		if tc.err == "" && (!sub.heat && !sub.units && !sub.regions && len(sub.whole) == 0) {
 			t.Errorf("%s: no layer", tc.msg)
 		}
 	}
-	if sub, _ := parseSubscribe([]byte(`{"type":"subscribe","layers":["alerts","dispatches"]}`)); !sub.alerts || !sub.dispatches || sub.heat {
+	// Whole layers come in the loop's order, whatever the message's.
+	if sub, _ := parseSubscribe([]byte(`{"type":"subscribe","layers":["dispatches","alerts"]}`), whole); strings.Join(sub.whole, ",") != "alerts,dispatches" || sub.heat {
 		t.Errorf("ops layers: %+v", sub)
 	}
-	sub, _ := parseSubscribe([]byte(`{"type":"subscribe"}`))
-	if sub.key != (live.ViewKey{Res: 8, Window: "1h"}) || !sub.heat || !sub.units || sub.bbox != nil {
+	if _, err := parseSubscribe([]byte(`{"type":"subscribe","layers":["alerts"]}`), nil); err == nil || !strings.Contains(err.Error(), "(heat, units, regions)") {
+		t.Errorf("a layer no fold publishes: %v", err)
+	}
+	sub, _ := parseSubscribe([]byte(`{"type":"subscribe"}`), whole)
+	if sub.View != (heat.ViewKey{Res: 8, Window: "1h"}) || !sub.heat || !sub.units || sub.BBox != nil {
 		t.Errorf("defaults: %+v", sub)
+	}
+	if sub, _ := parseSubscribe([]byte(`{"type":"subscribe","layers":["regions"],"level":"street","window":"24h"}`), whole); sub.regionTopic() != (heat.RegionTopic{Level: geo.LevelStreet, Window: "24h"}) {
+		t.Errorf("regions: %+v", sub)
 	}
 }
 
@@ -55,18 +65,18 @@ func FuzzSubscribe(f *testing.F) {
 	f.Add([]byte(`{"type":"subscribe","layers":["alerts","dispatches"]}`))
 	f.Add([]byte(`{"type":"subscribe","res":-1}`))
 	f.Fuzz(func(t *testing.T, msg []byte) {
-		sub, err := parseSubscribe(msg)
+		sub, err := parseSubscribe(msg, whole)
 		if err != nil {
 			return
 		}
-		if !slices.Contains(geo.HeatResolutions, sub.key.Res) {
-			t.Fatalf("res %d accepted", sub.key.Res)
+		if !slices.Contains(geo.HeatResolutions, sub.View.Res) {
+			t.Fatalf("res %d accepted", sub.View.Res)
 		}
-		if _, err := live.WindowByName(sub.key.Window); err != nil {
-			t.Fatalf("window %q accepted", sub.key.Window)
+		if !slices.ContainsFunc(geo.Windows, func(w geo.Window) bool { return w.Name == sub.View.Window }) {
+			t.Fatalf("window %q accepted", sub.View.Window)
 		}
-		if sub.bbox != nil && (sub.bbox.Min[0] > sub.bbox.Max[0] || sub.bbox.Min[1] > sub.bbox.Max[1]) {
-			t.Fatalf("inverted bbox accepted: %v", sub.bbox)
+		if sub.BBox != nil && (sub.BBox.Min[0] > sub.BBox.Max[0] || sub.BBox.Min[1] > sub.BBox.Max[1]) {
+			t.Fatalf("inverted bbox accepted: %v", sub.BBox)
 		}
 	})
 }

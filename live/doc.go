@@ -1,8 +1,15 @@
-// Package live folds the streams into live state: heat per H3 cell over sliding
-// windows, and the latest position and status of every patrol unit.
+// Package live runs the fold of the streams into live state: one Loop owns
+// every Fold on one goroutine, feeds each the events the tailer reads, moves
+// their one clock, ticks them, and publishes what changed to the hub.
 //
-// State is the fold itself and is not safe for concurrent use; an Aggregator owns
-// one State on one goroutine and answers everyone else with immutable copies.
-// Because the fold is deterministic over event times, a node that replays the
-// streams arrives at the same numbers as one that watched them live.
+// The loop knows no particular fold. A fold is a room of its own: heat and
+// units (package heat), the board of alerts and dispatches (package ops), and
+// whatever comes next; it owns its state, publishes its own layers (Tick),
+// and reads another fold's figures only through the loop (Find), never by
+// holding it. Everyone outside the loop (handlers, the hub) asks through Do
+// and gets copies.
+//
+// Because every fold is deterministic over the events and their times, a node
+// that replays the streams arrives at the same state as one that watched
+// them live.
 package live

@@ -1,65 +1,51 @@
 package live
 
-import (
-	"sort"
-	"time"
+import "time"
 
-	"github.com/citygrid/citygrid/ops"
-)
-
-// A Tick is what changed since the previous tick: for each view (every view
-// kept, changed or not), the cells whose count changed, with their new count
-// (0 when the cell went cold), and the units that moved or changed status. A Tick is immutable once made.
+// A Tick is what changed since the previous tick, fold by fold. It is made on
+// the loop's goroutine and immutable once published.
 type Tick struct {
 	Seq   uint64
 	AsOf  time.Time
-	Heat  map[ViewKey]Delta
-	Units []Unit // changed units; Gone set for dropped ones
-	// Ops is the alerts and dispatches summary when it changed since the
-	// previous tick; nil otherwise.
-	Ops *ops.Summary
+	Every time.Duration // the loop's tick interval
+	// Layers are the whole-state layers that changed since the previous tick
+	// (see LayerSource), by name, each encoded as the JSON object members a
+	// frame carries (`"alerts":{…}`).
+	Layers map[string][]byte
+	// parts are the folds' own changes, typed by each fold (PartOf).
+	parts []any
 }
 
-// A Delta is one view's change in a tick.
-type Delta struct {
-	Cells []CellCount // sorted by cell
-	Total int64       // the view's total after the change
+// AddPart adds a fold's own changes to the tick: a value of a type of the
+// fold's, which its readers take with PartOf.
+func (t *Tick) AddPart(p any) { t.parts = append(t.parts, p) }
+
+// PartOf returns the tick's part of type T, and false if no fold added one.
+func PartOf[T any](t *Tick) (T, bool) {
+	for _, p := range t.parts {
+		if v, ok := p.(T); ok {
+			return v, true
+		}
+	}
+	var zero T
+	return zero, false
 }
 
-// Tick drops the units that stopped reporting and drains what changed since
-// the last call into a Tick.
-func (s *State) Tick() Tick {
-	s.tick++
-	s.expireUnits()
-	t := Tick{Seq: s.tick, AsOf: s.now, Heat: map[ViewKey]Delta{}}
-	for k, v := range s.views {
-		cells := make([]CellCount, 0, len(v.dirty))
-		for c := range v.dirty {
-			cells = append(cells, CellCount{c, v.counts[c]})
-		}
-		clear(v.dirty)
-		sort.Slice(cells, func(i, j int) bool { return cells[i].Cell < cells[j].Cell })
-		t.Heat[k] = Delta{Cells: cells, Total: v.total}
+// SetLayer puts a whole-state layer's new state in the tick.
+func (t *Tick) SetLayer(name string, members []byte) {
+	if t.Layers == nil {
+		t.Layers = map[string][]byte{}
 	}
-	for id := range s.dirtyUnits {
-		if u, ok := s.units[id]; ok {
-			t.Units = append(t.Units, *u)
-		} else {
-			t.Units = append(t.Units, Unit{Gone: true, Position: unitID(id)})
-		}
-	}
-	clear(s.dirtyUnits)
-	if s.board.Version() != s.published {
-		// The board may hand back the previous summary in an alert storm (see
-		// ops.Board.Summary): then a later tick publishes the newer one.
-		if sum := s.board.Summary(); sum.Version != s.published {
-			s.published = sum.Version
-			t.Ops = sum
-		}
-	}
-	sort.Slice(t.Units, func(i, j int) bool { return t.Units[i].Unit < t.Units[j].Unit })
-	return t
+	t.Layers[name] = members
 }
 
-// TickSeq is the sequence number of the last Tick made.
-func (s *State) TickSeq() uint64 { return s.tick }
+// A LayerSource is a fold that publishes whole-state layers: small layers
+// sent whole on every change (alerts, dispatches), never as deltas. It puts
+// a layer in the Tick when it changes, and gives its current state for a
+// snapshot.
+type LayerSource interface {
+	// Layers names the layers the fold publishes.
+	Layers() []string
+	// Layer is the named layer's current state, encoded as in Tick.Layers.
+	Layer(env *Env, name string) []byte
+}

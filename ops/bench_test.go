@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/citygrid/citygrid/geo"
-	"github.com/citygrid/citygrid/live"
+	"github.com/citygrid/citygrid/heat"
 	"github.com/citygrid/citygrid/ops"
 	"github.com/paulmach/orb"
 )
@@ -22,8 +22,9 @@ func BenchmarkEvaluate(b *testing.B) {
 	rules.HotCell = []ops.HotCellRule{{Name: "hot", Res: 9, Window: "1h", Open: 3, Clear: 1, Severity: 2}}
 	rules.Uncover.Rule = "hot"
 	board := ops.NewBoard(ops.Config{Rules: rules, History: now.Add(-8 * 24 * time.Hour)})
-	s := live.NewState(now)
-	s.SetBoard(board)
+	board.Advance(now)
+	s := heat.NewState(now)
+	add := func(in *geo.Incident) { s.AddIncident(in); board.AddIncident(in) }
 	rng := rand.New(rand.NewPCG(1, 2))
 	cells := map[geo.Cell]bool{}
 	n := 0
@@ -43,7 +44,7 @@ func BenchmarkEvaluate(b *testing.B) {
 			in := geo.Incident{ID: fmt.Sprint("i", n), Lat: p.Lat(), Lng: p.Lon(), Cell: c, Severity: 1, Category: "theft",
 				Time:    now.Add(-time.Duration(rng.IntN(50)) * time.Minute),
 				Regions: geo.RegionCodes{District: "3205", Street: fmt.Sprint("3205", rng.IntN(120))}}
-			s.AddIncident(&in)
+			add(&in)
 		}
 	}
 	// A week of history: one incident an hour somewhere, so every past hour
@@ -52,7 +53,7 @@ func BenchmarkEvaluate(b *testing.B) {
 		p := orb.Point{120.6, 31.3}
 		in := geo.Incident{ID: fmt.Sprint("h", h), Lat: p.Lat(), Lng: p.Lon(), Cell: geo.CellOf(p, geo.FineRes), Severity: 1,
 			Time: now.Add(-time.Duration(h) * time.Hour)}
-		s.AddIncident(&in)
+		add(&in)
 	}
 	for i := range 300 {
 		p := orb.Point{120.2 + rng.Float64(), 30.9 + rng.Float64()}
@@ -62,19 +63,19 @@ func BenchmarkEvaluate(b *testing.B) {
 	}
 	board.SetReady()
 	for i := range 100 {
-		pr, _, err := board.AssignProposal(ops.DispatchRequest{Unit: fmt.Sprint("u", i), Cell: geo.CellOf(orb.Point{120.6, 31.3}, 9).String()}, "bench")
+		pr, _, err := board.AssignProposal(s, ops.DispatchRequest{Unit: fmt.Sprint("u", i), Cell: geo.CellOf(orb.Point{120.6, 31.3}, 9).String()}, "bench")
 		if err != nil {
 			b.Fatal(err)
 		}
-		board.Apply(fmt.Sprintf("%d-0", i+1), &pr.Cmd)
+		board.ApplyCommand(s, fmt.Sprintf("%d-0", i+1), &pr.Cmd)
 	}
 	// Reach the steady state: every hot cell alerted.
 	seq := 1000
 	for range 3 {
-		board.Evaluate(s)
+		board.Evaluate(s, s)
 		for _, p := range board.Drain() {
 			seq++
-			board.Apply(fmt.Sprintf("%d-0", seq), &p.Cmd)
+			board.ApplyCommand(s, fmt.Sprintf("%d-0", seq), &p.Cmd)
 		}
 	}
 	if c := board.Counts(); c.ByKind[ops.KindHotCell] != 1000 {
@@ -83,7 +84,7 @@ func BenchmarkEvaluate(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		board.Evaluate(s)
+		board.Evaluate(s, s)
 		board.Drain()
 	}
 }

@@ -2,15 +2,15 @@ package ops
 
 import (
 	"encoding/json"
-	"sort"
 	"time"
 
 	"github.com/citygrid/citygrid/geo"
-	"github.com/citygrid/citygrid/stream"
+	"github.com/citygrid/citygrid/live"
 	"github.com/paulmach/orb"
 )
 
-// Heat is what the rules read of the live heat; live.State provides it.
+// Heat is what the rules read of the live heat. The board finds it among the
+// loop's folds (live.Find); heat.State is one.
 type Heat interface {
 	// EachCellAtLeast calls fn for every cell of the unfiltered view at res
 	// and window whose count is at least min.
@@ -19,15 +19,22 @@ type Heat interface {
 	CellCount(res int, window string, c geo.Cell) int32
 }
 
+// Units is what the board reads of the units' latest positions, to dispatch
+// and to cover hot cells. The board finds it among the loop's folds;
+// heat.State is one.
+type Units interface {
+	// Unit is a unit's latest position, if it reported lately.
+	Unit(id string) (geo.Position, bool)
+	// EachUnit calls fn with every unit's latest position; fn must not keep it.
+	EachUnit(fn func(*geo.Position))
+}
+
 // A Proposal is a command a node wants appended to the commands stream under
-// a claim (stream.Commander.Append): proposals of several nodes for the same
-// thing race there, and exactly one is appended.
+// a claim: proposals of several nodes for the same thing race there, and
+// exactly one is appended.
 type Proposal struct {
-	Mode   stream.ClaimMode
-	Claims string // "open" or "busy"
-	Field  string // the alert key or the unit
-	ID     string // the alert or dispatch id
-	Cmd    stream.Command
+	Claim geo.Claim // Set "open" (alert keys) or "busy" (units); Owner the alert or dispatch id
+	Cmd   geo.Command
 }
 
 // Config configures a Board.
@@ -42,17 +49,20 @@ type Config struct {
 	History time.Time
 }
 
-// A Board is the fold of the commands stream beside the events: every alert
-// and dispatch, the units' latest positions, and what the anomaly rules need
-// of the past. It is owned by one goroutine (live.Aggregator's); it is not
-// safe for concurrent use.
+// A Board is the fold of alerts and dispatches: the commands stream, and what
+// the rules need of the events (the anomaly history, severe incidents, the
+// units' progress to their targets). It is a live.Fold, owned by the loop's
+// goroutine; it is not safe for concurrent use. It reads the heat and the
+// units through the loop (Heat, Units), and publishes the alerts and
+// dispatches layers.
 type Board struct {
-	rules   *Rules
-	locate  func(orb.Point, geo.Cell) geo.RegionCodes
-	history time.Time
-	now     time.Time
-	ready   bool
-	evals   int
+	rules     *Rules
+	locate    func(orb.Point, geo.Cell) geo.RegionCodes
+	history   time.Time
+	now       time.Time
+	ready     bool // the loop has folded the rebuild: proposals may go out
+	evals     int
+	sinceEval time.Duration // tick time since the last evaluation
 
 	alerts     map[string]*Alert // by id, resolved ones for a day
 	active     map[string]*Alert // by id, the alerts not resolved: what counts and lists read
@@ -62,7 +72,6 @@ type Board struct {
 
 	dispatches map[string]*Dispatch
 	busy       map[string]*Dispatch // unit → its active dispatch
-	units      map[string]geo.Position
 
 	severe       map[string]severeIncident // severe incidents not yet alerted
 	incidents    recentIncidents
@@ -71,10 +80,13 @@ type Board struct {
 	lastCityHour int64                 // the hour last added to cityHours, to skip the map
 	shapes       []string              // per anomaly rule: what its history counts
 
-	outbox   []Proposal
-	lastEval time.Duration // what the last evaluation cost, by the wall clock
-	version  uint64        // bumped on every change a client can see
-	applied  string        // the last command entry folded
+	outbox    []Proposal
+	proposals chan []Proposal // to whoever appends them (Service)
+	lastEval  time.Duration   // what the last evaluation cost, by the wall clock
+	version   uint64          // bumped on every change a client can see
+	published uint64          // the summary version last put in a tick
+	applied   string          // the last command entry folded
+	waiters   []waiter        // questions waiting for a command to be folded
 
 	summary        *Summary
 	summaryVersion uint64
@@ -82,13 +94,25 @@ type Board struct {
 	summaryCost    time.Duration // what encoding the last summary cost
 }
 
+// A waiter is closed once the command with entry id is folded.
+type waiter struct {
+	id   string
+	done chan struct{}
+}
+
+var (
+	_ live.Fold        = (*Board)(nil)
+	_ live.LayerSource = (*Board)(nil)
+)
+
 // NewBoard returns an empty board.
 func NewBoard(cfg Config) *Board {
 	b := &Board{
 		locate: cfg.Locate, history: cfg.History,
 		alerts: map[string]*Alert{}, active: map[string]*Alert{}, byKey: map[string]*Alert{}, suppressed: map[string]bool{}, pending: map[string]int{},
-		dispatches: map[string]*Dispatch{}, busy: map[string]*Dispatch{}, units: map[string]geo.Position{},
+		dispatches: map[string]*Dispatch{}, busy: map[string]*Dispatch{},
 		severe: map[string]severeIncident{}, cityHours: map[int64]struct{}{}, incidents: newRecentIncidents(100_000, 24*time.Hour),
+		proposals: make(chan []Proposal, 64),
 	}
 	b.SetRules(cfg.Rules)
 	return b
@@ -129,8 +153,14 @@ func (b *Board) Advance(now time.Time) {
 }
 
 // SetReady tells the board the rebuild is over: from now on it proposes. While
-// rebuilding it must not, since it has not yet seen every command.
+// rebuilding it must not, since it has not yet seen every command. In a loop,
+// the board takes this from the loop (live.Env.Ready).
 func (b *Board) SetReady() { b.ready = true }
+
+// Proposals are the board's proposals, batch by batch, for whoever appends
+// them to the commands stream (Service). A batch that finds the channel full
+// is dropped: the board proposes again a few evaluations on.
+func (b *Board) Proposals() <-chan []Proposal { return b.proposals }
 
 // LastEvaluation is how long the last Evaluate took.
 func (b *Board) LastEvaluation() time.Duration { return b.lastEval }
@@ -140,6 +170,19 @@ func (b *Board) Version() uint64 { return b.version }
 
 // Applied is the id of the last command folded.
 func (b *Board) Applied() string { return b.applied }
+
+// WhenApplied is closed once the command stored with entry id is folded (at
+// once if it is): a change made by a handler answers only then, so the
+// answer, and the next read, show it.
+func (b *Board) WhenApplied(id string) <-chan struct{} {
+	done := make(chan struct{})
+	if geo.CompareIDs(b.applied, id) >= 0 {
+		close(done)
+		return done
+	}
+	b.waiters = append(b.waiters, waiter{id, done})
+	return done
+}
 
 // Drain returns the proposals made since the last call. Before SetReady it
 // returns none and forgets them.
@@ -152,9 +195,105 @@ func (b *Board) Drain() []Proposal {
 	return out
 }
 
-// Apply folds one command of the commands stream.
-func (b *Board) Apply(entryID string, c *stream.Command) {
+// flush hands the proposals made to Proposals.
+func (b *Board) flush() {
+	if len(b.outbox) == 0 {
+		return
+	}
+	if ps := b.Drain(); len(ps) > 0 {
+		select {
+		case b.proposals <- ps:
+		default: // dropped: proposed again a few evaluations on
+		}
+	}
+}
+
+// Apply folds one event of the loop: an incident into the rules' history
+// (and, if severe or turning its cell hot, an alert proposed at once), a
+// position into its unit's dispatch, a command into the board.
+func (b *Board) Apply(env *live.Env, e *geo.Event) {
+	b.ready = env.Ready()
+	switch e.Kind {
+	case geo.KindIncident:
+		b.AddIncident(&e.Incident)
+		b.Touch(heatOf(env), e.Incident.Cell)
+	case geo.KindPosition:
+		b.AddPosition(&e.Position)
+	case geo.KindCommand:
+		b.ApplyCommand(unitsOf(env), e.ID, &e.Command)
+	}
+	b.flush()
+}
+
+// Tick evaluates the rules when they are due, sends the proposals, and puts
+// the alerts and dispatches layers in the tick when they changed.
+func (b *Board) Tick(env *live.Env, t *live.Tick) {
+	b.ready = env.Ready()
+	// The rules run on the loop's ticks, not its clock, so they keep running
+	// under a test's frozen clock.
+	if b.sinceEval += t.Every; b.sinceEval >= b.rules.Every.Duration {
+		b.sinceEval = 0
+		b.Evaluate(heatOf(env), unitsOf(env))
+	}
+	b.flush()
+	if b.version != b.published {
+		// The board may hand back the previous summary in an alert storm (see
+		// Summary): then a later tick publishes the newer one.
+		if sum := b.Summary(); sum.Version != b.published {
+			b.published = sum.Version
+			t.SetLayer(LayerAlerts, sum.Alerts)
+			t.SetLayer(LayerDispatches, sum.Dispatches)
+		}
+	}
+}
+
+// The board's layers (live.LayerSource).
+const (
+	LayerAlerts     = "alerts"
+	LayerDispatches = "dispatches"
+)
+
+// Layers names the board's layers.
+func (b *Board) Layers() []string { return []string{LayerAlerts, LayerDispatches} }
+
+// Layer is a layer's current state, for a snapshot.
+func (b *Board) Layer(_ *live.Env, name string) []byte {
+	sum := b.Summary()
+	if name == LayerAlerts {
+		return sum.Alerts
+	}
+	return sum.Dispatches
+}
+
+// heatOf and unitsOf find the board's readings among the loop's folds; a loop
+// without them reads as empty.
+func heatOf(env *live.Env) Heat {
+	if h, ok := live.Find[Heat](env); ok {
+		return h
+	}
+	return noFigures{}
+}
+
+func unitsOf(env *live.Env) Units {
+	if u, ok := live.Find[Units](env); ok {
+		return u
+	}
+	return noFigures{}
+}
+
+type noFigures struct{}
+
+func (noFigures) EachCellAtLeast(int, string, int32, func(geo.Cell, int32)) {}
+func (noFigures) CellCount(int, string, geo.Cell) int32                     { return 0 }
+func (noFigures) Unit(string) (geo.Position, bool)                          { return geo.Position{}, false }
+func (noFigures) EachUnit(func(*geo.Position))                              {}
+
+// ApplyCommand folds one command of the commands stream, stored with entry
+// id; units are the units' latest positions (a dispatch to a unit already on
+// scene is on scene at once).
+func (b *Board) ApplyCommand(units Units, entryID string, c *geo.Command) {
 	b.applied = entryID
+	defer b.wake()
 	switch c.Type {
 	case cmdAlertOpen:
 		var a Alert
@@ -201,7 +340,7 @@ func (b *Board) Apply(entryID string, c *stream.Command) {
 		d.cell, d.Status = cell, Assigned
 		b.dispatches[d.ID] = &d
 		b.busy[d.Unit] = &d
-		if p, ok := b.units[d.Unit]; ok {
+		if p, ok := units.Unit(d.Unit); ok {
 			b.track(&d, &p)
 		}
 	case cmdDispatchClear, cmdDispatchCancel:
@@ -225,6 +364,20 @@ func (b *Board) Apply(entryID string, c *stream.Command) {
 		return // a newer node's command: ignored, not misread
 	}
 	b.version++
+}
+
+// wake closes the waiters whose command is folded.
+func (b *Board) wake() {
+	kept := b.waiters[:0]
+	for _, w := range b.waiters {
+		if geo.CompareIDs(b.applied, w.id) >= 0 {
+			close(w.done)
+		} else {
+			kept = append(kept, w)
+		}
+	}
+	clear(b.waiters[len(kept):])
+	b.waiters = kept
 }
 
 // AddIncident folds an incident: into the anomaly history, the index of
@@ -258,12 +411,8 @@ func (b *Board) severeSpan() time.Duration {
 	return keepEnded
 }
 
-// AddPosition folds a unit's position: its latest position, and its
-// dispatch's progress.
+// AddPosition folds a unit's position into its dispatch's progress.
 func (b *Board) AddPosition(p *geo.Position) {
-	if old, ok := b.units[p.Unit]; !ok || !p.Time.Before(old.Time) {
-		b.units[p.Unit] = *p
-	}
 	if d := b.busy[p.Unit]; d != nil {
 		b.track(d, p)
 	}
@@ -315,18 +464,8 @@ func (b *Board) endProposal(d *Dispatch, by, note string, cancel bool) Proposal 
 		typ = cmdDispatchCancel
 	}
 	data, _ := json.Marshal(change{Dispatch: d.ID, Note: note})
-	return Proposal{Mode: stream.Release, Claims: claimsBusy, Field: d.Unit, ID: d.ID,
-		Cmd: stream.Command{Type: typ, At: b.now, By: by, Data: data}}
-}
-
-// Units are the latest known positions, sorted by unit.
-func (b *Board) Units() []geo.Position {
-	out := make([]geo.Position, 0, len(b.units))
-	for _, p := range b.units {
-		out = append(out, p)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Unit < out[j].Unit })
-	return out
+	return Proposal{Claim: geo.Claim{Mode: geo.Release, Set: claimsBusy, Field: d.Unit, Owner: d.ID},
+		Cmd: geo.Command{Type: typ, At: b.now, By: by, Data: data}}
 }
 
 // available reports whether a unit may take a new dispatch: it says it is

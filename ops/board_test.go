@@ -1,12 +1,13 @@
 package ops
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/citygrid/citygrid/geo"
-	"github.com/citygrid/citygrid/stream"
+	"github.com/citygrid/citygrid/heat"
 	"github.com/paulmach/orb"
 )
 
@@ -78,18 +79,20 @@ func TestDispatchClearsOnlyAfterTheUnitTookIt(t *testing.T) {
 	b := NewBoard(Config{})
 	b.Advance(t0)
 	b.SetReady()
+	units := heat.NewState(t0)
 	scene := geo.CellOf(orb.Point{120.6, 31.3}, geo.FineRes)
 	pos := func(status string, c geo.Cell, at time.Duration) {
 		ctr := c.Center()
 		p := geo.Position{Unit: "u1", Status: status, Cell: c, Lat: ctr.Lat(), Lng: ctr.Lon(), Time: t0.Add(at)}
+		units.AddPosition(&p)
 		b.AddPosition(&p)
 	}
 	pos(geo.StatusAvailable, scene, 0) // already there
-	pr, d, err := b.AssignProposal(DispatchRequest{Unit: "u1", Cell: scene.String()}, "li")
+	pr, d, err := b.AssignProposal(units, DispatchRequest{Unit: "u1", Cell: scene.String()}, "li")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.Apply("1-0", &pr.Cmd)
+	b.ApplyCommand(units, "1-0", &pr.Cmd)
 	// A report made before the unit heard of the order: on scene, not cleared.
 	pos(geo.StatusAvailable, scene, time.Second)
 	pos(geo.StatusAvailable, scene, 2*time.Second)
@@ -99,7 +102,7 @@ func TestDispatchClearsOnlyAfterTheUnitTookIt(t *testing.T) {
 	pos(geo.StatusBusy, scene, 3*time.Second)
 	pos(geo.StatusAvailable, scene, 60*time.Second)
 	ps := b.Drain()
-	if len(ps) != 1 || ps[0].Cmd.Type != cmdDispatchClear || ps[0].Mode != stream.Release || ps[0].Field != "u1" {
+	if len(ps) != 1 || ps[0].Cmd.Type != cmdDispatchClear || ps[0].Claim.Mode != geo.Release || ps[0].Claim.Field != "u1" {
 		t.Fatalf("want one clearing proposal, got %+v", ps)
 	}
 	if r := b.dispatches[d.ID].ResponseSeconds; r != 1 {
@@ -111,20 +114,20 @@ func TestSuggestRanksAvailableThenNearest(t *testing.T) {
 	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	b := NewBoard(Config{})
 	b.Advance(t0)
+	units := heat.NewState(t0)
 	target := geo.CellOf(orb.Point{120.6, 31.3}, geo.FineRes)
-	add := func(unit, status string, lng float64) {
+	add := func(unit, status string, lng float64, at time.Time) {
 		pt := orb.Point{lng, 31.3}
-		p := geo.Position{Unit: unit, Status: status, Cell: geo.CellOf(pt, geo.FineRes), Lat: pt.Lat(), Lng: pt.Lon(), Time: t0}
-		b.AddPosition(&p)
+		p := geo.Position{Unit: unit, Status: status, Cell: geo.CellOf(pt, geo.FineRes), Lat: pt.Lat(), Lng: pt.Lon(), Time: at}
+		units.AddPosition(&p)
 	}
-	add("near-busy", geo.StatusBusy, 120.601)
-	add("far", geo.StatusAvailable, 120.66)
-	add("near", geo.StatusAvailable, 120.605)
-	add("off", geo.StatusOffDuty, 120.6)
+	add("near-busy", geo.StatusBusy, 120.601, t0)
+	add("far", geo.StatusAvailable, 120.66, t0)
+	add("near", geo.StatusAvailable, 120.605, t0)
+	add("off", geo.StatusOffDuty, 120.6, t0)
 	b.Advance(t0.Add(5 * time.Minute))
-	add("near-silent", geo.StatusAvailable, 120.6005)
-	b.units["near-silent"] = func() geo.Position { p := b.units["near-silent"]; p.Time = t0.Add(-time.Hour); return p }()
-	got := b.Suggest(target, 10)
+	add("near-silent", geo.StatusAvailable, 120.6005, t0.Add(-time.Hour))
+	got := b.Suggest(units, target, 10)
 	var order []string
 	for _, s := range got {
 		order = append(order, s.Unit)
@@ -132,8 +135,12 @@ func TestSuggestRanksAvailableThenNearest(t *testing.T) {
 	if strings.Join(order, ",") != "near,far,near-silent,near-busy" || !got[2].Stale || got[2].Available {
 		t.Fatalf("order %v", order)
 	}
-	if got[0].GridDistance < 1 || got[0].DistanceMeters < 400 || got[0].ETASeconds != got[0].DistanceMeters*detourFactor/urbanSpeed {
-		t.Errorf("first suggestion: %+v", got[0])
+	// The distance is the great circle's (haversine on the WGS84 equatorial
+	// radius, orb's), and the ETA the documented 1.4 × distance at 8.3 m/s.
+	ctr := target.Center()
+	wantDist := haversine(31.3, 120.605, ctr.Lat(), ctr.Lon())
+	if got[0].GridDistance < 1 || math.Abs(got[0].DistanceMeters-wantDist) > 0.01 || math.Abs(got[0].ETASeconds-wantDist*1.4/8.3) > 0.01 {
+		t.Errorf("first suggestion: %+v; want %.2f m, %.2f s", got[0], wantDist, wantDist*1.4/8.3)
 	}
 }
 
@@ -142,7 +149,7 @@ func TestSummaryInAStormIsEncodedAtMostOnceASecond(t *testing.T) {
 	b.Advance(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	open := func(id string) {
 		data := []byte(`{"id":"` + id + `","kind":"severe_incident","key":"k-` + id + `","severity":4}`)
-		b.Apply(id, &stream.Command{Type: cmdAlertOpen, Data: data})
+		b.ApplyCommand(noFigures{}, id, &geo.Command{Type: cmdAlertOpen, Data: data})
 	}
 	open("a1")
 	first := b.Summary()
@@ -167,4 +174,13 @@ func TestSummaryInAStormIsEncodedAtMostOnceASecond(t *testing.T) {
 	if c := b.Counts(); c.Open != 3 {
 		t.Fatalf("counts: %+v", c)
 	}
+}
+
+// haversine is the great-circle distance in metres between two points.
+func haversine(lat1, lng1, lat2, lng2 float64) float64 {
+	const r = 6378137.0
+	rad := math.Pi / 180
+	dLat, dLng := (lat2-lat1)*rad, (lng2-lng1)*rad
+	a := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dLng/2)*math.Sin(dLng/2)
+	return 2 * r * math.Asin(math.Sqrt(a))
 }

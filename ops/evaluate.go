@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/citygrid/citygrid/geo"
-	"github.com/citygrid/citygrid/stream"
 	"github.com/paulmach/orb"
 )
 
@@ -15,12 +14,12 @@ import (
 // refused one must not block its key forever).
 const pendingEvals = 5
 
-// Evaluate runs every rule against the heat and the board at the board's
-// clock, and queues the proposals (see Drain): alerts to open for conditions
-// that hold, and to resolve for those that cleared. It is idempotent: a
-// condition already alerted, or proposed and not yet back, is not proposed
-// again.
-func (b *Board) Evaluate(h Heat) {
+// Evaluate runs every rule against the heat, the units and the board at the
+// board's clock, and queues the proposals (see Drain): alerts to open for
+// conditions that hold, and to resolve for those that cleared. It is
+// idempotent: a condition already alerted, or proposed and not yet back, is
+// not proposed again.
+func (b *Board) Evaluate(h Heat, u Units) {
 	start := time.Now()
 	defer func() { b.lastEval = time.Since(start) }()
 	b.evals++
@@ -32,7 +31,7 @@ func (b *Board) Evaluate(h Heat) {
 	b.evaluateHotCells(h)
 	b.evaluateAnomalies()
 	b.evaluateSevere()
-	b.evaluateUncovered()
+	b.evaluateUncovered(u)
 	b.evaluateOverdue()
 	b.prune()
 }
@@ -179,7 +178,7 @@ func (b *Board) proposeSevere(si severeIncident) {
 		Message: fmt.Sprintf("severity-%d incident: %s", si.severity, what)})
 }
 
-func (b *Board) evaluateUncovered() {
+func (b *Board) evaluateUncovered(units Units) {
 	u := b.rules.Uncover
 	hot, ok := b.rules.hotRule(u.Rule)
 	for key, a := range b.byKey {
@@ -193,7 +192,7 @@ func (b *Board) evaluateUncovered() {
 	if !ok {
 		return
 	}
-	cover := b.coverage(hot.Res, u.Rings)
+	cover := b.coverage(units, hot.Res, u.Rings)
 	for _, a := range b.byKey {
 		if a.Kind != KindHotCell || a.Rule != u.Rule || !a.Active() {
 			continue
@@ -215,18 +214,18 @@ func (b *Board) evaluateUncovered() {
 // a dispatch's target. Built once per evaluation from the few hundred units,
 // it answers each hot cell with a lookup: measuring H3 distances from every
 // hot cell to every unit cost a third of a second at 1,000 hot cells.
-func (b *Board) coverage(res, rings int) map[geo.Cell]struct{} {
+func (b *Board) coverage(units Units, res, rings int) map[geo.Cell]struct{} {
 	set := map[geo.Cell]struct{}{}
 	add := func(c geo.Cell) {
 		for _, n := range c.Parent(res).Disk(rings) {
 			set[n] = struct{}{}
 		}
 	}
-	for _, p := range b.units {
-		if b.available(&p) {
+	units.EachUnit(func(p *geo.Position) {
+		if b.available(p) {
 			add(p.Cell)
 		}
-	}
+	})
 	for _, d := range b.busy {
 		add(d.cell)
 	}
@@ -270,8 +269,8 @@ func (b *Board) knownSlot(slot int64) bool {
 	return ok
 }
 
-// prune forgets alerts and dispatches that ended over a day ago, units silent
-// for a day, and city hours older than any rule looks back.
+// prune forgets alerts and dispatches that ended over a day ago, and city
+// hours older than any rule looks back.
 func (b *Board) prune() {
 	oldest := slotOf(b.now)/slotsPerHour - 58*24*7
 	if len(b.cityHours) > 58*24*7 {
@@ -298,11 +297,6 @@ func (b *Board) prune() {
 			delete(b.dispatches, id)
 		}
 	}
-	for id, p := range b.units {
-		if b.now.Sub(p.Time) > keepEnded {
-			delete(b.units, id)
-		}
-	}
 }
 
 // cellAlert is an alert on a cell, placed at its centre.
@@ -327,8 +321,8 @@ func (b *Board) proposeOpen(a *Alert) {
 	}
 	data, _ := json.Marshal(a)
 	b.pending[a.Key] = b.evals
-	b.outbox = append(b.outbox, Proposal{Mode: stream.Claim, Claims: claimsOpen, Field: a.Key, ID: a.ID,
-		Cmd: stream.Command{Type: cmdAlertOpen, At: b.now, By: byRules, Data: data}})
+	b.outbox = append(b.outbox, Proposal{Claim: geo.Claim{Mode: geo.Take, Set: claimsOpen, Field: a.Key, Owner: a.ID},
+		Cmd: geo.Command{Type: cmdAlertOpen, At: b.now, By: byRules, Data: data}})
 }
 
 func (b *Board) proposeResolve(a *Alert, by, note, resolution string) {
@@ -342,6 +336,6 @@ func (b *Board) proposeResolve(a *Alert, by, note, resolution string) {
 
 func (b *Board) resolveProposal(a *Alert, by, note, resolution string) Proposal {
 	data, _ := json.Marshal(change{Alert: a.ID, Note: note, Resolution: resolution})
-	return Proposal{Mode: stream.Release, Claims: claimsOpen, Field: a.Key, ID: a.ID,
-		Cmd: stream.Command{Type: cmdAlertResolve, At: b.now, By: by, Data: data}}
+	return Proposal{Claim: geo.Claim{Mode: geo.Release, Set: claimsOpen, Field: a.Key, Owner: a.ID},
+		Cmd: geo.Command{Type: cmdAlertResolve, At: b.now, By: by, Data: data}}
 }

@@ -2,20 +2,16 @@ package ops
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/citygrid/citygrid/geo"
-	"github.com/citygrid/citygrid/stream"
 	"github.com/paulmach/orb"
 )
 
-// ErrNotFound is returned for an unknown alert or dispatch id.
-var ErrNotFound = errors.New("not found")
-
 // A ConflictError says the thing asked for is no longer possible: the alert is
-// resolved, the dispatch ended, the unit is on another dispatch.
+// resolved, the dispatch ended, the unit is on another dispatch. A bad
+// request is a *geo.FieldError, an unknown alert or dispatch geo.ErrNotFound.
 type ConflictError struct {
 	Msg      string
 	Dispatch string // the dispatch holding the unit, for a unit conflict
@@ -23,17 +19,12 @@ type ConflictError struct {
 
 func (e *ConflictError) Error() string { return e.Msg }
 
-// A FieldError names the request field at fault.
-type FieldError struct{ Field, Reason string }
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
-
 // maxNote bounds a note's length in bytes.
 const maxNote = 1000
 
 func checkNote(note string) error {
 	if len(note) > maxNote {
-		return &FieldError{"note", fmt.Sprintf("longer than %d bytes", maxNote)}
+		return &geo.FieldError{Field: "note", Reason: fmt.Sprintf("longer than %d bytes", maxNote)}
 	}
 	return nil
 }
@@ -48,8 +39,8 @@ func (b *Board) AckProposal(id, by, note string) (Proposal, error) {
 		return Proposal{}, &ConflictError{Msg: "alert: already acknowledged by " + a.AckedBy}
 	}
 	data, _ := json.Marshal(change{Alert: a.ID, Note: note})
-	return Proposal{Mode: stream.Hold, Claims: claimsOpen, Field: a.Key, ID: a.ID,
-		Cmd: stream.Command{Type: cmdAlertAck, At: b.now, By: by, Data: data}}, nil
+	return Proposal{Claim: geo.Claim{Mode: geo.Hold, Set: claimsOpen, Field: a.Key, Owner: a.ID},
+		Cmd: geo.Command{Type: cmdAlertAck, At: b.now, By: by, Data: data}}, nil
 }
 
 // ResolveProposal is the proposal resolving alert id by hand.
@@ -67,7 +58,7 @@ func (b *Board) activeAlert(id, note string) (*Alert, error) {
 	}
 	a := b.alerts[id]
 	if a == nil {
-		return nil, ErrNotFound
+		return nil, geo.ErrNotFound
 	}
 	if !a.Active() {
 		return nil, &ConflictError{Msg: "alert: already resolved"}
@@ -85,22 +76,23 @@ type DispatchRequest struct {
 	Note     string `json:"note"`
 }
 
-// AssignProposal is the proposal dispatching a unit; it fails with a
-// FieldError for a bad request and a ConflictError when the unit is taken as
-// far as this node knows (Redis has the last word: the claim on the unit).
-func (b *Board) AssignProposal(req DispatchRequest, by string) (Proposal, *Dispatch, error) {
+// AssignProposal is the proposal dispatching a unit (one of units); it fails
+// with a geo.FieldError for a bad request and a ConflictError when the unit is
+// taken as far as this node knows (the store has the last word: the claim on
+// the unit).
+func (b *Board) AssignProposal(units Units, req DispatchRequest, by string) (Proposal, *Dispatch, error) {
 	if err := checkNote(req.Note); err != nil {
 		return Proposal{}, nil, err
 	}
 	unit := strings.TrimSpace(req.Unit)
-	p, ok := b.units[unit]
+	p, ok := units.Unit(unit)
 	switch {
 	case unit == "":
-		return Proposal{}, nil, &FieldError{"unit", "required"}
+		return Proposal{}, nil, &geo.FieldError{Field: "unit", Reason: "required"}
 	case !ok:
-		return Proposal{}, nil, &FieldError{"unit", "unknown unit (no position in the last 24 h)"}
+		return Proposal{}, nil, &geo.FieldError{Field: "unit", Reason: "unknown unit (no position in the last 24 h)"}
 	case p.Status == geo.StatusOffDuty:
-		return Proposal{}, nil, &FieldError{"unit", "off duty"}
+		return Proposal{}, nil, &geo.FieldError{Field: "unit", Reason: "off duty"}
 	}
 	if d := b.busy[unit]; d != nil {
 		return Proposal{}, nil, &ConflictError{Msg: "unit: " + unit + " is already on dispatch " + d.ID, Dispatch: d.ID}
@@ -112,7 +104,7 @@ func (b *Board) AssignProposal(req DispatchRequest, by string) (Proposal, *Dispa
 	case req.Cell != "":
 		c, err := geo.ParseCell(req.Cell)
 		if err != nil || !c.Valid() {
-			return Proposal{}, nil, &FieldError{"cell", "not an H3 cell"}
+			return Proposal{}, nil, &geo.FieldError{Field: "cell", Reason: "not an H3 cell"}
 		}
 		if c.Res() > geo.FineRes {
 			c = c.Parent(geo.FineRes)
@@ -121,13 +113,13 @@ func (b *Board) AssignProposal(req DispatchRequest, by string) (Proposal, *Dispa
 	case req.Incident != "":
 		ref, ok := b.incidents.get(req.Incident, b.now)
 		if !ok {
-			return Proposal{}, nil, &FieldError{"incident", "not found in the last 24 h"}
+			return Proposal{}, nil, &geo.FieldError{Field: "incident", Reason: "not found in the last 24 h"}
 		}
 		cell, d.Incident = ref.cell, req.Incident
 	case req.Alert != "":
 		a := b.alerts[req.Alert]
 		if a == nil {
-			return Proposal{}, nil, &FieldError{"alert", "unknown alert"}
+			return Proposal{}, nil, &geo.FieldError{Field: "alert", Reason: "unknown alert"}
 		}
 		d.Alert, d.Incident = a.ID, a.Incident
 		c, err := geo.ParseCell(a.Cell)
@@ -136,7 +128,7 @@ func (b *Board) AssignProposal(req DispatchRequest, by string) (Proposal, *Dispa
 		}
 		cell = c
 	default:
-		return Proposal{}, nil, &FieldError{"cell", "give a cell, an incident or an alert"}
+		return Proposal{}, nil, &geo.FieldError{Field: "cell", Reason: "give a cell, an incident or an alert"}
 	}
 	if cell.Res() < geo.FineRes {
 		// A coarse cell is taken at its centre: the unit goes there.
@@ -145,8 +137,8 @@ func (b *Board) AssignProposal(req DispatchRequest, by string) (Proposal, *Dispa
 	ctr := cell.Center()
 	d.Cell, d.cell, d.Lat, d.Lng = cell.String(), cell, ctr.Lat(), ctr.Lon()
 	data, _ := json.Marshal(d)
-	return Proposal{Mode: stream.Claim, Claims: claimsBusy, Field: unit, ID: d.ID,
-		Cmd: stream.Command{Type: cmdDispatchAssign, At: b.now, By: by, Data: data}}, d, nil
+	return Proposal{Claim: geo.Claim{Mode: geo.Take, Set: claimsBusy, Field: unit, Owner: d.ID},
+		Cmd: geo.Command{Type: cmdDispatchAssign, At: b.now, By: by, Data: data}}, d, nil
 }
 
 // EndProposal is the proposal clearing (or cancelling) dispatch id.
@@ -156,7 +148,7 @@ func (b *Board) EndProposal(id, by, note string, cancel bool) (Proposal, error) 
 	}
 	d := b.dispatches[id]
 	if d == nil {
-		return Proposal{}, ErrNotFound
+		return Proposal{}, geo.ErrNotFound
 	}
 	if !d.Active() {
 		return Proposal{}, &ConflictError{Msg: "dispatch: already " + d.Status}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -136,9 +137,15 @@ func DefaultRules() *Rules {
 	}
 }
 
-// windows are the heat windows the fold keeps (live.Windows); a hot-cell rule
-// reads one of them.
-var windows = []string{"15m", "1h", "24h"}
+// windows names the heat windows the fold keeps (geo.Windows); a hot-cell
+// rule reads one of them.
+var windows = func() []string {
+	var names []string
+	for _, w := range geo.Windows {
+		names = append(names, w.Name)
+	}
+	return names
+}()
 
 // ParseRules reads a rules file. Fields left out take DefaultRules' values
 // (lists are replaced whole); errors name the field.
@@ -231,4 +238,34 @@ func (r *Rules) hotRule(name string) (HotCellRule, bool) {
 		}
 	}
 	return HotCellRule{}, false
+}
+
+// LoadRules reads the rules in force: the file at path when path is set, else
+// the profile's rules (its rules.json; nil when it has none: DefaultRules).
+func LoadRules(path string, profile []byte) (*Rules, error) {
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("rules: %w", err)
+		}
+		return ParseRules(b)
+	}
+	if profile == nil {
+		return DefaultRules(), nil
+	}
+	return ParseRules(profile)
+}
+
+// History is how far back the anomaly rules look, plus the current hour:
+// how much of the incidents' streams a node must fold for them.
+func (r *Rules) History() time.Duration {
+	var d time.Duration
+	for _, a := range r.Anomaly {
+		span := time.Duration(a.Days) * 24 * time.Hour
+		if a.Season == "week" {
+			span *= 7
+		}
+		d = max(d, span+time.Hour)
+	}
+	return d
 }

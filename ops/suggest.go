@@ -38,7 +38,7 @@ type Suggestion struct {
 // Suggest ranks the units on duty for a cell: available ones first, then by
 // H3 grid distance at resolution 9, then by great-circle distance. limit <= 0
 // means 5.
-func (b *Board) Suggest(cell geo.Cell, limit int) []Suggestion {
+func (b *Board) Suggest(units Units, cell geo.Cell, limit int) []Suggestion {
 	if limit <= 0 {
 		limit = 5
 	}
@@ -48,11 +48,11 @@ func (b *Board) Suggest(cell geo.Cell, limit int) []Suggestion {
 	}
 	ctr := cell.Center()
 	out := []Suggestion{}
-	for _, p := range b.units {
+	units.EachUnit(func(p *geo.Position) {
 		if p.Status == geo.StatusOffDuty {
-			continue
+			return
 		}
-		s := Suggestion{Unit: p.Unit, Kind: p.Kind, Status: p.Status, Available: b.available(&p), Stale: b.stale(&p),
+		s := Suggestion{Unit: p.Unit, Kind: p.Kind, Status: p.Status, Available: b.available(p), Stale: b.stale(p),
 			Lat: p.Lat, Lng: p.Lng, LastSeen: p.Time}
 		if d := b.busy[p.Unit]; d != nil {
 			s.Dispatch = d.ID
@@ -65,7 +65,7 @@ func (b *Board) Suggest(cell geo.Cell, limit int) []Suggestion {
 		s.DistanceMeters = orbgeo.Distance(p.Point(), ctr)
 		s.ETASeconds = s.DistanceMeters * detourFactor / urbanSpeed
 		out = append(out, s)
-	}
+	})
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.Available != b.Available {

@@ -125,15 +125,15 @@ func (b *Board) Dispatch(id string) (Dispatch, bool) {
 }
 
 // A Summary is what the websocket's alerts and dispatches layers carry, encoded
-// once per change for every client.
+// once per change for every client, as the members of a frame.
 type Summary struct {
 	Version uint64
-	// Alerts is {"counts":…,"open":[…]}: the counts and the alerts not resolved
-	// (at most 500, newest first).
-	Alerts json.RawMessage
-	// Dispatches is the active dispatches and those ended in the last 10
-	// minutes, newest first.
-	Dispatches json.RawMessage
+	// Alerts is "alerts":{"counts":…,"open":[…]}: the counts and the alerts
+	// not resolved (at most 500, newest first).
+	Alerts []byte
+	// Dispatches is "dispatches":[…]: the active dispatches and those ended in
+	// the last 10 minutes, newest first.
+	Dispatches []byte
 }
 
 // Summary returns the current summary, encoding it only when something
@@ -161,7 +161,9 @@ func (b *Board) Summary() *Summary {
 	}
 	sortDispatches(ds)
 	dispatches, _ := json.Marshal(ds)
-	b.summary = &Summary{Version: b.version, Alerts: alerts, Dispatches: dispatches}
+	b.summary = &Summary{Version: b.version,
+		Alerts:     append([]byte(`"alerts":`), alerts...),
+		Dispatches: append([]byte(`"dispatches":`), dispatches...)}
 	b.summaryVersion = b.version
 	return b.summary
 }

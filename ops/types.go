@@ -127,9 +127,9 @@ const (
 	recentDispatchSpan = 10 * time.Minute
 )
 
-// ClaimHashes names the claims hashes of stream.Commander the board's
-// proposals use: alert keys, and units on dispatch.
-var ClaimHashes = []string{claimsOpen, claimsBusy}
+// ClaimSets names the sets of claims the board's proposals use (geo.Claim.Set):
+// alert keys, and units on dispatch.
+var ClaimSets = []string{claimsOpen, claimsBusy}
 
 // change is the payload of the commands that change an existing alert or
 // dispatch.

@@ -86,17 +86,17 @@ func BenchmarkAddIncidents1000(b *testing.B) {
 	rdb := benchRedis(b)
 	w := stream.NewWriter(rdb, stream.Layout{Prefix: "bench"}, nil)
 	r := rand.New(rand.NewPCG(2, 2))
-	batch := make([]geo.Incident, 1000)
+	batch := make([]geo.Event, 1000)
 	n := 0
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
 		for i := range batch {
 			n++
-			batch[i] = benchIncident(r, "bench-"+strconv.Itoa(n))
+			batch[i] = geo.IncidentEvent(benchIncident(r, "bench-"+strconv.Itoa(n)))
 		}
 		b.StartTimer()
-		rs, err := w.AddIncidents(context.Background(), batch)
+		rs, err := w.Add(context.Background(), batch)
 		if err != nil || len(rs) != len(batch) {
 			b.Fatal(err)
 		}

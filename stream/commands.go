@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/citygrid/citygrid/geo"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -16,17 +17,8 @@ import (
 // node the same order.
 const Commands Kind = "commands"
 
-// A Command is one entry of the commands stream. Data is the command's JSON
-// payload; the ops package gives it meaning.
-type Command struct {
-	Type string          // e.g. "alert.open", "dispatch.assign"
-	At   time.Time       // when it was decided, by the deciding node's clock
-	By   string          // who decided: a person, a key, or "rules"
-	Data json.RawMessage // the payload
-}
-
 // CommandFields encodes a command as stream fields.
-func CommandFields(c *Command) []string {
+func CommandFields(c *geo.Command) []string {
 	return []string{
 		"v", codecVersion,
 		"type", c.Type,
@@ -37,10 +29,10 @@ func CommandFields(c *Command) []string {
 }
 
 // DecodeCommand reads a command back from stream fields.
-func DecodeCommand(f map[string]any) (Command, error) {
+func DecodeCommand(f map[string]any) (geo.Command, error) {
 	d := fieldReader{f: f}
 	d.version()
-	c := Command{Type: d.str("type"), By: d.str("by"), Data: json.RawMessage(d.str("d"))}
+	c := geo.Command{Type: d.str("type"), By: d.str("by"), Data: json.RawMessage(d.str("d"))}
 	c.At = time.UnixMilli(d.int("t")).UTC()
 	if c.Type == "" {
 		d.fail("type", "empty")
@@ -51,23 +43,11 @@ func DecodeCommand(f map[string]any) (Command, error) {
 // CommandStream is the key of the commands stream.
 func (l Layout) CommandStream() string { return l.withDefaults().Prefix + ":{ops}:commands" }
 
-// Claims is the key of one hash of claims: "open" maps each condition-and-place
-// key to its open alert, "busy" each unit to its active dispatch. The hashes and
-// the commands stream share a hash tag, so one script updates both atomically.
-func (l Layout) Claims(name string) string { return l.withDefaults().Prefix + ":{ops}:" + name }
-
-// A Claim mode says what a command needs of its claim for it to be appended.
-type ClaimMode string
-
-// The claim modes.
-const (
-	// Claim takes the field for the id; it fails if the field is held.
-	Claim ClaimMode = "claim"
-	// Hold needs the field to be held by the id, and leaves it so.
-	Hold ClaimMode = "hold"
-	// Release needs the field to be held by the id, and frees it.
-	Release ClaimMode = "release"
-)
+// Claims is the key of one set of claims (geo.Claim.Set), a hash: "open" maps
+// each condition-and-place key to its open alert, "busy" each unit to its
+// active dispatch. The hashes and the commands stream share a hash tag, so one
+// script updates both atomically.
+func (l Layout) Claims(set string) string { return l.withDefaults().Prefix + ":{ops}:" + set }
 
 // commandScript appends a command if its claim allows it, and updates the claim,
 // in one atomic step: so of two nodes proposing the same alert, or two
@@ -103,15 +83,15 @@ func NewCommander(rdb redis.UniversalClient, l Layout) *Commander {
 	return &Commander{rdb: rdb, layout: l.withDefaults()}
 }
 
-// Append appends c if the claim of field in the named claims hash allows it
-// (see ClaimMode). It returns the entry id, or ok false and the id holding the
-// field (empty if none) when the claim refused. Errors wrap ErrUnavailable.
-func (cm *Commander) Append(ctx context.Context, mode ClaimMode, claims, field, id string, c *Command) (entryID string, ok bool, holder string, err error) {
-	args := []any{string(mode), field, id, maxCommands}
+// Append appends c if its claim allows it (see geo.ClaimMode). It returns the
+// entry id, or ok false and the owner holding the field (empty if none) when
+// the claim refused. Errors wrap ErrUnavailable.
+func (cm *Commander) Append(ctx context.Context, claim geo.Claim, c *geo.Command) (entryID string, ok bool, holder string, err error) {
+	args := []any{string(claim.Mode), claim.Field, claim.Owner, maxCommands}
 	for _, f := range CommandFields(c) {
 		args = append(args, f)
 	}
-	keys := []string{cm.layout.CommandStream(), cm.layout.Claims(claims)}
+	keys := []string{cm.layout.CommandStream(), cm.layout.Claims(claim.Set)}
 	res, err := commandScript.Run(ctx, cm.rdb, keys, args...).Slice()
 	if err != nil {
 		return "", false, "", fmt.Errorf("%w: %v", ErrUnavailable, err)
@@ -150,10 +130,10 @@ end
 return n
 `)
 
-// ReleaseOrphans frees the claims of the named hash whose commands the stream
+// ReleaseOrphans frees the claims of the named set whose commands the stream
 // no longer holds (see orphansScript), and returns how many.
-func (cm *Commander) ReleaseOrphans(ctx context.Context, claims string) (int, error) {
-	n, err := orphansScript.Run(ctx, cm.rdb, []string{cm.layout.CommandStream(), cm.layout.Claims(claims)}).Int()
+func (cm *Commander) ReleaseOrphans(ctx context.Context, set string) (int, error) {
+	n, err := orphansScript.Run(ctx, cm.rdb, []string{cm.layout.CommandStream(), cm.layout.Claims(set)}).Int()
 	if err != nil {
 		return 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}

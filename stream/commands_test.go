@@ -18,23 +18,23 @@ func TestCommanderClaims(t *testing.T) {
 		ctx := context.Background()
 		layout := stream.Layout{Prefix: redistest.Prefix(t)}
 		cm := stream.NewCommander(rdb, layout)
-		cmd := &stream.Command{Type: "dispatch.assign", At: time.UnixMilli(1700000000123).UTC(), By: "li", Data: json.RawMessage(`{"id":"d1"}`)}
-		step := func(mode stream.ClaimMode, id string, wantOK bool, wantHolder string) string {
+		cmd := &geo.Command{Type: "dispatch.assign", At: time.UnixMilli(1700000000123).UTC(), By: "li", Data: json.RawMessage(`{"id":"d1"}`)}
+		step := func(mode geo.ClaimMode, id string, wantOK bool, wantHolder string) string {
 			t.Helper()
-			entry, ok, holder, err := cm.Append(ctx, mode, "busy", "car-1", id, cmd)
+			entry, ok, holder, err := cm.Append(ctx, geo.Claim{Mode: mode, Set: "busy", Field: "car-1", Owner: id}, cmd)
 			if err != nil || ok != wantOK || holder != wantHolder || ok == (entry == "") {
 				t.Fatalf("%s %s: entry %q ok %v holder %q err %v; want ok %v holder %q", mode, id, entry, ok, holder, err, wantOK, wantHolder)
 			}
 			return entry
 		}
-		first := step(stream.Claim, "d1", true, "")
-		step(stream.Claim, "d2", false, "d1")   // the unit is taken
-		step(stream.Hold, "d2", false, "d1")    // not the holder
-		step(stream.Release, "d2", false, "d1") // not the holder
-		step(stream.Hold, "d1", true, "")
-		step(stream.Release, "d1", true, "")
-		step(stream.Release, "d1", false, "") // already free
-		step(stream.Claim, "d2", true, "")
+		first := step(geo.Take, "d1", true, "")
+		step(geo.Take, "d2", false, "d1")    // the unit is taken
+		step(geo.Hold, "d2", false, "d1")    // not the holder
+		step(geo.Release, "d2", false, "d1") // not the holder
+		step(geo.Hold, "d1", true, "")
+		step(geo.Release, "d1", true, "")
+		step(geo.Release, "d1", false, "") // already free
+		step(geo.Take, "d2", true, "")
 
 		// Only the appended commands are in the stream, in order, and read back whole.
 		msgs, err := rdb.XRange(ctx, layout.CommandStream(), "-", "+").Result()
@@ -55,28 +55,31 @@ func TestTailerReadsCommandsFirstAndIncidentsFurtherBack(t *testing.T) {
 	layout := stream.Layout{Prefix: redistest.Prefix(t)}
 	w := stream.NewWriter(rdb, layout, nil)
 	in := incident("old", 31.3, 120.6, time.Now().Add(-48*time.Hour))
-	if _, err := w.AddIncidents(ctx, []geo.Incident{in}); err != nil {
+	if _, err := w.Add(ctx, events(in)); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(5 * time.Millisecond)
 	since := time.Now()
-	if _, _, _, err := stream.NewCommander(rdb, layout).Append(ctx, stream.Claim, "open", "k", "a1", &stream.Command{Type: "alert.open", At: time.Now(), Data: json.RawMessage(`{}`)}); err != nil {
+	if _, _, _, err := stream.NewCommander(rdb, layout).Append(ctx, geo.Claim{Mode: geo.Take, Set: "open", Field: "k", Owner: "a1"}, &geo.Command{Type: "alert.open", At: time.Now(), Data: json.RawMessage(`{}`)}); err != nil {
 		t.Fatal(err)
 	}
 	tl := stream.NewTailer(rdb, stream.TailerConfig{Layout: layout, Shards: []geo.Cell{layout.Shard(in.Cell)},
 		Since: since, IncidentsSince: since.Add(-time.Hour), Commands: true})
-	var got []stream.Kind
+	var got []geo.EventKind
 	done := make(chan struct{})
 	go func() {
-		_ = tl.Run(ctx, func(es []stream.Entry) {
-			for _, e := range es {
-				got = append(got, e.Kind)
-			}
-		}, func() { close(done) })
+		_ = tl.Run(ctx, stream.SinkFuncs{
+			Events: func(es []geo.Event) {
+				for _, e := range es {
+					got = append(got, e.Kind)
+				}
+			},
+			Ready: func() { close(done) },
+		})
 	}()
 	<-done
 	cancel()
-	if len(got) != 2 || got[0] != stream.Commands || got[1] != stream.Incidents {
+	if len(got) != 2 || got[0] != geo.KindCommand || got[1] != geo.KindIncident {
 		t.Fatalf("read %v, want the command (from the start) then the incident ingested before Since", got)
 	}
 }
@@ -86,12 +89,12 @@ func TestReleaseOrphansFreesOnlyTrimmedClaims(t *testing.T) {
 		ctx := context.Background()
 		layout := stream.Layout{Prefix: redistest.Prefix(t)}
 		cm := stream.NewCommander(rdb, layout)
-		cmd := &stream.Command{Type: "dispatch.assign", At: time.Now(), Data: json.RawMessage(`{}`)}
+		cmd := &geo.Command{Type: "dispatch.assign", At: time.Now(), Data: json.RawMessage(`{}`)}
 		now := time.Now().UnixMilli()
 		old := "d-" + strconv.FormatInt(now-25*3_600_000, 10) + "-00ff" // made 25 hours ago
 		fresh := "d-" + strconv.FormatInt(now, 10) + "-abcd"
 		for unit, id := range map[string]string{"car-old": old, "car-new": fresh} {
-			if _, ok, _, err := cm.Append(ctx, stream.Claim, "busy", unit, id, cmd); err != nil || !ok {
+			if _, ok, _, err := cm.Append(ctx, geo.Claim{Mode: geo.Take, Set: "busy", Field: unit, Owner: id}, cmd); err != nil || !ok {
 				t.Fatalf("claim: %v %v", ok, err)
 			}
 		}

@@ -56,3 +56,9 @@ func (l Layout) Seen(k Kind, shard geo.Cell, dedupeID string) string {
 	sum := sha256.Sum256([]byte(dedupeID))
 	return l.withDefaults().Prefix + ":{" + shard.String() + "}:seen:" + string(k) + ":" + hex.EncodeToString(sum[:16])
 }
+
+// Shards are the shard cells of a city: every stream a writer of this layout
+// may write the city's events to, so every stream its tailers must read.
+// Writer and tailer take the shard resolution from the one layout, so they
+// cannot disagree.
+func (l Layout) Shards(p *geo.Profile) []geo.Cell { return p.Shards(l.withDefaults().ShardRes) }

@@ -23,9 +23,9 @@ const rebuildReaders = 4
 // Reads that fail are retried from the stream's last id. It returns when every
 // stream has been read to its end, or ctx is done; last then holds the last id
 // delivered of each stream.
-func (t *Tailer) rebuild(ctx context.Context, keys []string, kinds map[string]Kind, last map[string]string, sink func([]Entry)) {
+func (t *Tailer) rebuild(ctx context.Context, keys []string, kinds map[string]Kind, last map[string]string, sink Sink) {
 	if t.cfg.Commands {
-		deliver := func(b batch) bool { t.deliver(&b, last, sink); return true }
+		deliver := func(b batch) bool { t.deliver(ctx, &b, last, sink); return true }
 		t.drain(ctx, keys[:1], kinds, copyIDs(last, keys[:1]), deliver)
 		keys = keys[1:]
 	}
@@ -56,7 +56,7 @@ func (t *Tailer) rebuild(ctx context.Context, keys []string, kinds map[string]Ki
 	}
 	go func() { wg.Wait(); close(out) }()
 	for b := range out {
-		t.deliver(&b, last, sink)
+		t.deliver(ctx, &b, last, sink)
 	}
 }
 
@@ -137,12 +137,12 @@ func (t *Tailer) readRaw(ctx context.Context, keys []string, kinds map[string]Ki
 	}
 	// The entries are views of the buffer until the next read overwrites it;
 	// what the decoded events keep is copied out (fieldReader.keep and
-	// intern, Entry.ID, batch.stream, fieldMap).
+	// intern, the event's ID, batch.stream, fieldMap).
 	reply := unsafe.String(unsafe.SliceData(dec.buf.b), len(dec.buf.b))
 	var batches []batch
 	var b *batch
 	err := eachXRead(reply, func(stream string, n int) {
-		batches = append(batches, batch{stream: strings.Clone(stream), entries: make([]Entry, 0, n)})
+		batches = append(batches, batch{stream: strings.Clone(stream), entries: make([]geo.Event, 0, n)})
 		b = &batches[len(batches)-1]
 	}, func(id string, fields []string) {
 		b.read++
@@ -184,12 +184,13 @@ func names(fields []string) []string {
 // views of a reply. An entry written in the codec's order is read by position;
 // any other (an older codec's, or one written by hand) goes through the map
 // DecodeIncident and the others read.
-func (dec *decoder) entry(e *Entry, k Kind, id string, fields []string) error {
+func (dec *decoder) entry(e *geo.Event, k Kind, id string, fields []string) error {
 	id = strings.Clone(id)
-	*e = Entry{Kind: k, ID: id, Ingested: idTime(id)}
+	*e = geo.Event{ID: id, Ingested: idTime(id)}
 	var err error
 	switch k {
 	case Incidents:
+		e.Kind = geo.KindIncident
 		if inOrder(fields, incidentNames) {
 			d := fieldReader{pos: true, fields: fields, strings: &dec.strings}
 			e.Incident, err = d.incident()
@@ -197,6 +198,7 @@ func (dec *decoder) entry(e *Entry, k Kind, id string, fields []string) error {
 			e.Incident, err = DecodeIncident(fieldMap(fields))
 		}
 	case Positions:
+		e.Kind = geo.KindPosition
 		if inOrder(fields, positionNames) {
 			d := fieldReader{pos: true, fields: fields, strings: &dec.strings}
 			e.Position, err = d.position()

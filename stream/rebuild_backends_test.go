@@ -47,7 +47,7 @@ func TestRebuildDeliversEveryEntryOnceInOrder(t *testing.T) {
 				add(layout.Stream(stream.Positions, s), stream.PositionFields(&p))
 			}
 			if i%100 == 0 {
-				c := stream.Command{Type: "alert.open", At: now, By: "rules", Data: json.RawMessage(`{}`)}
+				c := geo.Command{Type: "alert.open", At: now, By: "rules", Data: json.RawMessage(`{}`)}
 				add(layout.CommandStream(), stream.CommandFields(&c))
 			}
 		}
@@ -70,30 +70,30 @@ func TestRebuildDeliversEveryEntryOnceInOrder(t *testing.T) {
 		tl := stream.NewTailer(rdb, stream.TailerConfig{Layout: layout, Shards: shards, Since: now.Add(-time.Minute),
 			Commands: true, Count: 7, Logf: func(f string, args ...any) { logs = append(logs, fmt.Sprintf(f, args...)) }})
 		got := map[string][]string{}
-		var kinds []stream.Kind
+		var kinds []geo.EventKind
 		var oldIn geo.Incident
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		done := make(chan struct{})
 		go func() {
-			_ = tl.Run(ctx, func(es []stream.Entry) {
+			_ = tl.Run(ctx, stream.SinkFuncs{Events: func(es []geo.Event) {
 				for _, e := range es {
 					var key string
 					switch e.Kind {
-					case stream.Commands:
+					case geo.KindCommand:
 						key = layout.CommandStream()
-					case stream.Incidents:
-						key = layout.Stream(e.Kind, layout.Shard(e.Incident.Cell))
+					case geo.KindIncident:
+						key = layout.Stream(stream.Incidents, layout.Shard(e.Incident.Cell))
 						if e.Incident.ID == "old" {
 							oldIn = e.Incident
 						}
 					default:
-						key = layout.Stream(e.Kind, layout.Shard(e.Position.Cell))
+						key = layout.Stream(stream.Positions, layout.Shard(e.Position.Cell))
 					}
 					got[key] = append(got[key], e.ID)
 					kinds = append(kinds, e.Kind)
 				}
-			}, func() { close(done) })
+			}, Ready: func() { close(done) }})
 		}()
 		select {
 		case <-done:
@@ -110,7 +110,7 @@ func TestRebuildDeliversEveryEntryOnceInOrder(t *testing.T) {
 			t.Errorf("read %d streams, want %d", len(got), len(want))
 		}
 		for i, k := range kinds {
-			if k == stream.Commands && i >= len(want[layout.CommandStream()]) {
+			if k == geo.KindCommand && i >= len(want[layout.CommandStream()]) {
 				t.Fatalf("a command at %d, after the events", i)
 			}
 		}

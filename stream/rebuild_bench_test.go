@@ -40,7 +40,7 @@ func BenchmarkRebuild(b *testing.B) {
 		n := 0
 		ctx, cancel := context.WithCancel(context.Background())
 		tl := stream.NewTailer(rdb, stream.TailerConfig{Layout: layout, Shards: shards, Since: since, Commands: true})
-		_ = tl.Run(ctx, func(es []stream.Entry) { n += len(es) }, cancel)
+		_ = tl.Run(ctx, stream.SinkFuncs{Events: func(es []geo.Event) { n += len(es) }, Ready: cancel})
 		if n != rebuildEvents+rebuildCommands {
 			b.Fatalf("rebuild read %d entries, want %d", n, rebuildEvents+rebuildCommands)
 		}
@@ -96,7 +96,7 @@ func preloadRebuild(b *testing.B, rdb *redis.Client, layout stream.Layout) []geo
 		}
 		pipe.XAdd(ctx, &redis.XAddArgs{Stream: layout.Stream(stream.Incidents, s), Values: stream.IncidentFields(&in)})
 		if i%1000 == 0 {
-			c := stream.Command{Type: "alert.open", At: time.Now(), By: "rules", Data: json.RawMessage(`{"id":"a` + strconv.Itoa(i) + `"}`)}
+			c := geo.Command{Type: "alert.open", At: time.Now(), By: "rules", Data: json.RawMessage(`{"id":"a` + strconv.Itoa(i) + `"}`)}
 			pipe.XAdd(ctx, &redis.XAddArgs{Stream: layout.CommandStream(), Values: stream.CommandFields(&c)})
 		}
 		if pipe.Len() >= 2000 {

@@ -55,13 +55,13 @@ func TestDecodeByPositionAgreesWithMap(t *testing.T) {
 	var dec decoder
 	check := func(t *testing.T, k Kind, fields []string) {
 		t.Helper()
-		var got Entry
+		var got geo.Event
 		gotErr := dec.entry(&got, k, "1700000000000-3", fields)
 		m := map[string]any{}
 		for i := 0; i+1 < len(fields); i += 2 {
 			m[fields[i]] = fields[i+1]
 		}
-		var want Entry
+		var want geo.Event
 		var wantErr error
 		if k == Incidents {
 			want.Incident, wantErr = DecodeIncident(m)
@@ -72,7 +72,8 @@ func TestDecodeByPositionAgreesWithMap(t *testing.T) {
 			position(got.Position) != position(want.Position) {
 			t.Fatalf("fields %q:\n got %+v, %v\nwant %+v, %v", fields, got, gotErr, want, wantErr)
 		}
-		if got.ID != "1700000000000-3" || !got.Ingested.Equal(time.UnixMilli(1700000000000)) || got.Kind != k {
+		wantKind := map[Kind]geo.EventKind{Incidents: geo.KindIncident, Positions: geo.KindPosition}[k]
+		if got.ID != "1700000000000-3" || !got.Ingested.Equal(time.UnixMilli(1700000000000)) || got.Kind != wantKind {
 			t.Fatalf("entry %q %v %v", got.ID, got.Ingested, got.Kind)
 		}
 	}
@@ -133,7 +134,7 @@ func TestDecodeByPositionCopies(t *testing.T) {
 	buf := []byte(strings.Join(fields, "\x00"))
 	views := strings.Split(string(buf), "\x00") // stand-ins for views of a reply
 	var dec decoder
-	var e Entry
+	var e geo.Event
 	if err := dec.entry(&e, Incidents, "1-1", views); err != nil {
 		t.Fatal(err)
 	}

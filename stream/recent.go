@@ -10,13 +10,27 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// RecentIncidents reads a shard's incidents stored since the given ingest time,
-// newest first, keeping those keep accepts, until it has max of them or has
-// read scan entries (so a query over a busy shard stays bounded; truncated then
-// says more may exist). It reads the stream backwards, in pages.
-func RecentIncidents(ctx context.Context, rdb redis.UniversalClient, l Layout, shard geo.Cell, since time.Time,
+// A Reader answers queries from the streams themselves, for what the live
+// state does not keep (each incident's details). It is safe for concurrent use.
+type Reader struct {
+	rdb    redis.UniversalClient
+	layout Layout
+}
+
+// NewReader returns a reader of the layout's streams.
+func NewReader(rdb redis.UniversalClient, l Layout) *Reader {
+	return &Reader{rdb: rdb, layout: l.withDefaults()}
+}
+
+// RecentIncidents reads the incidents of the shard holding cell stored since
+// the given ingest time, newest first, keeping those keep accepts, until it
+// has max of them or has read scan entries (so a query over a busy shard stays
+// bounded; truncated then says more may exist). It reads the stream
+// backwards, in pages. Errors wrap ErrUnavailable.
+func (r *Reader) RecentIncidents(ctx context.Context, cell geo.Cell, since time.Time,
 	keep func(*geo.Incident) bool, max, scan int) (out []geo.Incident, truncated bool, err error) {
-	key := l.withDefaults().Stream(Incidents, shard)
+	key := r.layout.Stream(Incidents, r.layout.Shard(cell))
+	rdb := r.rdb
 	end := "+"
 	start := strconv.FormatInt(since.UnixMilli(), 10)
 	read := 0

@@ -23,17 +23,17 @@ func TestRecentIncidentsPagesBackwards(t *testing.T) {
 			ins[i] = incident(fmt.Sprint("r-", i), 31.3, 120.6, now)
 			ins[i].Severity = 1 + i%4
 		}
-		if _, err := w.AddIncidents(ctx, ins); err != nil {
+		if _, err := w.Add(ctx, events(ins...)); err != nil {
 			t.Fatal(err)
 		}
-		shard := layout.Shard(ins[0].Cell)
+		rd := stream.NewReader(rdb, layout)
 		severe := func(in *geo.Incident) bool { return in.Severity == 4 }
-		got, truncated, err := stream.RecentIncidents(ctx, rdb, layout, shard, now.Add(-time.Minute), severe, 1000, 10_000)
+		got, truncated, err := rd.RecentIncidents(ctx, ins[0].Cell, now.Add(-time.Minute), severe, 1000, 10_000)
 		if err != nil || truncated || len(got) != 300 || got[0].ID != "r-1199" || got[299].ID != "r-3" {
 			t.Fatalf("got %d (truncated %v, %v), first %v", len(got), truncated, err, got[:min(1, len(got))])
 		}
 		// The scan bound stops a long read and says so.
-		got, truncated, _ = stream.RecentIncidents(ctx, rdb, layout, shard, now.Add(-time.Minute), severe, 1000, 500)
+		got, truncated, _ = rd.RecentIncidents(ctx, ins[0].Cell, now.Add(-time.Minute), severe, 1000, 500)
 		if !truncated || len(got) != 125 {
 			t.Fatalf("bounded scan: %d, truncated %v", len(got), truncated)
 		}

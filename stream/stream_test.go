@@ -15,6 +15,15 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// events wraps incidents as events, for Writer.Add.
+func events(ins ...geo.Incident) []geo.Event {
+	out := make([]geo.Event, len(ins))
+	for i, in := range ins {
+		out[i] = geo.IncidentEvent(in)
+	}
+	return out
+}
+
 func incident(id string, lat, lng float64, t time.Time) geo.Incident {
 	in := geo.Incident{ID: id, Source: "110", Category: "theft", Severity: 2, Lat: lat, Lng: lng, Time: t, Title: "t", Address: "a"}
 	in.Cell = geo.CellOf(orb.Point{lng, lat}, geo.FineRes)
@@ -44,14 +53,14 @@ func TestWriterDedupesAndTailerReadsBack(t *testing.T) {
 			incident("b", 31.65, 120.75, now), // Changshu: another shard
 			incident("a", 31.30, 120.60, now), // same id in the same batch
 		}
-		res, err := w.AddIncidents(ctx, batch)
+		res, err := w.Add(ctx, events(batch...))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if res[0].Duplicate || res[1].Duplicate || !res[2].Duplicate {
 			t.Fatalf("results %+v: want stored, stored, duplicate", res)
 		}
-		res, err = w.AddIncidents(ctx, batch[:2])
+		res, err = w.Add(ctx, events(batch[:2]...))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,12 +74,15 @@ func TestWriterDedupesAndTailerReadsBack(t *testing.T) {
 		}
 		tl := stream.NewTailer(rdb, stream.TailerConfig{Layout: layout, Shards: shards})
 		var mu sync.Mutex
-		var got []stream.Entry
+		var got []geo.Event
 		ready := make(chan struct{})
 		ctx, cancel := context.WithCancel(ctx)
 		done := make(chan error)
 		go func() {
-			done <- tl.Run(ctx, func(es []stream.Entry) { mu.Lock(); got = append(got, es...); mu.Unlock() }, func() { close(ready) })
+			done <- tl.Run(ctx, stream.SinkFuncs{
+				Events: func(es []geo.Event) { mu.Lock(); got = append(got, es...); mu.Unlock() },
+				Ready:  func() { close(ready) },
+			})
 		}()
 		<-ready
 		mu.Lock()
@@ -79,7 +91,7 @@ func TestWriterDedupesAndTailerReadsBack(t *testing.T) {
 		}
 		mu.Unlock()
 		// Live: a new event arrives after the rebuild.
-		if _, err := w.AddIncidents(context.Background(), []geo.Incident{incident("c", 31.30, 120.60, now)}); err != nil {
+		if _, err := w.Add(context.Background(), events(incident("c", 31.30, 120.60, now))); err != nil {
 			t.Fatal(err)
 		}
 		deadline := time.Now().Add(5 * time.Second)

@@ -13,14 +13,34 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// An Entry is one event read back from a stream.
-type Entry struct {
-	Kind     Kind
-	ID       string    // the stream entry id
-	Ingested time.Time // when Redis stored it (the id's time part)
-	Incident geo.Incident
-	Position geo.Position
-	Command  Command
+// A Sink takes what a Tailer reads; live.Loop is one.
+type Sink interface {
+	// Add takes one batch of events, in stream order per stream. It may wait
+	// while the sink is behind; it fails only when ctx is done.
+	Add(ctx context.Context, events []geo.Event) error
+	// SetReady is called once, after every batch of the rebuild was added.
+	SetReady()
+}
+
+// SinkFuncs is a Sink made of two functions; either may be nil.
+type SinkFuncs struct {
+	Events func([]geo.Event)
+	Ready  func()
+}
+
+// Add calls Events.
+func (f SinkFuncs) Add(_ context.Context, events []geo.Event) error {
+	if f.Events != nil {
+		f.Events(events)
+	}
+	return nil
+}
+
+// SetReady calls Ready.
+func (f SinkFuncs) SetReady() {
+	if f.Ready != nil {
+		f.Ready()
+	}
 }
 
 // TailerConfig configures a Tailer. The zero value of each field means its default.
@@ -73,11 +93,10 @@ func NewTailer(rdb redis.UniversalClient, cfg TailerConfig) *Tailer {
 // Ready reports whether the rebuild has caught up with the streams.
 func (t *Tailer) Ready() bool { return t.ready.Load() }
 
-// Run reads until ctx is done, handing each batch of entries to sink in stream
-// order per stream. sink runs on Run's goroutine; onReady, if not nil, is called
-// once, after the batches of the rebuild have all gone to sink. Run returns
-// ctx's error.
-func (t *Tailer) Run(ctx context.Context, sink func([]Entry), onReady func()) error {
+// Run reads until ctx is done, handing each batch of events to sink, in stream
+// order per stream, on Run's goroutine; once the rebuild's batches have all
+// gone to sink, it calls sink.SetReady. Run returns ctx's error.
+func (t *Tailer) Run(ctx context.Context, sink Sink) error {
 	keys := make([]string, 0, 1+len(t.cfg.Shards)*len(Kinds))
 	kinds := map[string]Kind{}
 	last := map[string]string{}
@@ -125,7 +144,7 @@ func (t *Tailer) Run(ctx context.Context, sink func([]Entry), onReady func()) er
 		got := 0
 		for i := range batches {
 			got += batches[i].read
-			t.deliver(&batches[i], last, sink)
+			t.deliver(ctx, &batches[i], last, sink)
 		}
 		if t.ready.Load() && got > 0 && got < coalesceBelow {
 			// Live and trickling: wait a moment so the next read brings several
@@ -138,9 +157,7 @@ func (t *Tailer) Run(ctx context.Context, sink func([]Entry), onReady func()) er
 		}
 		if got == 0 && !t.ready.Load() {
 			t.ready.Store(true)
-			if onReady != nil {
-				onReady()
-			}
+			sink.SetReady()
 		}
 	}
 	return ctx.Err()
@@ -151,7 +168,7 @@ type batch struct {
 	stream  string
 	read    int    // entries read, decoded or not
 	last    string // the id of the last of them
-	entries []Entry
+	entries []geo.Event
 	skipped []logLine // entries that did not decode
 }
 
@@ -161,7 +178,7 @@ type logLine struct {
 }
 
 // deliver hands b to sink and logs its skipped entries, on Run's goroutine.
-func (t *Tailer) deliver(b *batch, last map[string]string, sink func([]Entry)) {
+func (t *Tailer) deliver(ctx context.Context, b *batch, last map[string]string, sink Sink) {
 	if b.read > 0 {
 		last[b.stream] = b.last
 	}
@@ -169,7 +186,7 @@ func (t *Tailer) deliver(b *batch, last map[string]string, sink func([]Entry)) {
 		t.logf(l.format, l.args...)
 	}
 	if len(b.entries) > 0 {
-		sink(b.entries)
+		_ = sink.Add(ctx, b.entries) // fails only when ctx is done, and Run ends then
 	}
 }
 
@@ -198,7 +215,7 @@ func (t *Tailer) readLive(ctx context.Context, keys []string, kinds map[string]K
 	streams, err := t.rdb.XRead(ctx, &redis.XReadArgs{Streams: args, Count: t.cfg.Count, Block: t.cfg.Block}).Result()
 	batches := make([]batch, 0, len(streams))
 	for _, s := range streams {
-		b := batch{stream: s.Stream, read: len(s.Messages), entries: make([]Entry, 0, len(s.Messages))}
+		b := batch{stream: s.Stream, read: len(s.Messages), entries: make([]geo.Event, 0, len(s.Messages))}
 		for _, m := range s.Messages {
 			b.last = m.ID
 			e, err := decodeEntry(kinds[s.Stream], m)
@@ -213,15 +230,19 @@ func (t *Tailer) readLive(ctx context.Context, keys []string, kinds map[string]K
 	return batches, err
 }
 
-func decodeEntry(k Kind, m redis.XMessage) (Entry, error) {
-	e := Entry{Kind: k, ID: m.ID, Ingested: idTime(m.ID)}
+// decodeEntry decodes an entry of a stream of kind k as an event.
+func decodeEntry(k Kind, m redis.XMessage) (geo.Event, error) {
+	e := geo.Event{ID: m.ID, Ingested: idTime(m.ID)}
 	var err error
 	switch k {
 	case Incidents:
+		e.Kind = geo.KindIncident
 		e.Incident, err = DecodeIncident(m.Values)
 	case Positions:
+		e.Kind = geo.KindPosition
 		e.Position, err = DecodePosition(m.Values)
 	case Commands:
+		e.Kind = geo.KindCommand
 		e.Command, err = DecodeCommand(m.Values)
 	default:
 		err = fmt.Errorf("stream: unknown kind %q", k)

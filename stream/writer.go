@@ -67,37 +67,40 @@ type Result struct {
 	Duplicate bool
 }
 
-// AddIncidents appends incidents, deduplicated by their id. It returns one Result
-// per incident, in order, or an error wrapping ErrUnavailable if Redis could not
-// be reached; then some incidents may be stored, none are acknowledged, and a
-// retry of the same batch stores the rest and counts the others as duplicates.
-func (w *Writer) AddIncidents(ctx context.Context, ins []geo.Incident) ([]Result, error) {
-	items := make([]pending, len(ins))
-	for i := range ins {
-		in := &ins[i]
-		shard := w.layout.Shard(in.Cell)
+// Add appends events (incidents and positions), each deduplicated by its
+// source's key: an incident by its id, a position by its unit and event time.
+// It returns one Result per event, in order, or an error wrapping
+// ErrUnavailable if Redis could not be reached; then some events may be
+// stored, none are acknowledged, and a retry of the same batch stores the rest
+// and counts the others as duplicates.
+func (w *Writer) Add(ctx context.Context, events []geo.Event) ([]Result, error) {
+	items := make([]pending, len(events))
+	for i := range events {
+		kind, cell, dedupe, fields, err := stored(&events[i])
+		if err != nil {
+			return nil, err
+		}
+		shard := w.layout.Shard(cell)
 		items[i] = pending{
-			seen:   w.layout.Seen(Incidents, shard, in.ID),
-			stream: w.layout.Stream(Incidents, shard),
-			fields: IncidentFields(in),
+			seen:   w.layout.Seen(kind, shard, dedupe),
+			stream: w.layout.Stream(kind, shard),
+			fields: fields,
 		}
 	}
 	return w.add(ctx, items)
 }
 
-// AddPositions appends positions, deduplicated by unit and event time.
-func (w *Writer) AddPositions(ctx context.Context, ps []geo.Position) ([]Result, error) {
-	items := make([]pending, len(ps))
-	for i := range ps {
-		p := &ps[i]
-		shard := w.layout.Shard(p.Cell)
-		items[i] = pending{
-			seen:   w.layout.Seen(Positions, shard, p.Unit+"\x00"+strconv.FormatInt(p.Time.UnixMilli(), 10)),
-			stream: w.layout.Stream(Positions, shard),
-			fields: PositionFields(p),
-		}
+// stored is how an event is kept: its stream's kind, the cell that picks its
+// shard, its dedupe key and its fields.
+func stored(e *geo.Event) (k Kind, cell geo.Cell, dedupe string, fields []string, err error) {
+	switch e.Kind {
+	case geo.KindIncident:
+		return Incidents, e.Incident.Cell, e.Incident.ID, IncidentFields(&e.Incident), nil
+	case geo.KindPosition:
+		p := &e.Position
+		return Positions, p.Cell, p.Unit + "\x00" + strconv.FormatInt(p.Time.UnixMilli(), 10), PositionFields(p), nil
 	}
-	return w.add(ctx, items)
+	return "", 0, "", nil, fmt.Errorf("stream: a %s is not stored by Writer.Add", e.Kind)
 }
 
 type pending struct {

@@ -1,7 +1,9 @@
-// Package wire writes the JSON shapes of docs/API.md that the REST handlers and
-// the websocket hub share, so a snapshot and the REST answer it mirrors are the
-// same bytes. Cells and units are appended by hand: they are the hot path of
-// every frame, and a frame is encoded once per topic and sent to many.
+// Package wire is what the REST handlers and the websocket hub share of
+// docs/API.md: the query vocabulary both accept (Query: res, window, category,
+// minSeverity, bbox; one parser, one set of errors), and the JSON shapes both
+// write, so a snapshot and the REST answer it mirrors are the same bytes.
+// Cells and units are appended by hand: they are the hot path of every frame,
+// and a frame is encoded once per topic and sent to many.
 package wire
 
 import (
@@ -9,7 +11,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/citygrid/citygrid/live"
+	"github.com/citygrid/citygrid/heat"
 	"github.com/paulmach/orb"
 )
 
@@ -26,9 +28,29 @@ func AppendTime(b []byte, t time.Time) []byte {
 	return append(b, '"')
 }
 
+// AppendTopic appends the members that name a heat topic and its time:
+// "res":8,"window":"1h","asOf":"…".
+func AppendTopic(b []byte, k heat.ViewKey, asOf time.Time) []byte {
+	b = append(b, `"res":`...)
+	b = strconv.AppendInt(b, int64(k.Res), 10)
+	b = append(b, `,"window":"`...)
+	b = append(b, k.Window...)
+	b = append(b, `","asOf":`...)
+	return AppendTime(b, asOf)
+}
+
+// AppendHeat appends the members of a topic's whole heat:
+// ,"total":42,"cells":[…], the total being the sum of the cells written.
+func AppendHeat(b []byte, cells []heat.CellCount, bbox *orb.Bound) []byte {
+	b = append(b, `,"total":`...)
+	b = strconv.AppendInt(b, SumCells(cells, bbox), 10)
+	b = append(b, `,"cells":`...)
+	return AppendCells(b, cells, bbox)
+}
+
 // AppendCells appends cells as [{"cell":"88…","count":3},…], keeping only
 // those whose centre lies in bbox when bbox is not nil.
-func AppendCells(b []byte, cells []live.CellCount, bbox *orb.Bound) []byte {
+func AppendCells(b []byte, cells []heat.CellCount, bbox *orb.Bound) []byte {
 	b = append(b, '[')
 	first := true
 	for _, c := range cells {
@@ -49,7 +71,7 @@ func AppendCells(b []byte, cells []live.CellCount, bbox *orb.Bound) []byte {
 }
 
 // SumCells is the total of the cells AppendCells would write.
-func SumCells(cells []live.CellCount, bbox *orb.Bound) int64 {
+func SumCells(cells []heat.CellCount, bbox *orb.Bound) int64 {
 	var n int64
 	for _, c := range cells {
 		if bbox == nil || bbox.Contains(c.Cell.Center()) {
@@ -61,7 +83,7 @@ func SumCells(cells []live.CellCount, bbox *orb.Bound) int64 {
 
 // AppendUnits appends units as a JSON array, keeping only those inside bbox
 // when bbox is not nil (gone units are always kept: the client may hold them).
-func AppendUnits(b []byte, units []live.Unit, bbox *orb.Bound) []byte {
+func AppendUnits(b []byte, units []heat.Unit, bbox *orb.Bound) []byte {
 	b = append(b, '[')
 	first := true
 	for i := range units {
@@ -78,16 +100,16 @@ func AppendUnits(b []byte, units []live.Unit, bbox *orb.Bound) []byte {
 	return append(b, ']')
 }
 
-func appendUnit(b []byte, u *live.Unit) []byte {
+func appendUnit(b []byte, u *heat.Unit) []byte {
 	b = append(b, `{"unit":`...)
-	b = appendString(b, u.Unit)
+	b = AppendString(b, u.Unit)
 	if u.Gone {
 		return append(b, `,"gone":true}`...)
 	}
 	b = append(b, `,"kind":`...)
-	b = appendString(b, u.Kind)
+	b = AppendString(b, u.Kind)
 	b = append(b, `,"status":`...)
-	b = appendString(b, u.Status)
+	b = AppendString(b, u.Status)
 	b = append(b, `,"lat":`...)
 	b = strconv.AppendFloat(b, u.Lat, 'f', -1, 64)
 	b = append(b, `,"lng":`...)
@@ -107,9 +129,9 @@ func appendUnit(b []byte, u *live.Unit) []byte {
 	return append(b, '}')
 }
 
-// appendString appends s as a JSON string: directly when it is plain ASCII,
+// AppendString appends s as a JSON string: directly when it is plain ASCII,
 // through encoding/json otherwise, so escaping is always JSON's, not Go's.
-func appendString(b []byte, s string) []byte {
+func AppendString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
 			q, _ := json.Marshal(s)

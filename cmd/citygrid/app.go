@@ -2,18 +2,24 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log"
 	"net"
 	"net/http"
-	"sync/atomic"
+	"path"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/citygrid/citygrid/api"
+	"github.com/citygrid/citygrid/auth"
 	"github.com/citygrid/citygrid/feed"
 	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/heat"
 	"github.com/citygrid/citygrid/hub"
 	"github.com/citygrid/citygrid/live"
 	"github.com/citygrid/citygrid/ops"
@@ -26,91 +32,132 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// app is one running server: its Redis, its fold, its hub and its routes.
+// app is one running server: its Redis, the loop of folds and their
+// services, the hub, and the HTTP API.
 type app struct {
-	cfg       Config
-	now       func() time.Time
-	profile   *geo.Profile
-	rdb       *redis.Client
-	embedded  *miniredis.Miniredis // nil when -redis names a server
-	writer    *stream.Writer
-	tailer    *stream.Tailer
-	fold      *live.Aggregator
-	hub       *hub.Hub
-	decoder   *feed.Decoder
-	metrics   *metrics
-	guard     *guard
-	regions   *geo.RegionStore // the region hierarchy; PUT /api/v1/regions/{level} swaps a level
-	regionAPI *regionAPI
-	tiles     *tiles.Handler
-	listener  net.Listener
-	ready     atomic.Bool
-	commander *stream.Commander   // appends alert and dispatch commands under their claims
-	proposals chan []ops.Proposal // the fold's proposals, on their way to the commander
+	cfg      Config
+	profile  *geo.Profile
+	rdb      *redis.Client
+	embedded *miniredis.Miniredis // nil when -redis names a server
+	tailer   *stream.Tailer
+	loop     *live.Loop
+	ops      *ops.Service
+	creds    *auth.Store // nil when open
+	simKey   string      // the built-in simulator's key, when credentials are on
+	api      *api.API
+	listener net.Listener
 }
 
 // newApp builds the server and binds its listener, so the caller knows the
 // address (even for -addr 127.0.0.1:0) before Run.
-func newApp(ctx context.Context, cfg Config) (*app, error) {
-	a := &app{cfg: cfg, now: cfg.now}
-	if a.now == nil {
-		a.now = time.Now
+func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
+	a := &app{cfg: cfg}
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+	now := cfg.now
+	if now == nil {
+		now = time.Now
 	}
-	var err error
 	if a.profile, err = geo.LoadProfile(profiles.FS, cfg.Profile); err != nil {
 		return nil, fmt.Errorf("profile %q: %w", cfg.Profile, err)
 	}
-	regions, err := geo.LoadRegions(profiles.FS, a.profile)
+	loaded, err := geo.LoadRegions(profiles.FS, a.profile)
 	if err != nil {
 		return nil, fmt.Errorf("profile %q: regions: %w", cfg.Profile, err)
 	}
-	a.regions = geo.NewRegionStore(regions)
-	a.tiles = newTiles(a.regions, a.profile)
+	regions := geo.NewRegionStore(loaded)
+	if err := a.loadCredentials(); err != nil {
+		return nil, err
+	}
 	if err := a.connectRedis(); err != nil {
 		return nil, err
 	}
-	rules, err := loadRules(cfg)
+	rules, err := ops.LoadRules(cfg.Rules, profileRules(cfg.Profile))
 	if err != nil {
-		a.close()
 		return nil, err
 	}
 	layout := stream.Layout{Prefix: cfg.Prefix, ShardRes: cfg.ShardRes, Retention: cfg.Retention}
-	a.writer = stream.NewWriter(a.rdb, layout, a.now)
-	a.commander = stream.NewCommander(a.rdb, layout)
-	a.proposals = make(chan []ops.Proposal, 64)
+
+	// The live state: one loop, its folds, and what serves them.
 	// The anomaly rules' history is read from the incidents' streams too, as
 	// far back as they keep it.
-	history := a.now().Add(-min(historyNeeded(rules), cfg.Retention))
+	history := now().Add(-min(rules.History(), cfg.Retention))
+	board := ops.NewBoard(ops.Config{Rules: rules, History: history,
+		Locate: func(p orb.Point, c geo.Cell) geo.RegionCodes { return regions.Load().AssignAt(p, c) }})
+	a.loop = live.NewLoop(live.Config{Tick: cfg.Tick, Now: now}, heat.NewState(now()), board)
 	a.tailer = stream.NewTailer(a.rdb, stream.TailerConfig{
 		Layout:         layout,
-		Shards:         a.profile.Shards(cfg.ShardRes),
-		Since:          a.now().Add(-live.Longest() - 10*time.Minute),
+		Shards:         layout.Shards(a.profile),
+		Since:          now().Add(-geo.LongestWindow() - 10*time.Minute),
 		IncidentsSince: history,
 		Commands:       true,
 		Logf:           log.Printf,
 	})
-	a.metrics = newMetrics(a)
-	if a.guard, err = newGuard(cfg, a.rdb, layout); err != nil {
-		a.close()
-		return nil, err
-	}
-	var h *hub.Hub
-	store := a.regions
-	board := ops.NewBoard(ops.Config{Rules: rules, History: history,
-		Locate: func(p orb.Point, c geo.Cell) geo.RegionCodes { return store.Load().AssignAt(p, c) }})
-	a.fold = live.NewAggregator(live.Config{Tick: cfg.Tick, Now: a.now, Publish: func(t live.Tick) { h.Publish(t) },
-		Board: board, Propose: a.propose})
-	a.regionAPI = &regionAPI{store: a.regions, fold: a.fold}
-	h = hub.New(ctx, hub.Config{Fold: a.fold, Logf: log.Printf, Origins: splitList(cfg.Origins),
-		Authorize: authorizeMessage, Regions: a.regionAPI.hubRows})
-	a.hub = h
-	a.decoder = &feed.Decoder{Profile: a.profile, Now: a.now, Limits: feed.Limits{MaxItems: cfg.MaxItems, MaxAge: cfg.Retention}}
+	a.ops = ops.NewService(ops.ServiceConfig{Loop: a.loop, Board: board, Store: stream.NewCommander(a.rdb, layout),
+		RulesFile: cfg.Rules, Logf: log.Printf})
+	h := hub.New(ctx, hub.Config{Loop: a.loop, Regions: regions.Load, Logf: log.Printf,
+		Origins: splitList(cfg.Origins), Authorize: api.AuthorizeMessage})
+
+	a.api = api.New(api.Config{
+		Loop: a.loop, Ops: a.ops, Hub: h, Regions: regions,
+		Tiles:   tiles.New(tiles.Config{Regions: regions.Load, Bound: a.profile.Bound}),
+		Decoder: &feed.Decoder{Profile: a.profile, Now: now, Regions: regions.Load, Limits: feed.Limits{MaxItems: cfg.MaxItems, MaxAge: cfg.Retention}},
+		Writer:  stream.NewWriter(a.rdb, layout, now), Reader: stream.NewReader(a.rdb, layout),
+		Audit: stream.NewAudit(a.rdb, layout), Sessions: auth.NewSessions(a.rdb, layout.Prefix),
+		Credentials: a.creds, SimulatorKey: a.simKey, TLS: cfg.TLSCert != "",
+		MaxBody: cfg.MaxBody, RateLimit: cfg.RateLimit, WSPerIP: cfg.WSPerIP, Now: now, Logf: log.Printf,
+	})
 	if a.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
-		a.close()
 		return nil, err
 	}
 	return a, nil
 }
+
+// profileRules is the profile's rules.json, or nil when it has none.
+func profileRules(profile string) []byte {
+	b, err := fs.ReadFile(profiles.FS, path.Join(profile, "rules.json"))
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// loadCredentials reads the credentials, if any, and refuses to serve a
+// non-loopback address without them.
+func (a *app) loadCredentials() (err error) {
+	switch {
+	case a.cfg.Auth != "":
+		a.creds, err = auth.Load(a.cfg.Auth)
+	case a.cfg.AuthJSON != "":
+		a.creds, err = auth.Parse([]byte(a.cfg.AuthJSON))
+	}
+	if err != nil {
+		return err
+	}
+	if a.creds == nil {
+		if !loopback(a.cfg.Addr) {
+			return fmt.Errorf("%w %s: create credentials (citygrid users add -auth auth.json -role admin NAME; citygrid keys add -auth auth.json -role feed ID) and start with -auth auth.json, or listen on 127.0.0.1", errOpenNonLoopback, a.cfg.Addr)
+		}
+		log.Printf("WARNING: no credentials (-auth): citygrid is OPEN, anyone who can reach %s may read, post and change everything; fine on a developer's machine, never in a command center", a.cfg.Addr)
+		return nil
+	}
+	if a.creds.Empty() {
+		return fmt.Errorf("-auth: %s holds no usable key or user; add one with 'citygrid users add' or 'citygrid keys add'", a.cfg.Auth)
+	}
+	if a.cfg.Simulate {
+		secret := make([]byte, 32)
+		if _, err := rand.Read(secret); err != nil {
+			return err
+		}
+		a.simKey = "cgsim_" + base64.RawURLEncoding.EncodeToString(secret)
+	}
+	return nil
+}
+
+var errOpenNonLoopback = errors.New("refusing to serve without credentials on a non-loopback address")
 
 func (a *app) connectRedis() error {
 	url := a.cfg.Redis
@@ -133,6 +180,9 @@ func (a *app) connectRedis() error {
 	opts.WriteTimeout = 3 * time.Second
 	opts.MaxRetries = 1
 	a.rdb = redis.NewClient(opts)
+	if a.cfg.redisHook != nil {
+		a.rdb.AddHook(a.cfg.redisHook)
+	}
 	return nil
 }
 
@@ -141,30 +191,32 @@ func (a *app) Addr() string { return a.listener.Addr().String() }
 
 // Run serves until ctx is done, then shuts down gracefully: in-flight requests
 // finish (each ingest request returns only once Redis has its events, so
-// nothing is half-written), then the fold and the tailer stop.
+// nothing is half-written), then the loop, the tailer and the services stop.
 func (a *app) Run(ctx context.Context) error {
 	defer a.close()
-	srv := &http.Server{Handler: a.routes(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: a.api, ReadHeaderTimeout: 10 * time.Second}
 	bg, bgCancel := context.WithCancel(context.Background())
 	defer bgCancel()
 	g, gctx := errgroup.WithContext(bg)
-	g.Go(func() error { return a.fold.Run(gctx) })
+	g.Go(func() error { return a.loop.Run(gctx) })
+	g.Go(func() error { return a.tailer.Run(gctx, a.loop) })
+	g.Go(func() error { return a.ops.Run(gctx) })
 	g.Go(func() error {
-		return a.tailer.Run(gctx, func(es []stream.Entry) { _ = a.fold.Add(gctx, es) }, a.onReady)
+		select {
+		case <-a.loop.WhenReady():
+			log.Printf("citygrid: rebuilt live state from the streams; ready")
+		case <-gctx.Done():
+		}
+		return nil
 	})
 	if a.embedded != nil {
 		g.Go(func() error { return expireEmbedded(gctx, a.embedded) })
 	}
-	if a.guard.store != nil {
-		g.Go(func() error { return reloadCredentials(gctx, a.guard.store) })
-	}
-	g.Go(func() error { return a.runProposals(gctx) })
-	g.Go(func() error { return a.releaseOrphans(gctx) })
-	if a.cfg.Rules != "" {
-		g.Go(func() error { return a.reloadRules(gctx) })
+	if a.creds != nil {
+		g.Go(func() error { return reloadCredentials(gctx, a.creds) })
 	}
 	if a.cfg.Simulate {
-		s, err := sim.New(sim.Config{URL: a.selfURL(), Profile: a.profile, Rate: a.cfg.SimRate, APIKey: a.guard.simKey, Logf: log.Printf,
+		s, err := sim.New(sim.Config{URL: a.selfURL(), Profile: a.profile, Rate: a.cfg.SimRate, APIKey: a.simKey, Logf: log.Printf,
 			Client: a.selfClient()})
 		if err != nil {
 			return err
@@ -223,13 +275,6 @@ func (a *app) selfClient() *http.Client {
 	return c
 }
 
-func (a *app) onReady() {
-	// The board proposes only once it has seen every command.
-	_ = a.fold.Do(context.Background(), func(s *live.State) { s.Ops().SetReady() })
-	a.ready.Store(true)
-	log.Printf("citygrid: rebuilt live state from the streams; ready")
-}
-
 func (a *app) close() {
 	if a.rdb != nil {
 		a.rdb.Close()
@@ -252,6 +297,23 @@ func expireEmbedded(ctx context.Context, m *miniredis.Miniredis) error {
 		case now := <-t.C:
 			m.FastForward(now.Sub(last))
 			last = now
+		}
+	}
+}
+
+// reloadCredentials re-reads the credentials file every 2 s, so a revoked key
+// or a removed user stops working without a restart.
+func reloadCredentials(ctx context.Context, s *auth.Store) error {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			if err := s.Reload(); err != nil {
+				log.Printf("%v", err)
+			}
 		}
 	}
 }

@@ -3,9 +3,12 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/citygrid/citygrid/profiles"
+	"github.com/redis/go-redis/v9"
 )
 
 // Config is everything the server can be told, from flags or their env twins.
@@ -30,7 +33,8 @@ type Config struct {
 	WSPerIP   int           // -ws-per-ip, CITYGRID_WS_PER_IP
 	Rules     string        // -rules, CITYGRID_RULES: alert rules file; empty: the profile's
 
-	now func() time.Time // tests inject a clock
+	now       func() time.Time // tests inject a clock
+	redisHook redis.Hook       // tests watch or hold the server's Redis calls
 }
 
 // parseConfig reads flags, falling back to env for each flag not given.
@@ -76,8 +80,10 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return c, fmt.Errorf("-tls-cert and -tls-key go together")
 	}
-	if c.ShardRes < 0 || c.ShardRes > 7 {
-		return c, fmt.Errorf("-shard-res: must be between 0 and 7, not %d", c.ShardRes)
+	if c.ShardRes < 1 || c.ShardRes > 7 {
+		// Resolution 0 would put a city in one or two shards of a continent
+		// (and the layout reads a zero as "the default").
+		return c, fmt.Errorf("-shard-res: must be between 1 and 7, not %d", c.ShardRes)
 	}
 	if c.Retention < time.Hour*25 {
 		return c, fmt.Errorf("-retention: must cover the 24h window and then some (at least 25h), not %v", c.Retention)
@@ -99,4 +105,27 @@ func envName(flagName string) string {
 		}
 	}
 	return string(b)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// loopback reports whether addr listens on loopback only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -124,7 +124,7 @@ func TestBadInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := s.post("/api/v1/incidents", tc.ctype, []byte(tc.body))
 			if r.Status != tc.status || r.Accepted != tc.accepted {
-				t.Fatalf("status %d accepted %d, want %d and %d (%+v)", r.Status, r.Accepted, tc.status, tc.accepted, r.ingestAnswer)
+				t.Fatalf("status %d accepted %d, want %d and %d (%+v)", r.Status, r.Accepted, tc.status, tc.accepted, r.IngestAnswer)
 			}
 			msgs := []string{r.Error}
 			for _, rej := range r.Rejected {
@@ -180,7 +180,7 @@ func TestRedisDownMidStream(t *testing.T) {
 	rs.Stop()
 	r := s.post("/api/v1/incidents", "application/x-ndjson", ndjson(t, items[1000:2000]))
 	if r.Status != http.StatusServiceUnavailable || r.Accepted != 0 || r.Error == "" {
-		t.Fatalf("while down: %d %+v, want 503 with nothing accepted", r.Status, r.ingestAnswer)
+		t.Fatalf("while down: %d %+v, want 503 with nothing accepted", r.Status, r.IngestAnswer)
 	}
 	rs.Restart()
 	// The feed retries the refused batch, then sends the next.
@@ -193,7 +193,7 @@ func TestRedisDownMidStream(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	if r.Accepted+r.Duplicates != 1000 {
-		t.Fatalf("retry: %d %+v", r.Status, r.ingestAnswer)
+		t.Fatalf("retry: %d %+v", r.Status, r.IngestAnswer)
 	}
 	if r := s.post("/api/v1/incidents", "application/x-ndjson", ndjson(t, items[2000:])); r.Accepted != 1000 {
 		t.Fatalf("after: %+v", r)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/citygrid/citygrid/api"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -38,12 +39,18 @@ func startServer(t *testing.T, redisURL, prefix string, extra ...string) *server
 // startServerClock is startServer with an injected clock (nil: the real one).
 func startServerClock(t *testing.T, now func() time.Time, redisURL, prefix string, extra ...string) *server {
 	t.Helper()
+	return startServerWith(t, func(c *Config) { c.now = now }, redisURL, prefix, extra...)
+}
+
+// startServerWith is startServer with what tests may set beyond the flags.
+func startServerWith(t *testing.T, set func(*Config), redisURL, prefix string, extra ...string) *server {
+	t.Helper()
 	args := append([]string{"-addr", "127.0.0.1:0", "-redis", redisURL, "-prefix", prefix, "-tick", "100ms"}, extra...)
 	cfg, err := parseConfig(args, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.now = now
+	set(&cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := newApp(ctx, cfg)
 	if err != nil {
@@ -66,7 +73,7 @@ func startServerClock(t *testing.T, now func() time.Time, redisURL, prefix strin
 	}
 	t.Cleanup(s.stop)
 	deadline := time.Now().Add(20 * time.Second)
-	for !a.ready.Load() {
+	for !a.loop.Ready() {
 		if time.Now().After(deadline) {
 			t.Fatal("server not ready after 20 s")
 		}
@@ -77,7 +84,7 @@ func startServerClock(t *testing.T, now func() time.Time, redisURL, prefix strin
 
 type ingestReply struct {
 	Status int
-	ingestAnswer
+	api.IngestAnswer
 }
 
 func (s *server) post(path, contentType string, body []byte) ingestReply {
@@ -90,7 +97,7 @@ func (s *server) post(path, contentType string, body []byte) ingestReply {
 	var r ingestReply
 	r.Status = resp.StatusCode
 	b, _ := io.ReadAll(resp.Body)
-	if err := json.Unmarshal(b, &r.ingestAnswer); err != nil {
+	if err := json.Unmarshal(b, &r.IngestAnswer); err != nil {
 		s.t.Fatalf("POST %s: %d %q: %v", path, resp.StatusCode, b, err)
 	}
 	return r

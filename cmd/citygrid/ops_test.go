@@ -97,7 +97,7 @@ func (s *server) send(path string, v any) {
 	b, _ := json.Marshal(v)
 	r := s.post(path, "application/json", b)
 	if r.Status != http.StatusAccepted {
-		s.t.Fatalf("POST %s: %d %+v", path, r.Status, r.ingestAnswer)
+		s.t.Fatalf("POST %s: %d %+v", path, r.Status, r.IngestAnswer)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/citygrid/citygrid/api"
 	"io"
 	"net/http"
 	"os"
@@ -70,7 +71,7 @@ func signIn(t *testing.T, s *server, user string) *http.Cookie {
 		t.Fatalf("sign in %s: %d %s", user, resp.StatusCode, b)
 	}
 	for _, c := range resp.Cookies() {
-		if c.Name == sessionCookie {
+		if c.Name == api.SessionCookie {
 			if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
 				t.Errorf("session cookie not HttpOnly/SameSite=Strict: %+v", c)
 			}
@@ -92,7 +93,7 @@ func (c caller) do(t *testing.T, method, url, body string) *http.Response {
 	}
 	if c.cookie != nil {
 		req.AddCookie(c.cookie)
-		req.Header.Set(csrfHeader, "citygrid")
+		req.Header.Set(api.CSRFHeader, "citygrid")
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -206,7 +207,7 @@ func TestAccessMatrix(t *testing.T) {
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
-		t.Errorf("cookie POST without %s: %d, want 403", csrfHeader, resp.StatusCode)
+		t.Errorf("cookie POST without %s: %d, want 403", api.CSRFHeader, resp.StatusCode)
 	}
 
 	// Every response carries the security headers.

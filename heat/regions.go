@@ -1,4 +1,4 @@
-package live
+package heat
 
 import (
 	"sort"
@@ -24,7 +24,7 @@ type RegionFigure struct {
 // regions existed) are not counted. It counts from the buckets, so it costs
 // one pass over the window's incidents (about 1 ms per 100,000).
 func (s *State) RegionFigures(level geo.Level, window string) ([]RegionFigure, error) {
-	w, err := WindowByName(window)
+	w, err := geo.ParseWindow(window)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package main
+package api
 
 import (
 	"context"
@@ -10,16 +10,16 @@ import (
 	"time"
 
 	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/heat"
 	"github.com/citygrid/citygrid/live"
-	"github.com/citygrid/citygrid/stream"
-	"github.com/gin-gonic/gin"
+	"github.com/citygrid/citygrid/tiles"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 )
 
 // regionServer serves the regions and tiles endpoints over a small
 // hierarchy: two square districts, one street in the first.
-func regionServer(t *testing.T) (http.Handler, *geo.RegionStore, *live.Aggregator) {
+func regionServer(t *testing.T) (http.Handler, *geo.RegionStore) {
 	t.Helper()
 	sq := func(x0, y0, x1, y1 float64) orb.MultiPolygon {
 		return orb.MultiPolygon{{{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}}}
@@ -41,35 +41,32 @@ func regionServer(t *testing.T) (http.Handler, *geo.RegionStore, *live.Aggregato
 	}
 	store := geo.NewRegionStore(regions)
 	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	fold := live.NewAggregator(live.Config{Now: func() time.Time { return now }})
+	clock := func() time.Time { return now }
+	loop := live.NewLoop(live.Config{Now: clock}, heat.NewState(now))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { _ = fold.Run(ctx); close(done) }()
+	go func() { _ = loop.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 
-	api := &regionAPI{store: store, fold: fold, maxBody: 4 << 10}
-	gin.SetMode(gin.ReleaseMode)
-	r := gin.New()
-	r.GET("/api/v1/regions/:level", api.get)
-	r.PUT("/api/v1/regions/:level", api.put)
 	p := &geo.Profile{Bound: orb.Bound{Min: orb.Point{120.5, 31.2}, Max: orb.Point{120.7, 31.3}}}
-	r.GET("/tiles/:layer/:z/:x/:y", gin.WrapH(newTiles(store, p)))
+	h := New(Config{Loop: loop, Regions: store, MaxLayer: 4 << 10, Now: clock,
+		Tiles: tiles.New(tiles.Config{Regions: store.Load, Bound: p.Bound})})
 
 	// Incidents and units, with codes as ingest assigns them.
-	var es []stream.Entry
+	var es []geo.Event
 	for i, pt := range []orb.Point{{120.52, 31.22}, {120.58, 31.28}, {120.65, 31.25}, {121, 31}} {
 		in := geo.Incident{ID: string(rune('a' + i)), Category: "theft", Severity: 1 + i%4, Lat: pt.Lat(), Lng: pt.Lon(), Time: now.Add(-time.Minute)}
 		in.Regions = store.Load().Assign(pt)
-		es = append(es, stream.Entry{Kind: stream.Incidents, Incident: in})
+		es = append(es, geo.IncidentEvent(in))
 	}
 	for i, st := range []string{geo.StatusAvailable, geo.StatusOffDuty} {
 		pt := orb.Point{120.52, 31.22}
-		es = append(es, stream.Entry{Kind: stream.Positions, Position: geo.Position{Unit: string(rune('u' + i)), Status: st, Lat: pt.Lat(), Lng: pt.Lon(), Time: now, Regions: store.Load().Assign(pt)}})
+		es = append(es, geo.PositionEvent(geo.Position{Unit: string(rune('u' + i)), Status: st, Lat: pt.Lat(), Lng: pt.Lon(), Time: now, Regions: store.Load().Assign(pt)}))
 	}
-	if err := fold.Add(context.Background(), es); err != nil {
+	if err := loop.Add(context.Background(), es); err != nil {
 		t.Fatal(err)
 	}
-	return r, store, fold
+	return h, store
 }
 
 func do(t *testing.T, h http.Handler, method, path, body string) (int, map[string]any) {
@@ -82,7 +79,7 @@ func do(t *testing.T, h http.Handler, method, path, body string) (int, map[strin
 }
 
 func TestRegionFiguresEndpoint(t *testing.T) {
-	h, _, _ := regionServer(t)
+	h, _ := regionServer(t)
 	code, m := do(t, h, "GET", "/api/v1/regions/district?window=1h", "")
 	if code != 200 {
 		t.Fatalf("%d %v", code, m)
@@ -115,7 +112,7 @@ func TestRegionFiguresEndpoint(t *testing.T) {
 // Every bad upload gets its own clear error and leaves the serving layer as
 // it was; a good one replaces it.
 func TestRegionUploads(t *testing.T) {
-	h, store, _ := regionServer(t)
+	h, store := regionServer(t)
 	before := store.Load()
 	feature := func(geom, props string) string {
 		return `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":` + geom + `,"properties":` + props + `}]}`
@@ -158,7 +155,7 @@ func TestRegionUploads(t *testing.T) {
 }
 
 func TestTilesRoute(t *testing.T) {
-	h, _, _ := regionServer(t)
+	h, _ := regionServer(t)
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, httptest.NewRequest("GET", "/tiles/regions/10/855/418.pbf", nil))
 	if w.Code != 200 || w.Header().Get("Content-Encoding") != "gzip" {

@@ -1,13 +1,10 @@
-package main
+package api
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"log"
 	"net"
 	"net/http"
 	"slices"
@@ -18,18 +15,17 @@ import (
 	"github.com/citygrid/citygrid/auth"
 	"github.com/citygrid/citygrid/stream"
 	"github.com/gin-gonic/gin"
-	"github.com/redis/go-redis/v9"
 	"golang.org/x/time/rate"
 )
 
-// sessionCookie names the cookie that carries a person's session token.
-const sessionCookie = "citygrid_session"
+// SessionCookie names the cookie that carries a person's session token.
+const SessionCookie = "citygrid_session"
 
-// csrfHeader must accompany every state-changing request authenticated by
+// CSRFHeader must accompany every state-changing request authenticated by
 // cookie. A page of another origin cannot set it without a CORS preflight,
 // which citygrid never grants; with SameSite=Strict cookies that makes
 // cross-site request forgery fail twice over.
-const csrfHeader = "X-Requested-With"
+const CSRFHeader = "X-Requested-With"
 
 type identityKey struct{}
 
@@ -48,12 +44,28 @@ type guard struct {
 	tls      bool
 	limits   *limiter
 	wsPerIP  int
+	logf     func(format string, args ...any)
 	// simKey lets the built-in simulator (-simulate) feed this process: a
 	// random key that lives in its memory only and can do nothing but feed.
 	simKey string
 
 	mu   sync.Mutex
 	conn map[string]int // open websockets per address
+}
+
+// newGuard guards with the config's credentials (none: open).
+func newGuard(cfg Config) *guard {
+	g := &guard{
+		store: cfg.Credentials, sessions: cfg.Sessions, audit: cfg.Audit, tls: cfg.TLS, logf: cfg.Logf,
+		conn: map[string]int{},
+	}
+	if g.open() {
+		return g
+	}
+	g.simKey = cfg.SimulatorKey
+	g.limits = newLimiter(cfg.RateLimit, int(2*cfg.RateLimit)+1)
+	g.wsPerIP = cfg.WSPerIP
+	return g
 }
 
 func (g *guard) open() bool { return g.store == nil }
@@ -88,7 +100,7 @@ func (g *guard) identify(c *gin.Context) {
 		g.set(c, id)
 		return
 	}
-	if token, err := c.Cookie(sessionCookie); err == nil && token != "" {
+	if token, err := c.Cookie(SessionCookie); err == nil && token != "" {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 		defer cancel()
 		id, err := g.sessions.Get(ctx, token)
@@ -96,7 +108,8 @@ func (g *guard) identify(c *gin.Context) {
 		case errors.Is(err, auth.ErrUnknown):
 			// An expired session: carry on anonymous, so the page can sign in again.
 		case err != nil:
-			c.AbortWithStatusJSON(http.StatusServiceUnavailable, gin.H{"error": "sessions: redis unavailable"})
+			g.fail(c, unavailable("sessions", err))
+			c.Abort()
 			return
 		default:
 			g.set(c, id)
@@ -113,10 +126,8 @@ func (g *guard) unauthorized(c *gin.Context, msg string) {
 	c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": msg})
 }
 
-// require lets a request through only for identities whose role can do need.
-func (g *guard) require(need auth.Role) gin.HandlerFunc { return g.requireAny(need) }
-
-// requireAny is require for a route open to any of several roles.
+// requireAny lets a request through only for identities whose role can do
+// one of needs (the route's least roles).
 func (g *guard) requireAny(needs ...auth.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := identityOf(c.Request)
@@ -128,8 +139,8 @@ func (g *guard) requireAny(needs ...auth.Role) gin.HandlerFunc {
 			c.AbortWithStatusJSON(http.StatusForbidden, gin.H{"error": fmt.Sprintf("role %s may not do this (needs %s)", id.Role, needs[0])})
 			return
 		}
-		if !id.Key && !g.open() && c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead && c.GetHeader(csrfHeader) == "" {
-			c.AbortWithStatusJSON(http.StatusForbidden, gin.H{"error": "missing " + csrfHeader + " header (required with a session cookie)"})
+		if !id.Key && !g.open() && c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead && c.GetHeader(CSRFHeader) == "" {
+			c.AbortWithStatusJSON(http.StatusForbidden, gin.H{"error": "missing " + CSRFHeader + " header (required with a session cookie)"})
 			return
 		}
 		c.Next()
@@ -152,29 +163,33 @@ func (g *guard) limit(c *gin.Context) {
 	}
 }
 
-// wsSlot bounds open websockets per address; the slot is freed when the
-// socket closes.
-func (g *guard) wsSlot(c *gin.Context) {
+// wsSlot takes one of the address's websocket slots, or answers 429 and
+// reports false; wsRelease frees it when the socket closes.
+func (g *guard) wsSlot(c *gin.Context) bool {
+	if g.wsPerIP <= 0 {
+		return true
+	}
+	ip := clientIP(c.Request)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.conn[ip] >= g.wsPerIP {
+		c.AbortWithStatusJSON(http.StatusTooManyRequests, gin.H{"error": "too many websocket connections from this address"})
+		return false
+	}
+	g.conn[ip]++
+	return true
+}
+
+func (g *guard) wsRelease(c *gin.Context) {
 	if g.wsPerIP <= 0 {
 		return
 	}
 	ip := clientIP(c.Request)
 	g.mu.Lock()
-	if g.conn[ip] >= g.wsPerIP {
-		g.mu.Unlock()
-		c.AbortWithStatusJSON(http.StatusTooManyRequests, gin.H{"error": "too many websocket connections from this address"})
-		return
+	if g.conn[ip]--; g.conn[ip] <= 0 {
+		delete(g.conn, ip)
 	}
-	g.conn[ip]++
 	g.mu.Unlock()
-	defer func() {
-		g.mu.Lock()
-		if g.conn[ip]--; g.conn[ip] <= 0 {
-			delete(g.conn, ip)
-		}
-		g.mu.Unlock()
-	}()
-	c.Next()
 }
 
 // record appends to the audit stream; a failure to audit is logged, not fatal.
@@ -186,7 +201,7 @@ func (g *guard) record(c *gin.Context, e stream.AuditEvent) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := g.audit.Add(ctx, e); err != nil {
-		log.Printf("audit: %v", err)
+		g.logf("audit: %v", err)
 	}
 }
 
@@ -263,62 +278,9 @@ func (l *limiter) allow(who string) (time.Duration, bool) {
 	return 0, true
 }
 
-// newGuard reads the credentials, if any, and refuses to serve a non-loopback
-// address without them.
-func newGuard(cfg Config, rdb redis.UniversalClient, layout stream.Layout) (*guard, error) {
-	g := &guard{
-		sessions: auth.NewSessions(rdb, layout.Prefix),
-		audit:    stream.NewAudit(rdb, layout),
-		tls:      cfg.TLSCert != "",
-		conn:     map[string]int{},
-	}
-	var err error
-	switch {
-	case cfg.Auth != "":
-		g.store, err = auth.Load(cfg.Auth)
-	case cfg.AuthJSON != "":
-		g.store, err = auth.Parse([]byte(cfg.AuthJSON))
-	}
-	if err != nil {
-		return nil, err
-	}
-	if g.store != nil && g.store.Empty() {
-		return nil, fmt.Errorf("-auth: %s holds no usable key or user; add one with 'citygrid users add' or 'citygrid keys add'", cfg.Auth)
-	}
-	if g.store == nil {
-		if !loopback(cfg.Addr) {
-			return nil, fmt.Errorf("%w %s: create credentials (citygrid users add -auth auth.json -role admin NAME; citygrid keys add -auth auth.json -role feed ID) and start with -auth auth.json, or listen on 127.0.0.1", errOpenNonLoopback, cfg.Addr)
-		}
-		log.Printf("WARNING: no credentials (-auth): citygrid is OPEN, anyone who can reach %s may read, post and change everything; fine on a developer's machine, never in a command center", cfg.Addr)
-		return g, nil
-	}
-	if cfg.Simulate {
-		secret := make([]byte, 32)
-		if _, err := rand.Read(secret); err != nil {
-			return nil, err
-		}
-		g.simKey = "cgsim_" + base64.RawURLEncoding.EncodeToString(secret)
-	}
-	g.limits = newLimiter(cfg.RateLimit, int(2*cfg.RateLimit)+1)
-	g.wsPerIP = cfg.WSPerIP
-	return g, nil
-}
-
-// loopback reports whether addr listens on loopback only.
-func loopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// authorizeMessage checks a websocket message type against the sender's role.
-func authorizeMessage(r *http.Request, msgType string) error {
+// AuthorizeMessage checks a websocket message type against the role of the
+// request that opened the socket (hub.Config.Authorize).
+func AuthorizeMessage(r *http.Request, msgType string) error {
 	need, ok := messageRoles[msgType]
 	if !ok {
 		return fmt.Errorf("type: %q is not allowed", msgType)
@@ -333,40 +295,13 @@ func authorizeMessage(r *http.Request, msgType string) error {
 // messageRoles is the least role each websocket message type needs.
 var messageRoles = map[string]auth.Role{"subscribe": auth.Wall}
 
-// reloadCredentials re-reads the credentials file every 2 s, so a revoked key
-// or a removed user stops working without a restart.
-func reloadCredentials(ctx context.Context, s *auth.Store) error {
-	t := time.NewTicker(2 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-			if err := s.Reload(); err != nil {
-				log.Printf("%v", err)
-			}
-		}
-	}
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// auditChange records a configuration change (who, what, from where, and
-// whether it took) once the handler has answered.
 // auditDetail is the gin context key under which a handler says what it did
 // (the unit and target of a dispatch, the refusal), for auditChange.
 const auditDetail = "audit.detail"
 
-func (a *app) auditChange(action string) gin.HandlerFunc {
+// auditChange records a change (who, what, from where, and whether it took)
+// once the handler has answered.
+func (g *guard) auditChange(action string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		c.Next()
 		status := c.Writer.Status()
@@ -374,7 +309,7 @@ func (a *app) auditChange(action string) gin.HandlerFunc {
 		if more := c.GetString(auditDetail); more != "" {
 			detail += ": " + more
 		}
-		a.guard.record(c, stream.AuditEvent{
+		g.record(c, stream.AuditEvent{
 			Action: action, Target: c.Request.URL.Path, OK: status < 300, Detail: detail,
 		})
 	}

@@ -1,4 +1,4 @@
-package live
+package heat
 
 import (
 	"math/rand/v2"
@@ -43,7 +43,7 @@ func TestRegionFiguresMatchBruteForce(t *testing.T) {
 			continue
 		}
 		for _, lv := range []geo.Level{geo.LevelDistrict, geo.LevelStreet, geo.LevelCommunity, geo.LevelGrid} {
-			for _, w := range Windows {
+			for _, w := range geo.Windows {
 				got, err := s.RegionFigures(lv, w.Name)
 				if err != nil {
 					t.Fatal(err)
@@ -71,7 +71,7 @@ func asMap(fs []RegionFigure) map[string]RegionFigure {
 	return m
 }
 
-func bruteFigures(ins []geo.Incident, units []Unit, lv geo.Level, w Window, now time.Time) map[string]RegionFigure {
+func bruteFigures(ins []geo.Incident, units []Unit, lv geo.Level, w geo.Window, now time.Time) map[string]RegionFigure {
 	cutoff := bucketOf(now) - int64(w.Span/BucketSpan) + 1
 	m := map[string]RegionFigure{}
 	get := func(code string) RegionFigure {
@@ -83,7 +83,7 @@ func bruteFigures(ins []geo.Incident, units []Unit, lv geo.Level, w Window, now 
 	}
 	for _, in := range ins {
 		code := in.Regions.At(lv)
-		if code == "" || bucketOf(in.Time) < cutoff || bucketOf(in.Time) < bucketOf(now)-int64(Longest()/BucketSpan)+1 {
+		if code == "" || bucketOf(in.Time) < cutoff || bucketOf(in.Time) < bucketOf(now)-int64(geo.LongestWindow()/BucketSpan)+1 {
 			continue
 		}
 		f := get(code)

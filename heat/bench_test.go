@@ -1,4 +1,4 @@
-package live_test
+package heat_test
 
 import (
 	"math/rand/v2"
@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/citygrid/citygrid/geo"
-	"github.com/citygrid/citygrid/live"
+	"github.com/citygrid/citygrid/heat"
 	"github.com/paulmach/orb"
 )
 
@@ -25,7 +25,7 @@ func benchIncidents(n int, at time.Time) []geo.Incident {
 // The fold: one incident into every view (res 7/8/9 × 15m/1h/24h).
 func BenchmarkAddIncident(b *testing.B) {
 	now := time.Now()
-	s := live.NewState(now)
+	s := heat.NewState(now)
 	ins := benchIncidents(4096, now)
 	b.ReportAllocs()
 	i := 0
@@ -39,7 +39,7 @@ func BenchmarkAddIncident(b *testing.B) {
 // cells of every view.
 func BenchmarkTick2500(b *testing.B) {
 	now := time.Now()
-	s := live.NewState(now)
+	s := heat.NewState(now)
 	ins := benchIncidents(2500, now)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -48,6 +48,6 @@ func BenchmarkTick2500(b *testing.B) {
 			s.AddIncident(&ins[j])
 		}
 		b.StartTimer()
-		_ = s.Tick()
+		_ = s.Changes()
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package api
 
 import (
 	"context"
@@ -23,7 +23,7 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 }
 
-func newMetrics(a *app) *metrics {
+func newMetrics(a *API) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -40,37 +40,33 @@ func newMetrics(a *app) *metrics {
 	m.reg.MustRegister(m.events, m.requests, m.latency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "citygrid_ready", Help: "1 once the live state is rebuilt from the streams."},
-			func() float64 { return boolFloat(a.ready.Load()) }),
+			func() float64 { return boolFloat(a.cfg.Loop.Ready()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "citygrid_ws_clients", Help: "Connected websocket clients."},
-			func() float64 { return float64(a.hub.Stats().Clients) }),
+			func() float64 { return float64(a.cfg.Hub.Stats().Clients) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "citygrid_ws_frames_total", Help: "Frames written to websocket clients."},
-			func() float64 { return float64(a.hub.Stats().FramesSent) }),
+			func() float64 { return float64(a.cfg.Hub.Stats().FramesSent) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "citygrid_ws_resyncs_total", Help: "Slow clients resynced with a snapshot."},
-			func() float64 { return float64(a.hub.Stats().Resyncs) }),
+			func() float64 { return float64(a.cfg.Hub.Stats().Resyncs) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "citygrid_alerts_active", Help: "Alerts open or acknowledged."},
-			func() float64 {
-				return a.boardFigure(func(b *ops.Board) float64 { c := b.Counts(); return float64(c.Open + c.Acknowledged) })
-			}),
+			func() float64 { return a.opsFigure(func(s ops.Stats) float64 { return float64(s.ActiveAlerts) }) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "citygrid_dispatches_active", Help: "Dispatches assigned, en route or on scene."},
-			func() float64 {
-				return a.boardFigure(func(b *ops.Board) float64 { return float64(len(b.Dispatches(false, ""))) })
-			}),
+			func() float64 { return a.opsFigure(func(s ops.Stats) float64 { return float64(s.ActiveDispatches) }) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "citygrid_rules_evaluation_seconds", Help: "What the last evaluation of the alert rules cost."},
-			func() float64 {
-				return a.boardFigure(func(b *ops.Board) float64 { return b.LastEvaluation().Seconds() })
-			}),
+			func() float64 { return a.opsFigure(func(s ops.Stats) float64 { return s.LastEvaluation.Seconds() }) }),
 	)
 	return m
 }
 
-// boardFigure reads a figure off the board for a scrape, giving up after a
-// second (a scrape must not hang on a busy fold).
-func (a *app) boardFigure(f func(*ops.Board) float64) float64 {
+// opsFigure reads a figure of the alerts and dispatches for a scrape, giving
+// up after a second (a scrape must not hang on a busy loop).
+func (a *API) opsFigure(f func(ops.Stats) float64) float64 {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	v := math.NaN()
-	_ = a.onBoard(ctx, func(b *ops.Board) { v = f(b) })
-	return v
+	st, err := a.cfg.Ops.Stats(ctx)
+	if err != nil {
+		return math.NaN()
+	}
+	return f(st)
 }
 
 func boolFloat(b bool) float64 {

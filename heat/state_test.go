@@ -1,4 +1,4 @@
-package live
+package heat
 
 import (
 	"math/rand/v2"
@@ -12,7 +12,7 @@ import (
 // bruteHeat counts, with no buckets and no increments, what a view must show:
 // every incident whose bucket lies inside the window at now.
 func bruteHeat(ins []geo.Incident, k ViewKey, now time.Time) map[geo.Cell]int32 {
-	w, _ := WindowByName(k.Window)
+	w, _ := geo.ParseWindow(k.Window)
 	cutoff := bucketOf(now) - int64(w.Span/BucketSpan) + 1
 	out := map[geo.Cell]int32{}
 	for _, in := range ins {
@@ -77,20 +77,20 @@ func TestTickCarriesChangesOnce(t *testing.T) {
 	in := geo.Incident{Cell: geo.CellOf(orb.Point{120.6, 31.3}, geo.FineRes), Time: now, Category: "theft", Severity: 2}
 	s.AddIncident(&in)
 	s.AddPosition(&geo.Position{Unit: "u1", Cell: in.Cell, Time: now, Status: geo.StatusAvailable})
-	tk := s.Tick()
-	d, ok := tk.Heat[ViewKey{Res: 8, Window: "15m"}]
+	tk := s.Changes()
+	d, ok := tk.Views[ViewKey{Res: 8, Window: "15m"}]
 	if !ok || len(d.Cells) != 1 || d.Cells[0].Count != 1 || d.Total != 1 {
 		t.Fatalf("first tick: %+v", d)
 	}
 	if len(tk.Units) != 1 || tk.Units[0].Unit != "u1" {
 		t.Fatalf("first tick units: %+v", tk.Units)
 	}
-	if tk2 := s.Tick(); len(tk2.Heat[ViewKey{Res: 8, Window: "15m"}].Cells) != 0 || len(tk2.Units) != 0 {
+	if tk2 := s.Changes(); len(tk2.Views[ViewKey{Res: 8, Window: "15m"}].Cells) != 0 || len(tk2.Units) != 0 {
 		t.Fatalf("second tick should be empty: %+v", tk2)
 	}
 	// 16 minutes later the cell leaves the 15-minute window: a 0 says so.
 	s.Advance(now.Add(16 * time.Minute))
-	d = s.Tick().Heat[ViewKey{Res: 8, Window: "15m"}]
+	d = s.Changes().Views[ViewKey{Res: 8, Window: "15m"}]
 	if len(d.Cells) != 1 || d.Cells[0].Count != 0 || d.Total != 0 {
 		t.Fatalf("after expiry: %+v", d)
 	}
@@ -101,7 +101,7 @@ func TestTickCarriesChangesOnce(t *testing.T) {
 	}
 	// A unit silent for UnitTTL is dropped, and the tick says it is gone.
 	s.Advance(now.Add(UnitTTL + time.Hour))
-	tk = s.Tick()
+	tk = s.Changes()
 	if len(tk.Units) != 1 || !tk.Units[0].Gone || len(s.Units()) != 0 {
 		t.Fatalf("silent unit not dropped: %+v", tk.Units)
 	}

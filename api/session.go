@@ -1,9 +1,9 @@
-package main
+package api
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -61,13 +61,13 @@ func (g *guard) postSession(c *gin.Context) {
 	defer cancel()
 	token, err := g.sessions.Create(ctx, id)
 	if err != nil {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "sessions: redis unavailable"})
+		g.fail(c, unavailable("sessions", err))
 		return
 	}
 	g.set(c, id)
 	g.record(c, stream.AuditEvent{Action: "signin", OK: true})
 	http.SetCookie(c.Writer, &http.Cookie{
-		Name: sessionCookie, Value: token, Path: "/", MaxAge: int(auth.SessionTTL / time.Second),
+		Name: SessionCookie, Value: token, Path: "/", MaxAge: int(auth.SessionTTL / time.Second),
 		HttpOnly: true, Secure: g.tls, SameSite: http.SameSiteStrictMode,
 	})
 	c.JSON(http.StatusOK, gin.H{"user": id.Name, "role": id.Role})
@@ -75,31 +75,36 @@ func (g *guard) postSession(c *gin.Context) {
 
 // deleteSession signs out.
 func (g *guard) deleteSession(c *gin.Context) {
-	if token, err := c.Cookie(sessionCookie); err == nil && !g.open() {
+	if token, err := c.Cookie(SessionCookie); err == nil && !g.open() {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 		defer cancel()
 		_ = g.sessions.Delete(ctx, token)
 		g.record(c, stream.AuditEvent{Action: "signout", OK: true})
 	}
-	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: g.tls, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(c.Writer, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: g.tls, SameSite: http.SameSiteStrictMode})
 	c.Status(http.StatusNoContent)
 }
 
 // getAudit lists the newest audit events (admins only).
 func (g *guard) getAudit(c *gin.Context) {
-	n, err := strconv.Atoi(c.DefaultQuery("limit", "100"))
-	if err != nil || n < 1 || n > 10000 {
-		c.JSON(http.StatusBadRequest, gin.H{"error": "limit: must be between 1 and 10000"})
+	n, err := limitParam(c, 100, 10000)
+	if err != nil {
+		g.fail(c, err)
 		return
 	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 5*time.Second)
+	ctx, cancel := within(c)
 	defer cancel()
 	events, err := g.audit.Recent(ctx, int64(n))
 	if err != nil {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "audit: redis unavailable"})
+		g.fail(c, unavailable("audit", err))
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"events": events})
+}
+
+// unavailable says a Redis call of what failed: a 503, nothing changed.
+func unavailable(what string, err error) error {
+	return fmt.Errorf("%s: %w: %v", what, stream.ErrUnavailable, err)
 }
 
 func clipName(s string) string {
@@ -108,5 +113,3 @@ func clipName(s string) string {
 	}
 	return s
 }
-
-var errOpenNonLoopback = errors.New("refusing to serve without credentials on a non-loopback address")

@@ -1,11 +1,11 @@
-package live
+package heat
 
 import (
 	"sort"
 	"time"
 
 	"github.com/citygrid/citygrid/geo"
-	"github.com/citygrid/citygrid/ops"
+	"github.com/citygrid/citygrid/live"
 )
 
 // BucketSpan is the granularity of the windows: an event counts in a window
@@ -52,7 +52,8 @@ type Unit struct {
 // UnitTTL is how long a unit stays on the map after its last report.
 const UnitTTL = 24 * time.Hour
 
-// State is the fold of the streams. It is not safe for concurrent use.
+// State is the heat-and-units fold of the streams. It is not safe for
+// concurrent use: a live.Loop owns it.
 type State struct {
 	now        time.Time
 	buckets    map[int64][]record
@@ -60,12 +61,15 @@ type State struct {
 	views      map[ViewKey]*view
 	units      map[string]*Unit
 	dirtyUnits map[string]struct{}
-	tick       uint64
 	strings    interner[string]
 	codes      interner[geo.RegionCodes]
-	board      *ops.Board // alerts and dispatches, folded beside the events
-	published  uint64     // the board's version in the last Tick
+	// regions are the region topics someone watches (see WatchRegions), by
+	// watchers; regionsAt is when their figures were last published.
+	regions   map[RegionTopic]int
+	regionsAt time.Time
 }
+
+var _ live.Fold = (*State)(nil)
 
 // maxInterned bounds an interner: past it, values are kept as they come, so a
 // feed inventing a category per event costs memory per event, not a map too.
@@ -100,12 +104,11 @@ func NewState(now time.Time) *State {
 		views:      map[ViewKey]*view{},
 		units:      map[string]*Unit{},
 		dirtyUnits: map[string]struct{}{},
-		board:      ops.NewBoard(ops.Config{}),
+		regions:    map[RegionTopic]int{},
 	}
-	s.board.Advance(now)
-	s.oldest = bucketOf(now) - int64(Longest()/BucketSpan) + 1
+	s.oldest = bucketOf(now) - int64(geo.LongestWindow()/BucketSpan) + 1
 	for _, res := range geo.HeatResolutions {
-		for _, w := range Windows {
+		for _, w := range geo.Windows {
 			s.watch(ViewKey{Res: res, Window: w.Name})
 		}
 	}
@@ -117,10 +120,19 @@ func bucketOf(t time.Time) int64 { return t.UnixNano() / int64(BucketSpan) }
 // Now is the time the state was last advanced to.
 func (s *State) Now() time.Time { return s.now }
 
+// Apply folds an incident or a position; commands are not the heat's.
+func (s *State) Apply(_ *live.Env, e *geo.Event) {
+	switch e.Kind {
+	case geo.KindIncident:
+		s.AddIncident(&e.Incident)
+	case geo.KindPosition:
+		s.AddPosition(&e.Position)
+	}
+}
+
 // AddIncident counts an incident in every view whose window and filter it falls in.
 // Incidents older than the longest window are ignored.
 func (s *State) AddIncident(in *geo.Incident) {
-	s.board.AddIncident(in) // first: its history reaches further back
 	b := bucketOf(in.Time)
 	if b < s.oldest {
 		return
@@ -132,7 +144,6 @@ func (s *State) AddIncident(in *geo.Incident) {
 			v.add(r, 1)
 		}
 	}
-	s.board.Touch(s, in.Cell)
 }
 
 // AddPosition records a unit's position if it is newer than the one known.
@@ -147,7 +158,6 @@ func (s *State) AddPosition(p *geo.Position) {
 	}
 	u.Position = *p
 	s.dirtyUnits[p.Unit] = struct{}{}
-	s.board.AddPosition(p)
 }
 
 // Advance moves the clock to now, expiring the buckets that left each window.
@@ -157,12 +167,11 @@ func (s *State) Advance(now time.Time) {
 		return
 	}
 	s.now = now
-	s.board.Advance(now)
 	nb := bucketOf(now)
 	for _, v := range s.views {
 		s.expire(v, nb-v.nbkt+1)
 	}
-	oldest := nb - int64(Longest()/BucketSpan) + 1
+	oldest := nb - int64(geo.LongestWindow()/BucketSpan) + 1
 	if oldest-s.oldest > int64(len(s.buckets)) {
 		for b := range s.buckets {
 			if b < oldest {
@@ -254,9 +263,9 @@ func (s *State) unwatch(k ViewKey) {
 
 // build counts a view from scratch from the buckets in its window.
 func (s *State) build(k ViewKey) *view {
-	w, err := WindowByName(k.Window)
+	w, err := geo.ParseWindow(k.Window)
 	if err != nil {
-		w = Windows[len(Windows)-1]
+		w = geo.Windows[len(geo.Windows)-1]
 	}
 	nbkt := int64(w.Span / BucketSpan)
 	v := &view{
@@ -292,15 +301,6 @@ func (s *State) Heat(k ViewKey) ([]CellCount, int64) {
 	return cells, v.total
 }
 
-// Ops is the board of alerts and dispatches.
-func (s *State) Ops() *ops.Board { return s.board }
-
-// SetBoard replaces the board (before anything is folded).
-func (s *State) SetBoard(b *ops.Board) {
-	s.board = b
-	b.Advance(s.now)
-}
-
 // EachCellAtLeast calls fn for each cell of the unfiltered view at res and
 // window counting at least min; it is how the alert rules read the heat.
 func (s *State) EachCellAtLeast(res int, window string, min int32, fn func(geo.Cell, int32)) {
@@ -323,8 +323,6 @@ func (s *State) CellCount(res int, window string, c geo.Cell) int32 {
 	return 0
 }
 
-var _ ops.Heat = (*State)(nil)
-
 // Units returns every unit, sorted by id.
 func (s *State) Units() []Unit {
 	out := make([]Unit, 0, len(s.units))
@@ -333,6 +331,24 @@ func (s *State) Units() []Unit {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Unit < out[j].Unit })
 	return out
+}
+
+// Unit returns a unit's latest position, if it has reported in the last
+// UnitTTL.
+func (s *State) Unit(id string) (geo.Position, bool) {
+	u, ok := s.units[id]
+	if !ok {
+		return geo.Position{}, false
+	}
+	return u.Position, true
+}
+
+// EachUnit calls fn with each unit's latest position, in no order; fn must not
+// keep the pointer.
+func (s *State) EachUnit(fn func(*geo.Position)) {
+	for _, u := range s.units {
+		fn(&u.Position)
+	}
 }
 
 func unitID(id string) geo.Position { return geo.Position{Unit: id} }

@@ -1,0 +1,104 @@
+// Package api is citygrid's HTTP surface (docs/API.md; docs/openapi.yaml for
+// generating clients): one route table in which every route names the least
+// role it needs, the handlers, who may call them (API keys, sign-in, roles,
+// rate limits, the audit), and one table that maps the domain's errors to
+// statuses (errors.go).
+//
+// Handlers hold no state of their own: they parse the query vocabulary the
+// websocket shares (wire.Query), ask the live state through the loop (heat,
+// units, region figures), the ops service (alerts, dispatches), or the streams
+// (what feeds post, a cell's incidents), and answer.
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/citygrid/citygrid/auth"
+	"github.com/citygrid/citygrid/feed"
+	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/hub"
+	"github.com/citygrid/citygrid/live"
+	"github.com/citygrid/citygrid/ops"
+	"github.com/citygrid/citygrid/stream"
+)
+
+// Config is what the API serves from. Fields marked required must be set;
+// the zero value of the others means their default.
+type Config struct {
+	// Loop is the live state: its heat fold (heat.State) answers the heat,
+	// the units and the region figures. Required.
+	Loop *live.Loop
+	// Ops carries out alerts and dispatches. Required.
+	Ops *ops.Service
+	// Hub serves GET /ws. Required.
+	Hub *hub.Hub
+	// Tiles serves GET /tiles/{layer}/{z}/{x}/{y}.pbf. Required.
+	Tiles http.Handler
+	// Regions is the region hierarchy; PUT /api/v1/regions/{level} replaces
+	// a level of it. Required.
+	Regions *geo.RegionStore
+	// Decoder validates and places what feeds post. Required.
+	Decoder *feed.Decoder
+	// Writer stores what feeds post; a request is answered once Redis has it.
+	// Required.
+	Writer *stream.Writer
+	// Reader reads a cell's incidents back from the streams. Required.
+	Reader *stream.Reader
+	// Audit is the audit stream. Required.
+	Audit *stream.Audit
+	// Sessions keeps people's sessions. Required.
+	Sessions *auth.Sessions
+	// Credentials are the keys and users. Nil means open: everyone is an
+	// anonymous admin (the caller listens on loopback only).
+	Credentials *auth.Store
+	// SimulatorKey, when set with Credentials, is a key that may feed and do
+	// nothing else: the built-in simulator's, which lives in memory only.
+	SimulatorKey string
+	// TLS says the server serves HTTPS (cookies are Secure, and HSTS is sent).
+	TLS bool
+	// MaxBody is the largest ingest body, in bytes. Zero means 16 MiB.
+	MaxBody int64
+	// MaxLayer is the largest region upload, in bytes. Zero means
+	// geo.MaxLayerBytes.
+	MaxLayer int64
+	// RateLimit is requests per second per key, user or address, with bursts
+	// of twice that, when Credentials are set. Zero means no limit.
+	RateLimit float64
+	// WSPerIP bounds the websockets of one address when Credentials are set.
+	// Zero means no bound.
+	WSPerIP int
+	// Now is the clock. Nil means time.Now.
+	Now func() time.Time
+	// Logf reports what a client is not told (an unexpected error, a failed
+	// audit). Nil means no logging.
+	Logf func(format string, args ...any)
+}
+
+// An API is the HTTP surface of one node. It is an http.Handler.
+type API struct {
+	cfg     Config
+	guard   *guard
+	metrics *metrics
+	http.Handler
+}
+
+// New returns the API over the config's parts.
+func New(cfg Config) *API {
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = 16 << 20
+	}
+	if cfg.MaxLayer == 0 {
+		cfg.MaxLayer = geo.MaxLayerBytes
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	a := &API{cfg: cfg, guard: newGuard(cfg)}
+	a.metrics = newMetrics(a)
+	a.Handler = a.handler()
+	return a
+}
