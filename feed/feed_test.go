@@ -8,6 +8,7 @@ import (
 	"github.com/citygrid/citygrid/feed"
 	"github.com/citygrid/citygrid/geo"
 	"github.com/citygrid/citygrid/profiles"
+	"github.com/paulmach/orb"
 )
 
 var now = time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
@@ -148,5 +149,41 @@ func TestPositions(t *testing.T) {
 		if !strings.Contains(rej[i].Error, w) {
 			t.Errorf("rejection %d = %q, want %q", i, rej[i].Error, w)
 		}
+	}
+}
+
+// Each valid item leaves the decoder placed: its res-9 cell, and the codes of
+// the regions holding it, for incidents and positions alike.
+func TestDecodePlacesEventsInTheRegions(t *testing.T) {
+	square := orb.MultiPolygon{{{{120.55, 31.25}, {120.65, 31.25}, {120.65, 31.35}, {120.55, 31.35}, {120.55, 31.25}}}}
+	layer, err := geo.NewLayer(geo.LevelDistrict, []geo.Division{{Code: "D1", Name: "一区", Shape: square}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	regions, err := geo.NewRegions(layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := decoder(t)
+	d.Regions = func() *geo.Regions { return regions }
+	for _, kind := range []geo.EventKind{geo.KindIncident, geo.KindPosition} {
+		body := `{"id":"in","unit":"in","lat":31.30,"lng":120.60}` + "\n" + `{"id":"out","unit":"out","lat":31.30,"lng":120.70}`
+		ok, _, rej, err := d.Decode(kind, strings.NewReader(body), feed.NDJSON)
+		if err != nil || len(ok) != 2 || len(rej) != 0 {
+			t.Fatalf("%s: %d ok, %v, %v", kind, len(ok), rej, err)
+		}
+		for i, wantDistrict := range []string{"D1", ""} {
+			e := ok[i]
+			cell, codes, pt := e.Incident.Cell, e.Incident.Regions, e.Incident.Point()
+			if kind == geo.KindPosition {
+				cell, codes, pt = e.Position.Cell, e.Position.Regions, e.Position.Point()
+			}
+			if e.Kind != kind || cell != geo.CellOf(pt, geo.FineRes) || codes.District != wantDistrict {
+				t.Errorf("%s %d: kind %s, cell %v, codes %+v; want district %q", kind, i, e.Kind, cell, codes, wantDistrict)
+			}
+		}
+	}
+	if _, _, _, err := d.Decode(geo.KindCommand, strings.NewReader(`{}`), feed.JSON); err == nil {
+		t.Error("commands are not fed: want an error")
 	}
 }

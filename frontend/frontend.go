@@ -19,6 +19,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/citygrid/citygrid/profiles"
@@ -106,6 +107,9 @@ func serveProfile(w http.ResponseWriter, r *http.Request, prof fs.FS, name strin
 	}
 	w.Header().Set("Content-Type", "application/geo+json")
 	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusOK) // explicit: gin's NoRoute presets 404
-	_, _ = w.Write(b)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(b)
+	}
 }

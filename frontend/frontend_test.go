@@ -39,6 +39,9 @@ func TestHandlerBuilt(t *testing.T) {
 	}
 	h := newHandler(dist, prof)
 
+	// Every expectation is checked: a header or body given as none must be
+	// absent or empty; any other must appear in it.
+	const none = "<none>"
 	cases := []struct {
 		name, method, target string
 		code                 int
@@ -48,11 +51,11 @@ func TestHandlerBuilt(t *testing.T) {
 		{"asset", "GET", "/assets/app-1.js", 200, "javascript", "immutable", "console.log"},
 		{"font", "GET", "/assets/font.woff2", 200, "font/woff2", "immutable", "wOF2"},
 		{"districts", "GET", "/profile/districts.geojson", 200, "application/geo+json", "max-age=300", "FeatureCollection"},
-		{"outline", "HEAD", "/profile/outline.geojson", 200, "application/geo+json", "", ""},
-		{"profile other file", "GET", "/profile/divisions.csv", 404, "", "", ""},
-		{"profile escape", "GET", "/profile/../assets/app-1.js", 200, "javascript", "immutable", ""},
-		{"missing", "GET", "/nope.js", 404, "", "", ""},
-		{"post", "POST", "/", 405, "", "", ""},
+		{"outline", "HEAD", "/profile/outline.geojson", 200, "application/geo+json", "max-age=300", none},
+		{"profile other file", "GET", "/profile/divisions.csv", 404, "text/plain", none, "404 page not found"},
+		{"profile escape", "GET", "/profile/../assets/app-1.js", 200, "javascript", "immutable", "console.log"},
+		{"missing", "GET", "/nope.js", 404, "text/plain", none, "404 page not found"}, // an error is not cached
+		{"post", "POST", "/", 405, "text/plain", none, "method not allowed"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -60,14 +63,16 @@ func TestHandlerBuilt(t *testing.T) {
 			if res.StatusCode != c.code {
 				t.Fatalf("status %d, want %d", res.StatusCode, c.code)
 			}
-			if ct := res.Header.Get("Content-Type"); !strings.Contains(ct, c.ctype) {
-				t.Errorf("Content-Type %q, want %q", ct, c.ctype)
+			check := func(what, got, want string) {
+				if want == none && got != "" || want != none && !strings.Contains(got, want) {
+					t.Errorf("%s %q, want %q", what, got, want)
+				}
 			}
-			if cc := res.Header.Get("Cache-Control"); !strings.Contains(cc, c.cache) {
-				t.Errorf("Cache-Control %q, want %q", cc, c.cache)
-			}
-			if b := body(t, res); !strings.Contains(b, c.body) {
-				t.Errorf("body %q, want %q in it", b, c.body)
+			check("Content-Type", res.Header.Get("Content-Type"), c.ctype)
+			check("Cache-Control", res.Header.Get("Cache-Control"), c.cache)
+			check("body", body(t, res), c.body)
+			if c.code == 405 && res.Header.Get("Allow") != "GET, HEAD" {
+				t.Errorf("Allow %q, want GET, HEAD", res.Header.Get("Allow"))
 			}
 		})
 	}

@@ -101,3 +101,40 @@ func bruteFigures(ins []geo.Incident, units []Unit, lv geo.Level, w geo.Window, 
 	}
 	return m
 }
+
+// A watched region topic is published once every RegionsEvery of the fold's
+// clock, with the figures RegionFigures gives, and not once unwatched.
+func TestWatchedRegionsArePublishedOnceASecond(t *testing.T) {
+	now := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
+	s := NewState(now)
+	in := geo.Incident{Time: now, Category: "theft", Severity: 2, Regions: geo.RegionCodes{District: "320505", Street: "320505001"}}
+	s.AddIncident(&in)
+	if c := s.Changes(); c.Regions != nil {
+		t.Fatalf("regions published with nobody watching: %+v", c.Regions)
+	}
+	streets := RegionTopic{Level: geo.LevelStreet, Window: "15m"}
+	s.WatchRegions(streets)
+	s.WatchRegions(streets) // two watchers
+	want, _ := s.RegionFigures(geo.LevelStreet, "15m")
+	if c := s.Changes(); !reflect.DeepEqual(c.Regions[streets], want) || len(c.Regions) != 1 {
+		t.Fatalf("first tick: %+v, want %+v", c.Regions, want)
+	}
+	s.Advance(now.Add(RegionsEvery / 2))
+	if c := s.Changes(); c.Regions != nil {
+		t.Fatal("published again within RegionsEvery")
+	}
+	s.Advance(now.Add(RegionsEvery))
+	if c := s.Changes(); c.Regions[streets] == nil {
+		t.Fatal("not published again after RegionsEvery")
+	}
+	s.UnwatchRegions(streets)
+	s.Advance(now.Add(3 * RegionsEvery))
+	if c := s.Changes(); c.Regions[streets] == nil {
+		t.Fatal("a topic with one watcher left was dropped")
+	}
+	s.UnwatchRegions(streets)
+	s.Advance(now.Add(5 * RegionsEvery))
+	if c := s.Changes(); c.Regions != nil {
+		t.Fatalf("published after the last watcher left: %+v", c.Regions)
+	}
+}

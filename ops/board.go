@@ -290,8 +290,11 @@ func (noFigures) EachUnit(func(*geo.Position))                              {}
 
 // ApplyCommand folds one command of the commands stream, stored with entry
 // id; units are the units' latest positions (a dispatch to a unit already on
-// scene is on scene at once).
+// scene is on scene at once), nil for none.
 func (b *Board) ApplyCommand(units Units, entryID string, c *geo.Command) {
+	if units == nil {
+		units = noFigures{}
+	}
 	b.applied = entryID
 	defer b.wake()
 	switch c.Type {

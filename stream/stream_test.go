@@ -3,6 +3,7 @@ package stream_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/citygrid/citygrid/geo"
 	"github.com/citygrid/citygrid/internal/redistest"
+	"github.com/citygrid/citygrid/profiles"
 	"github.com/citygrid/citygrid/stream"
 	"github.com/paulmach/orb"
 	"github.com/redis/go-redis/v9"
@@ -116,4 +118,32 @@ func TestWriterDedupesAndTailerReadsBack(t *testing.T) {
 			t.Errorf("round trip:\n got %+v\nwant %+v", in, want)
 		}
 	})
+}
+
+// Writer and tailer agree on the shards whatever the layout's resolution,
+// the default (zero) included: every shard an event of the city is written
+// to is one the tailer reads.
+func TestShardsCoverWhatTheWriterWrites(t *testing.T) {
+	p, err := geo.LoadProfile(profiles.FS, "suzhou")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(8, 8))
+	for _, res := range []int{0, 3, 4, 5} {
+		l := stream.Layout{ShardRes: res}
+		read := map[geo.Cell]bool{}
+		for _, s := range l.Shards(p) {
+			read[s] = true
+		}
+		for n := 0; n < 2000; {
+			pt := orb.Point{p.Bound.Min[0] + r.Float64()*(p.Bound.Max[0]-p.Bound.Min[0]), p.Bound.Min[1] + r.Float64()*(p.Bound.Max[1]-p.Bound.Min[1])}
+			if !p.Contains(pt) {
+				continue
+			}
+			n++
+			if s := l.Shard(geo.CellOf(pt, geo.FineRes)); !read[s] {
+				t.Fatalf("ShardRes %d: (%v) is written to shard %v (res %d), which the tailer does not read", res, pt, s, s.Res())
+			}
+		}
+	}
 }

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/citygrid/citygrid/api"
+	"github.com/citygrid/citygrid/internal/apidoc"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -87,16 +89,37 @@ type ingestReply struct {
 	api.IngestAnswer
 }
 
-func (s *server) post(path, contentType string, body []byte) ingestReply {
+// documented is docs/openapi.yaml, read once for every test of the package.
+var documented = sync.OnceValues(apidoc.Read)
+
+// do sends a request to the server, holds the answer to docs/openapi.yaml
+// (its status documented, its body of the documented shape), and returns it
+// with its body.
+func (s *server) do(req *http.Request) (*http.Response, []byte) {
 	s.t.Helper()
-	resp, err := http.Post(s.URL+path, contentType, bytes.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	doc, err := documented()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := doc.Check(req, resp, b); err != nil {
+		s.t.Errorf("not as documented: %v", err)
+	}
+	return resp, b
+}
+
+func (s *server) post(path, contentType string, body []byte) ingestReply {
+	s.t.Helper()
+	req, _ := http.NewRequest("POST", s.URL+path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	resp, b := s.do(req)
 	var r ingestReply
 	r.Status = resp.StatusCode
-	b, _ := io.ReadAll(resp.Body)
 	if err := json.Unmarshal(b, &r.IngestAnswer); err != nil {
 		s.t.Fatalf("POST %s: %d %q: %v", path, resp.StatusCode, b, err)
 	}
@@ -124,17 +147,13 @@ func (h heatReply) counts() map[string]int {
 
 func (s *server) heat(query string) heatReply {
 	s.t.Helper()
-	resp, err := http.Get(s.URL + "/api/v1/heat?" + query)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	req, _ := http.NewRequest("GET", s.URL+"/api/v1/heat?"+query, nil)
+	resp, b := s.do(req)
 	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
 		s.t.Fatalf("heat %s: %d %s", query, resp.StatusCode, b)
 	}
 	var h heatReply
-	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+	if err := json.Unmarshal(b, &h); err != nil {
 		s.t.Fatal(err)
 	}
 	return h

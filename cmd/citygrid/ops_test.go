@@ -111,12 +111,7 @@ func (s *server) call(method, path string, body any, out any) int {
 	}
 	req, _ := http.NewRequest(method, s.URL+path, rd)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	resp, b := s.do(req)
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
 			s.t.Fatalf("%s %s: %d %q: %v", method, path, resp.StatusCode, b, err)

@@ -16,6 +16,8 @@ import (
 
 	"github.com/citygrid/citygrid/auth"
 	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/internal/apidoc"
+	"github.com/citygrid/citygrid/internal/redistest"
 	"github.com/coder/websocket"
 	"github.com/paulmach/orb"
 )
@@ -84,6 +86,13 @@ func signIn(t *testing.T, s *server, user string) *http.Cookie {
 
 func (c caller) do(t *testing.T, method, url, body string) *http.Response {
 	t.Helper()
+	resp, _ := c.send(t, method, url, body)
+	return resp
+}
+
+// send makes the request and returns the response with its body read.
+func (c caller) send(t *testing.T, method, url, body string) (*http.Response, []byte) {
+	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
@@ -99,9 +108,9 @@ func (c caller) do(t *testing.T, method, url, body string) *http.Response {
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.Copy(io.Discard, resp.Body)
+	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	return resp
+	return resp, b
 }
 
 func (c caller) dialStatus(t *testing.T, s *server) int {
@@ -134,8 +143,10 @@ func (c caller) dialStatus(t *testing.T, s *server) int {
 }
 
 // TestAccessMatrix tries every route and the websocket with no credential, each
-// role and a revoked key, against one table of expected statuses.
+// role and a revoked key, against one table of expected statuses; every
+// answer is also held to docs/openapi.yaml (status and body).
 func TestAccessMatrix(t *testing.T) {
+	doc := apidoc.Load(t)
 	c := newCreds(t)
 	s := startServer(t, "", "matrix", "-auth", c.path)
 	callers := []caller{
@@ -189,7 +200,11 @@ func TestAccessMatrix(t *testing.T) {
 				if rt.body != nil {
 					body = rt.body()
 				}
-				got = cl.do(t, rt.method, s.URL+rt.path, body).StatusCode
+				resp, b := cl.send(t, rt.method, s.URL+rt.path, body)
+				got = resp.StatusCode
+				if err := doc.Check(resp.Request, resp, b); err != nil {
+					t.Errorf("as %s: %v", cl.name, err)
+				}
 			}
 			if got != rt.want[i] {
 				t.Errorf("%s %s as %s: %d, want %d", rt.method, rt.path, cl.name, got, rt.want[i])
@@ -312,11 +327,40 @@ func TestRefusesOpenNonLoopback(t *testing.T) {
 	}
 }
 
+// TestBodyLimit: a body over -max-body is refused as a whole with 413 and a
+// reason naming the limit, and none of its items is stored, even the valid
+// ones before the limit; a body under it is taken.
 func TestBodyLimit(t *testing.T) {
-	s := startServer(t, "", "limit", "-max-body", "1024")
-	r := s.post("/api/v1/incidents", "application/json", bytes.Repeat([]byte(" "), 2048))
-	if r.Status != http.StatusRequestEntityTooLarge {
-		t.Fatalf("2 KiB over a 1 KiB limit: %d", r.Status)
+	rs := redistest.Start(t)
+	prefix := redistest.Prefix(t)
+	s := startServer(t, rs.URL(), prefix, "-max-body", "1024")
+	items, _ := randomIncidents(t, 20, 5, "big", 8) // about 3 KiB of NDJSON
+	body := ndjson(t, items)
+	if len(body) <= 1024 {
+		t.Fatalf("test body of %d bytes is not over the limit", len(body))
+	}
+	r := s.post("/api/v1/incidents", "application/x-ndjson", body)
+	if r.Status != http.StatusRequestEntityTooLarge || r.Accepted != 0 || !strings.Contains(r.Error, "1024-byte limit") {
+		t.Fatalf("%d bytes over a 1 KiB limit: %d %+v, want 413 naming the limit", len(body), r.Status, r.IngestAnswer)
+	}
+	small := ndjson(t, items[:2])
+	if r := s.post("/api/v1/incidents", "application/x-ndjson", small); r.Status != http.StatusAccepted || r.Accepted != 2 {
+		t.Fatalf("%d bytes under the limit: %d %+v", len(small), r.Status, r.IngestAnswer)
+	}
+	// Only the small batch was stored: nothing of the big one, not even what
+	// came before the limit.
+	rdb := rs.Client()
+	keys, err := rdb.Keys(t.Context(), prefix+":*:incidents").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored int64
+	for _, k := range keys {
+		n, _ := rdb.XLen(t.Context(), k).Result()
+		stored += n
+	}
+	if stored != 2 {
+		t.Fatalf("%d incidents stored after one refused and one taken batch, want 2", stored)
 	}
 }
 
