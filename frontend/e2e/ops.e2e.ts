@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { cellToBoundary, cellToLatLng, latLngToCell } from 'h3-js';
-import { buildServer, chromiumPath, CHROMIUM_ARGS, freePort, Server, sleep } from './server';
+import { buildServer, chromiumPath, CHROMIUM_ARGS, freePort, Server, sleep, waitFor } from './server';
 
 const FRONTEND = resolve(__dirname, '..');
 const REPO = resolve(FRONTEND, '..');
@@ -97,20 +97,6 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
   return { status: r.status, json };
 }
 
-async function waitFor<T>(what: string, ms: number, f: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await f();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(150);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 /** position posts one report of the test's unit; times strictly increase (the dedupe key is unit and time). */
 let lastPosTime = 0;

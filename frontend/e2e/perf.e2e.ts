@@ -1,5 +1,5 @@
 // Measurements the issue asks for, run on demand (not part of make test):
-//   CITYGRID_PERF=1 npx vitest run --config vitest.e2e.config.ts e2e/perf
+//   npm run perf   (CITYGRID_PERF=1 vitest run --config vitest.e2e.config.ts)
 // Frame time while N hexagons are replaced every tick (software WebGL here, so
 // reported as a ratio of 10,000 against 1,000 hexagons), time to first heat,
 // and the JS heap over CITYGRID_PERF_MINUTES (default 2) of live updates.
@@ -81,7 +81,7 @@ async function measure(points: number): Promise<Record<string, number>> {
   return { cells, firstHeatMs: marks['cg:first-heat'] ?? -1, frames: st.frames, meanFrameMs: Math.round(st.mean * 10) / 10, p95FrameMs: Math.round(st.p95 * 10) / 10 };
 }
 
-describe.skipIf(!process.env.CITYGRID_PERF)('performance (on demand)', () => {
+describe('performance (on demand)', () => {
   beforeAll(async () => {
     mkdirSync(RESULTS, { recursive: true });
     tmp = mkdtempSync(join(tmpdir(), 'citygrid-perf-'));

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { cellToLatLng, latLngToCell } from 'h3-js';
-import { buildServer, chromiumPath, CHROMIUM_ARGS, freePort, Server, sleep } from './server';
+import { buildServer, chromiumPath, CHROMIUM_ARGS, freePort, Server, waitFor } from './server';
 
 const FRONTEND = resolve(__dirname, '..');
 const REPO = resolve(FRONTEND, '..');
@@ -31,20 +31,6 @@ let alertId = '';
 const problems: string[] = [];
 const timings: Record<string, number> = {};
 
-async function waitFor<T>(what: string, ms: number, f: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await f();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(150);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 /** api calls the server as the signed-in admin (a cookie session, so with the CSRF header). */
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {

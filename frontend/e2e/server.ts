@@ -99,3 +99,23 @@ export const CHROMIUM_ARGS = [
 /** The policy the server is to send; the test adds it when the server does not yet. */
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'; object-src 'none'";
+
+/**
+ * waitFor polls f (every 100 ms) until it returns a value other than
+ * undefined or false, and returns it; after ms it fails, naming what it
+ * waited for and the last error f threw.
+ */
+export async function waitFor<T>(what: string, ms: number, f: () => Promise<T | undefined | false>): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await f();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(100);
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
 import { cellToLatLng, cellToParent } from 'h3-js';
-import { buildServer, chromiumPath, CHROMIUM_ARGS, CSP, freePort, Server, sleep } from './server';
+import { buildServer, chromiumPath, CHROMIUM_ARGS, CSP, freePort, Server, sleep, waitFor } from './server';
 
 const FRONTEND = resolve(__dirname, '..');
 const REPO = resolve(FRONTEND, '..');
@@ -38,20 +38,6 @@ async function domNumber(p: Page, testid: string): Promise<number> {
   return Number.isFinite(n) && t.trim() !== '–' ? n : NaN;
 }
 
-async function waitFor<T>(what: string, ms: number, f: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await f();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(100);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 async function openPage(url: string): Promise<Page> {
   const p = await context.newPage();

@@ -3,7 +3,7 @@
 // /profile/*.geojson, region boundaries of every level from /tiles/regions by
 // zoom (regions.ts), HTML district labels and symbol labels for streets,
 // communities and grids in the shipped font, and the deck.gl
-// overlay (overlaid mode, see shared/FRONTEND.md) that draws heat and units.
+// overlay (overlaid mode, see docs/FRONTEND.md) that draws heat and units.
 
 import * as maplibregl from 'maplibre-gl';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
@@ -45,7 +45,7 @@ export function createMap(o: MapOptions): Promise<MapParts> {
     container: o.container,
     style: {
       version: 8,
-      // Labels are drawn with the shipped font (no glyph server; shared/FRONTEND.md trap 5).
+      // Labels are drawn with the shipped font (no glyph server; docs/FRONTEND.md, trap 5).
       'font-faces': fontFaces(latinFont, chineseFont, location.href),
       sources: {
         outline: { type: 'geojson', data: o.outlineFC as GeoJSON.GeoJSON },

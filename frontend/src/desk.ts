@@ -1,0 +1,104 @@
+// The duty officer's desk on the console page: the alerts and dispatches
+// panels, the topic controls, and what a click picks (a hot cell, an alert, a
+// dispatch, a region). The wall has none of it.
+
+import type { PickingInfo } from '@deck.gl/core';
+import { signOut } from './api';
+import type { Config } from './config';
+import { buildControls, showCell, showRegion } from './console';
+import type { Districts } from './districts';
+import type { Hud } from './hud';
+import type { MapParts } from './map';
+import { AlertsPanel, DispatchesPanel, showAlert } from './opspanels';
+import type { Alert, CellCount, Dispatch } from './protocol';
+import { HIT_LAYER_ID, pickRegion, SELECTED_LAYER_ID, selectedFilter } from './regions';
+import type { Renderer } from './render';
+import type { Store } from './store';
+
+export interface DeskOptions {
+  hud: Hud;
+  store: Store;
+  districts: Districts;
+  renderer: Renderer;
+  /** The signed-in person's role; 'admin' on an open server. */
+  role: string;
+  /** The server runs without credentials (nobody signs out). */
+  open: boolean;
+  /** The page's configuration as it is now. */
+  config: () => Config;
+  /** Switch the page to a new configuration (URL, socket, counters). */
+  reconfigure: (next: Config) => void;
+}
+
+export class Desk {
+  readonly alerts: AlertsPanel;
+  readonly dispatches: DispatchesPanel;
+  private parts: MapParts | null = null;
+
+  constructor(private readonly o: DeskOptions) {
+    const { hud, districts, role } = o;
+    this.alerts = new AlertsPanel(hud.alertsBox, { role, districts, onPick: (a) => this.pickAlert(a) });
+    this.dispatches = new DispatchesPanel(hud.dispatchesBox, { role, districts, onPick: (d) => this.pickDispatch(d) });
+    const cfg = o.config();
+    if (!cfg.kiosk) {
+      buildControls(hud.controls, cfg, o.reconfigure, o.open ? undefined : () => void signOut().then(() => location.reload()));
+    }
+  }
+
+  /** attach wires the map's clicks: a hexagon picks its cell, elsewhere the region under it. */
+  attach(parts: MapParts): void {
+    this.parts = parts;
+    const { map, overlay } = parts;
+    map.on('click', (e) => {
+      if (overlay.pickObject({ x: e.point.x, y: e.point.y, radius: 2 })) return;
+      const hit = pickRegion(map.queryRenderedFeatures(e.point, { layers: [HIT_LAYER_ID] }), map.getZoom());
+      if (!hit) return;
+      this.o.renderer.select('');
+      this.selectRegion(hit.level, hit.code);
+      void showRegion(this.o.hud.cellPanel, hit, this.o.config().window, () => {
+        this.o.hud.cellPanel.hidden = true;
+        this.selectRegion('', '');
+      });
+    });
+  }
+
+  /** onClick is deck.gl's click: a heat hexagon shows its cell's panel. */
+  onClick = (info: PickingInfo): void => {
+    const obj = info.object as CellCount | undefined;
+    if (info.layer?.id !== 'heat' || !obj) return;
+    this.selectRegion('', '');
+    this.o.renderer.select(obj.cell);
+    const { hud, store, districts, role } = this.o;
+    void showCell(hud.cellPanel, obj.cell, this.o.config(), districts, store.units.values(), () => this.closePanel(), role);
+  };
+
+  /** reset drops what was picked (the topic changed under it). */
+  reset(): void {
+    this.o.renderer.selected = '';
+    this.o.hud.cellPanel.hidden = true;
+    this.selectRegion('', '');
+  }
+
+  private selectRegion(level: string, code: string): void {
+    this.parts?.map.setFilter(SELECTED_LAYER_ID, selectedFilter(level, code) as never);
+  }
+
+  private closePanel(): void {
+    this.o.hud.cellPanel.hidden = true;
+    delete this.o.hud.cellPanel.dataset.alert;
+    this.o.renderer.select('');
+  }
+
+  private pickAlert(a: Alert): void {
+    this.selectRegion('', '');
+    this.o.renderer.select(a.cell ?? '');
+    const { hud, districts, role } = this.o;
+    showAlert(hud.cellPanel, a, role, districts, () => this.closePanel(), this.o.config().window);
+  }
+
+  private pickDispatch(d: Dispatch): void {
+    this.selectRegion('', '');
+    this.o.renderer.select(d.cell);
+    this.parts?.map.easeTo({ center: [d.lng, d.lat], duration: 600 });
+  }
+}

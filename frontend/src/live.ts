@@ -1,0 +1,82 @@
+// The page's live feed: the socket subscribed to the page's topic, frames
+// folded into the store, a resync asked once per gap, and a fallback for a
+// server that does not know the alerts and dispatches layers.
+
+import type { Config } from './config';
+import type { Layer, Subscribe } from './protocol';
+import { markOnce } from './render';
+import { LiveSocket, wsURL, type SocketStatus } from './socket';
+import { apply, opsRefused, type Store } from './store';
+
+/** The layers the page subscribes to; alerts and dispatches are dropped for a server that does not know them. */
+const LAYERS: Layer[] = ['heat', 'units', 'alerts', 'dispatches'];
+
+/** subscription is the subscribe message of a configuration. */
+export function subscription(c: Config, ops = true): Subscribe {
+  const s: Subscribe = { type: 'subscribe', layers: ops ? LAYERS : ['heat', 'units'], res: c.res, window: c.window };
+  if (c.category) s.category = c.category;
+  if (c.minSeverity > 1) s.minSeverity = c.minSeverity;
+  return s;
+}
+
+export interface FeedOptions {
+  store: Store;
+  /** The page's configuration as it is now. */
+  config: () => Config;
+  /** The store changed: draw it. */
+  onChange: () => void;
+  /** The socket's status changed. */
+  onStatus: (s: SocketStatus) => void;
+}
+
+export class Feed {
+  readonly socket: LiveSocket;
+  /** Whether the socket is open now. */
+  open = false;
+  /** Whether the server takes the alerts and dispatches layers. */
+  private ops = true;
+  private resyncPending = false;
+
+  constructor(private readonly o: FeedOptions) {
+    this.socket = new LiveSocket(
+      { url: wsURL(location), onFrame: (f) => this.frame(f), onStatus: (s) => this.status(s) },
+      subscription(o.config(), this.ops),
+    );
+  }
+
+  start(): void {
+    this.socket.start();
+  }
+
+  /** resubscribe switches to the page's topic as the configuration now says. */
+  resubscribe(): void {
+    this.socket.subscribe(subscription(this.o.config(), this.ops));
+  }
+
+  private frame(f: Parameters<typeof apply>[1]): void {
+    const { store } = this.o;
+    // A server without the alerts and dispatches layers refuses the first
+    // subscribe: ask again with heat and units only.
+    if (this.ops && opsRefused(store, f)) {
+      this.ops = false;
+      this.resubscribe();
+      return;
+    }
+    const r = apply(store, f, Date.now());
+    if (f.type === 'snapshot') {
+      markOnce('cg:first-snapshot');
+      this.resyncPending = false;
+    }
+    // Ask once per gap: the server limits subscribe messages per second.
+    if (r === 'resync' && !this.resyncPending) {
+      this.resyncPending = true;
+      this.socket.resync();
+    } else if (r === 'changed') this.o.onChange();
+  }
+
+  private status(s: SocketStatus): void {
+    this.open = s === 'open';
+    this.resyncPending = false;
+    this.o.onStatus(s);
+  }
+}

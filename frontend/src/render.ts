@@ -1,0 +1,171 @@
+// The render loop: frames only mark the store changed; one requestAnimationFrame
+// applies what changed to deck.gl and the HUD, at most once a frame, and a
+// large heatmap at most every heatRefreshMs.
+
+import type { Layer as DeckLayer } from '@deck.gl/core';
+import type { Config } from './config';
+import type { Districts } from './districts';
+import type { Hud } from './hud';
+import { buildLayers, dispatchLines, hotSubset, trackPaths } from './layers';
+import type { MapParts } from './map';
+import type { Alert, CellCount } from './protocol';
+import { makeScale } from './scale';
+import {
+  activeDispatches,
+  alertsNewestFirst,
+  cellList,
+  heatRefreshMs,
+  hotThreshold,
+  topCells,
+  unitCounts,
+  unitList,
+  type Store,
+} from './store';
+
+/** markOnce records a boot milestone once (read by the browser test: time to first heat). */
+export function markOnce(name: string): void {
+  if (performance.getEntriesByName(name, 'mark').length === 0) performance.mark(name);
+}
+
+export interface RendererOptions {
+  store: Store;
+  hud: Hud;
+  districts: Districts;
+  /** The page's configuration as it is now (the console changes it). */
+  config: () => Config;
+  /** The alerts changed: here they are, newest first. */
+  onAlerts?: (sorted: Alert[], now: number) => void;
+  /** The dispatches, or the units they follow, changed. */
+  onDispatches: (now: number) => void;
+}
+
+export class Renderer {
+  /** The picked cell, outlined on the map; '' for none. */
+  selected = '';
+  /** The alerts, newest first, as last drawn. */
+  alerts: Alert[] = [];
+  /** The layers last handed to deck.gl (read by the browser test). */
+  drawn: DeckLayer[] = [];
+
+  private parts: MapParts | null = null;
+  private cells: CellCount[] = [];
+  private hot: CellCount[] = [];
+  private scale = makeScale(1);
+  private heatVersion = -1;
+  private unitsVersion = -1;
+  private alertsVersion = -1;
+  private dispatchesVersion = -1;
+  private layersDirty = true;
+  private lastHeatBuild = 0;
+  private heatTimer: ReturnType<typeof setTimeout> | undefined;
+  private scheduled = false;
+  private readonly dotScale: number;
+
+  constructor(private readonly o: RendererOptions) {
+    this.dotScale = o.config().view === 'wall' ? Math.max(1, window.innerHeight / 1080) : 1;
+  }
+
+  /** attach gives the renderer the map to draw on, once it has loaded. */
+  attach(parts: MapParts): void {
+    this.parts = parts;
+    this.redraw();
+  }
+
+  /** schedule asks for a render at the next animation frame. */
+  schedule = (): void => {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    requestAnimationFrame(() => this.render());
+  };
+
+  /** redraw rebuilds the layers at the next frame; with heat, the heat too. */
+  redraw(heat = false): void {
+    this.layersDirty = true;
+    if (heat) this.heatVersion = -1;
+    this.schedule();
+  }
+
+  /** select outlines a cell ('' for none). */
+  select(cell: string): void {
+    this.selected = cell;
+    this.redraw();
+  }
+
+  private render(): void {
+    this.scheduled = false;
+    const { store, hud, districts } = this.o;
+    const cfg = this.o.config();
+    const now = Date.now();
+    const heatChanged = this.takeHeat(now);
+    let opsChanged = false;
+    if (store.unitsVersion !== this.unitsVersion) {
+      this.unitsVersion = store.unitsVersion;
+      this.layersDirty = true;
+      opsChanged = store.dispatches.length > 0;
+      hud.setUnits(unitCounts(store));
+    }
+    if (store.alertsVersion !== this.alertsVersion) {
+      this.alertsVersion = store.alertsVersion;
+      this.alerts = alertsNewestFirst(store.alerts);
+      this.layersDirty = true;
+      hud.setAlerts(store.alertCounts);
+      this.o.onAlerts?.(this.alerts, now);
+    }
+    if (store.dispatchesVersion !== this.dispatchesVersion) {
+      this.dispatchesVersion = store.dispatchesVersion;
+      this.layersDirty = true;
+      opsChanged = true;
+    }
+    if (opsChanged) this.o.onDispatches(now);
+    if (this.layersDirty && this.parts) {
+      this.layersDirty = false;
+      const lines = dispatchLines(activeDispatches(store), store.units);
+      this.drawn = buildLayers({
+        cells: this.cells,
+        hot: this.hot,
+        units: unitList(store),
+        scale: this.scale,
+        heatVersion: this.heatVersion,
+        extrude: cfg.extrude,
+        selected: this.selected,
+        wall: cfg.view === 'wall',
+        dotScale: this.dotScale,
+        alerts: this.alerts,
+        dispatches: lines,
+        tracks: trackPaths(lines, store.tracks),
+      });
+      this.parts.overlay.setProps({ layers: this.drawn });
+      if (this.cells.length > 0) markOnce('cg:first-heat');
+    }
+    hud.setCount(cfg.window, store.seq > 0 ? store.total : undefined);
+    if (heatChanged) {
+      hud.setHottest(topCells(store, cfg.view === 'wall' ? 6 : 10), districts);
+      hud.setDistricts(districts.sums(this.cells));
+      hud.setLegend(this.scale, `事件数 Incidents / ${cfg.window} · res ${cfg.res}`);
+    }
+    hud.setTicker(store.rises, districts, now);
+  }
+
+  /**
+   * takeHeat rebuilds the heat from the store when it changed, but a large
+   * heatmap no more often than heatRefreshMs: a later frame takes it.
+   */
+  private takeHeat(now: number): boolean {
+    const { store } = this.o;
+    if (store.heatVersion === this.heatVersion) return false;
+    const wait = this.lastHeatBuild + heatRefreshMs(store.cells.size) - now;
+    if (wait > 0) {
+      if (!this.heatTimer) this.heatTimer = setTimeout(() => ((this.heatTimer = undefined), this.schedule()), wait);
+      return false;
+    }
+    this.lastHeatBuild = now;
+    this.heatVersion = store.heatVersion;
+    this.cells = cellList(store);
+    let max = 1;
+    for (const c of this.cells) if (c.count > max) max = c.count;
+    this.scale = makeScale(max);
+    this.hot = hotSubset(this.cells, hotThreshold(store));
+    this.layersDirty = true;
+    return true;
+  }
+}
