@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 
@@ -67,6 +68,17 @@ func noteBody(c *gin.Context) (string, error) {
 // postAlert answers POST /api/v1/alerts/{id}/ack and …/resolve: 200 with the
 // alert as it now is.
 func (a *API) postAlert(resolve bool) gin.HandlerFunc {
+	return a.postChange(func(ctx context.Context, id, by, note string) (any, error) {
+		if resolve {
+			return a.cfg.Ops.Resolve(ctx, id, by, note)
+		}
+		return a.cfg.Ops.Acknowledge(ctx, id, by, note)
+	})
+}
+
+// postChange answers a change, with an optional {"note": "…"}, to the alert
+// or dispatch the path's id names: 200 with it as it now is.
+func (a *API) postChange(change func(ctx context.Context, id, by, note string) (any, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		note, err := noteBody(c)
 		if err != nil {
@@ -77,17 +89,12 @@ func (a *API) postAlert(resolve bool) gin.HandlerFunc {
 		c.Set(auditDetail, id)
 		ctx, cancel := within(c)
 		defer cancel()
-		var al ops.Alert
-		if resolve {
-			al, err = a.cfg.Ops.Resolve(ctx, id, who(c), note)
-		} else {
-			al, err = a.cfg.Ops.Acknowledge(ctx, id, who(c), note)
-		}
+		out, err := change(ctx, id, who(c), note)
 		if err != nil {
 			a.refused(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, al)
+		c.JSON(http.StatusOK, out)
 	}
 }
 
@@ -131,23 +138,9 @@ func (a *API) postDispatch(c *gin.Context) {
 // postDispatchEnd answers POST /api/v1/dispatches/{id}/clear and …/cancel:
 // 200 with the dispatch as it now is.
 func (a *API) postDispatchEnd(cancel bool) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		note, err := noteBody(c)
-		if err != nil {
-			a.fail(c, err)
-			return
-		}
-		id := c.Param("id")
-		c.Set(auditDetail, id)
-		ctx, done := within(c)
-		defer done()
-		d, err := a.cfg.Ops.EndDispatch(ctx, id, who(c), note, cancel)
-		if err != nil {
-			a.refused(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, d)
-	}
+	return a.postChange(func(ctx context.Context, id, by, note string) (any, error) {
+		return a.cfg.Ops.EndDispatch(ctx, id, by, note, cancel)
+	})
 }
 
 // getSuggest answers GET /api/v1/dispatch/suggest?cell=…&limit=5.
