@@ -175,7 +175,9 @@ func TestTwoDispatchersOneUnit(t *testing.T) {
 		got := make([]ops.Dispatch, 2)
 		errs := make([]error, 2)
 		for k, n := range []*node{a, b} {
-			wg.Go(func() { got[k], errs[k] = n.svc.Dispatch(t.Context(), ops.DispatchRequest{Unit: unit, Cell: target}, fmt.Sprint("dispatcher-", k)) })
+			wg.Go(func() {
+				got[k], errs[k] = n.svc.Dispatch(t.Context(), ops.DispatchRequest{Unit: unit, Cell: target}, fmt.Sprint("dispatcher-", k))
+			})
 		}
 		wg.Wait()
 		var won []int
