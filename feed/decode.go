@@ -72,7 +72,7 @@ func (d *Decoder) now() time.Time {
 // as a whole (see ErrContentType, ErrMalformed, ErrTooMany, or a read error
 // such as *http.MaxBytesError).
 func (d *Decoder) Decode(kind geo.EventKind, r io.Reader, f Format) (ok []geo.Event, index []int, rejected []Rejection, err error) {
-	var one func(item, time.Time) (geo.Event, string, error)
+	var one func(item, time.Time, *geo.Event) (string, error)
 	switch kind {
 	case geo.KindIncident:
 		one = d.incident
@@ -90,17 +90,23 @@ func (d *Decoder) Decode(kind geo.EventKind, r io.Reader, f Format) (ok []geo.Ev
 	if d.Regions != nil {
 		regions = d.Regions() // one hierarchy for the whole batch
 	}
+	// Events are decoded in place: an event is a few hundred bytes, and a
+	// batch thousands of them.
+	ok = make([]geo.Event, len(items))
+	n := 0
 	for i, it := range items {
-		e, id, err := one(it, now)
+		e := &ok[n]
+		id, err := one(it, now, e)
 		if err != nil {
+			*e = geo.Event{}
 			rejected = append(rejected, Rejection{Index: i, ID: id, Error: err.Error()})
 			continue
 		}
-		place(&e, regions)
-		ok = append(ok, e)
+		place(e, regions)
 		index = append(index, i)
+		n++
 	}
-	return ok, index, rejected, nil
+	return ok[:n:n], index, rejected, nil
 }
 
 // place sets an event's cell, and its region codes when there are regions.
@@ -146,14 +152,16 @@ type positionWire struct {
 	Speed   *float64 `json:"speed"`
 }
 
-func (d *Decoder) incident(it item, now time.Time) (geo.Event, string, error) {
-	in, id, err := d.decodeIncident(it, now)
-	return geo.IncidentEvent(in), id, err
+func (d *Decoder) incident(it item, now time.Time, e *geo.Event) (id string, err error) {
+	e.Kind = geo.KindIncident
+	e.Incident, id, err = d.decodeIncident(it, now)
+	return id, err
 }
 
-func (d *Decoder) position(it item, now time.Time) (geo.Event, string, error) {
-	p, unit, err := d.decodePosition(it, now)
-	return geo.PositionEvent(p), unit, err
+func (d *Decoder) position(it item, now time.Time, e *geo.Event) (unit string, err error) {
+	e.Kind = geo.KindPosition
+	e.Position, unit, err = d.decodePosition(it, now)
+	return unit, err
 }
 
 func (d *Decoder) decodeIncident(it item, now time.Time) (geo.Incident, string, error) {

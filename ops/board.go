@@ -216,7 +216,9 @@ func (b *Board) Apply(env *live.Env, e *geo.Event) {
 	switch e.Kind {
 	case geo.KindIncident:
 		b.AddIncident(&e.Incident)
-		b.Touch(heatOf(env), e.Incident.Cell)
+		if b.ready { // no proposals while rebuilding: spare the rebuild the look-up
+			b.Touch(heatOf(env), e.Incident.Cell)
+		}
 	case geo.KindPosition:
 		b.AddPosition(&e.Position)
 	case geo.KindCommand:
