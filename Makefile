@@ -2,7 +2,7 @@
 GO ?= go
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test check fmt vet staticcheck gotest fuzz bench build frontend frontend-test vulncheck
+.PHONY: run test check fmt vet staticcheck tidy gotest fuzz bench build frontend frontend-test vulncheck
 
 ## run: start citygrid on http://$(ADDR) with an embedded Redis and the simulator feeding Suzhou
 run: frontend
@@ -24,7 +24,7 @@ frontend-test: frontend
 	cd frontend && npx vitest run
 	cd frontend && npx vitest run --config vitest.e2e.config.ts
 
-check: fmt vet staticcheck
+check: fmt vet staticcheck tidy
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -35,6 +35,10 @@ vet:
 
 staticcheck:
 	$(GO) tool staticcheck ./...
+
+## tidy: go.mod and go.sum say exactly what the code imports (a direct import marked indirect fails)
+tidy:
+	$(GO) mod tidy -diff
 
 gotest:
 	$(GO) test -race -count=1 ./...
