@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +29,42 @@ type node struct {
 	svc    *ops.Service
 	loop   *live.Loop
 	writer *stream.Writer
+	store  *countingStore
+	ticks  atomic.Int64 // ticks the loop has published
+}
+
+// countingStore is the commands store, counting what the node tried to
+// append and what was appended, by command type.
+type countingStore struct {
+	ops.Store
+	mu       sync.Mutex
+	tried    map[string]int
+	appended map[string]int
+}
+
+func (s *countingStore) Append(ctx context.Context, claim geo.Claim, c *geo.Command) (string, bool, string, error) {
+	id, ok, holder, err := s.Store.Append(ctx, claim, c)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tried[c.Type]++
+	if ok {
+		s.appended[c.Type]++
+	}
+	return id, ok, holder, err
+}
+
+func (s *countingStore) count(typ string) (tried, appended int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tried[typ], s.appended[typ]
+}
+
+// waitTicks waits until the node's loop has ticked n more times: rules are
+// evaluated on ticks, so a test waits for evaluations, not for time.
+func (n *node) waitTicks(t *testing.T, more int64) {
+	t.Helper()
+	until := n.ticks.Load() + more
+	eventually(t, "the loop ticks", func() bool { return n.ticks.Load() >= until })
 }
 
 // hotRules opens an alert when a res-9 cell has 3 incidents in 15 minutes,
@@ -48,11 +85,14 @@ func startNode(t *testing.T, rdb redis.UniversalClient, layout stream.Layout, sh
 	t.Helper()
 	board := ops.NewBoard(ops.Config{Rules: rules})
 	loop := live.NewLoop(live.Config{Tick: 20 * time.Millisecond}, heat.NewState(time.Now()), board)
+	store := &countingStore{Store: stream.NewCommander(rdb, layout), tried: map[string]int{}, appended: map[string]int{}}
 	n := &node{
-		svc:    ops.NewService(ops.ServiceConfig{Loop: loop, Board: board, Store: stream.NewCommander(rdb, layout), Logf: t.Logf}),
+		svc:    ops.NewService(ops.ServiceConfig{Loop: loop, Board: board, Store: store, Logf: t.Logf}),
 		loop:   loop,
 		writer: stream.NewWriter(rdb, layout, nil),
+		store:  store,
 	}
+	loop.OnTick(func(live.Tick) { n.ticks.Add(1) })
 	tailer := stream.NewTailer(rdb, stream.TailerConfig{Layout: layout, Shards: shards, Since: time.Now().Add(-time.Hour),
 		Commands: true, Block: 50 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -115,7 +155,7 @@ func alerts(t *testing.T, n *node) []ops.Alert {
 }
 
 // Both nodes see a cell turn hot and propose its alert; one alert opens, and
-// both show it, with the same id.
+// both show it, with the same id; and neither proposes it again.
 func TestTwoNodesOpenOneAlert(t *testing.T) {
 	a, b, rdb, layout, _ := twoNodes(t, hotRules(t))
 	cell := geo.CellOf(here, geo.FineRes)
@@ -129,8 +169,21 @@ func TestTwoNodesOpenOneAlert(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "both nodes show the alert", func() bool { return len(alerts(t, a)) == 1 && len(alerts(t, b)) == 1 })
-	// Let both keep evaluating: they propose nothing more.
-	time.Sleep(500 * time.Millisecond)
+	eventually(t, "both nodes proposed it", func() bool {
+		ta, _ := a.store.count("alert.open")
+		tb, _ := b.store.count("alert.open")
+		return ta > 0 && tb > 0
+	})
+	// Let both evaluate the rules ten more times (every 100 ms, on 20 ms ticks).
+	a.waitTicks(t, 50)
+	b.waitTicks(t, 50)
+	ta, oka := a.store.count("alert.open")
+	tb, okb := b.store.count("alert.open")
+	// A node whose proposal is refused may propose again once it has waited
+	// five evaluations for the winner's command; it is refused again.
+	if ta < 1 || tb < 1 || oka+okb != 1 {
+		t.Fatalf("alert.open tried %d and %d times, appended %d and %d: want both nodes to try and one to win", ta, tb, oka, okb)
+	}
 	as, bs := alerts(t, a), alerts(t, b)
 	if len(as) != 1 || len(bs) != 1 || as[0].ID != bs[0].ID || as[0].Cell != cell.String() {
 		t.Fatalf("node a %+v\nnode b %+v: want one alert on %s, the same on both", as, bs, cell)
