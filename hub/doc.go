@@ -3,6 +3,9 @@
 //
 // A client subscribes to a topic (layers, resolution, window, optional bbox and
 // filter) and gets a snapshot, then a delta per tick carrying only what changed.
+// The hub takes the ticks of a live.Loop: the heat fold's part (heat, units,
+// region figures) it encodes per topic; every other layer a fold publishes
+// whole, already encoded (live.LayerSource), and the hub only passes it on.
 // Each delta is encoded once per topic and written to every subscriber of it.
 // A slow client never slows the others: its queue is bounded, and when it
 // overflows the queue is dropped and the client is resynced with a fresh

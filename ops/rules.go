@@ -1,8 +1,3 @@
-// Package ops is the operational layer of the fold: alert rules and their
-// lifecycle, and dispatches from assignment to the unit on scene. Its Board
-// folds the commands stream beside the events, so every node holds the same
-// alerts and dispatches; nodes propose changes (Board.Drain) and Redis decides
-// which proposal wins (stream.Commander).
 package ops
 
 import (
