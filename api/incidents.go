@@ -35,7 +35,7 @@ func (a *API) getIncidents(c *gin.Context) {
 	from := now.Add(-w.Span)
 	// An incident is stored after it happens, so whatever happened in the
 	// window was stored in it too: the stream is read back to its start only.
-	keep := func(in *geo.Incident) bool { return in.Cell.Parent(cell.Res()) == cell && !in.Time.Before(from) }
+	keep := func(in *geo.Incident) bool { return in.CellAt(cell.Res()) == cell && !in.Time.Before(from) }
 	ctx, cancel := within(c)
 	defer cancel()
 	ins, truncated, err := a.cfg.Reader.RecentIncidents(ctx, cell, from, keep, limit, incidentScan)

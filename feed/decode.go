@@ -109,22 +109,22 @@ func (d *Decoder) Decode(kind geo.EventKind, r io.Reader, f Format) (ok []geo.Ev
 	return ok[:n:n], index, rejected, nil
 }
 
-// place sets an event's cell, and its region codes when there are regions.
+// place sets an event's cells at every heat resolution, and its region
+// codes when there are regions.
 func place(e *geo.Event, regions *geo.Regions) {
-	var pt orb.Point
-	var cell *geo.Cell
-	var codes *geo.RegionCodes
 	switch e.Kind {
 	case geo.KindIncident:
-		pt, cell, codes = e.Incident.Point(), &e.Incident.Cell, &e.Incident.Regions
+		in := &e.Incident
+		in.Place()
+		if regions != nil {
+			in.Regions = regions.AssignAt(in.Point(), in.Cell)
+		}
 	case geo.KindPosition:
-		pt, cell, codes = e.Position.Point(), &e.Position.Cell, &e.Position.Regions
-	default:
-		return
-	}
-	*cell = geo.CellOf(pt, geo.FineRes)
-	if regions != nil {
-		*codes = regions.AssignAt(pt, *cell)
+		p := &e.Position
+		p.Place()
+		if regions != nil {
+			p.Regions = regions.AssignAt(p.Point(), p.Cell)
+		}
 	}
 }
 

@@ -8,12 +8,48 @@ import (
 	"github.com/uber/h3-go/v4"
 )
 
-// FineRes is the resolution every event is indexed at (about 0.1 km², close to a
-// grid's size). Coarser cells are its parents, never recomputed from lon/lat.
+// FineRes is the finest resolution every event is indexed at (about 0.1 km²,
+// close to a grid's size): its shard, its dedupe and its dispatch distances go
+// by it.
 const FineRes = 9
 
-// HeatResolutions are the resolutions the live heat is kept at.
-var HeatResolutions = []int{7, 8, 9}
+// HeatResolutions are the resolutions the live heat is kept at, coarsest
+// first: every event is indexed at each of them (Cells).
+var HeatResolutions = []int{minHeatRes, 8, FineRes}
+
+const minHeatRes = 7
+
+// Cells are a point's cells at every heat resolution: at each, the hexagon
+// that contains the point (H3's latLngToCell), as kepler.gl, BigQuery or
+// deck.gl mean by "the res-8 cell of a point". They are not the parents of
+// one another: a res-9 cell's parent does not contain all of the res-9 cell
+// (about 9 % of points at res 8 lie outside their res-9 cell's parent), so a
+// count a map draws takes each resolution's cell from the point. Parents are
+// for what containment does not matter to: shards and coarse topics.
+type Cells [FineRes - minHeatRes + 1]Cell
+
+// CellsOf returns p's cells at every heat resolution.
+func CellsOf(p orb.Point) Cells {
+	var c Cells
+	for i := range c {
+		c[i] = CellOf(p, minHeatRes+i)
+	}
+	return c
+}
+
+// At returns the cell at res, a heat resolution; the zero Cell otherwise.
+func (c Cells) At(res int) Cell {
+	if res < minHeatRes || res > FineRes {
+		return 0
+	}
+	return c[res-minHeatRes]
+}
+
+// IsZero reports whether no cell is set.
+func (c Cells) IsZero() bool { return c == Cells{} }
+
+// Fine is the cell at FineRes.
+func (c Cells) Fine() Cell { return c[len(c)-1] }
 
 // ErrBadCell is returned for a string that is not a valid H3 cell.
 var ErrBadCell = errors.New("geo: not a valid H3 cell")
@@ -61,6 +97,9 @@ func (c Cell) Center() orb.Point {
 
 // Disk returns the cells within k grid steps of c, c included.
 func (c Cell) Disk(k int) []Cell { return fromH3(h3.Cell(c).GridDisk(k)) }
+
+// Children returns the cell's descendants at res (finer than its own).
+func (c Cell) Children(res int) []Cell { return fromH3(h3.Cell(c).Children(res)) }
 
 // Boundary returns the cell's outline as a closed ring.
 func (c Cell) Boundary() orb.Ring {

@@ -16,9 +16,9 @@ const BucketSpan = 10 * time.Second
 //
 // A record is kept for every incident of the longest window (24 h), so it is
 // kept small: the category and the region codes are interned (see intern), so
-// the many records of one place share them. 40 bytes a record.
+// the many records of one place share them. 56 bytes a record.
 type record struct {
-	cell     geo.Cell // at geo.FineRes
+	cells    geo.Cells // at every heat resolution, each containing the point
 	category string
 	regions  *geo.RegionCodes // codes by level, stored with the event at ingest
 	severity int
@@ -137,7 +137,7 @@ func (s *State) AddIncident(in *geo.Incident) {
 	if b < s.oldest {
 		return
 	}
-	r := record{cell: in.Cell, category: s.strings.get(in.Category), severity: in.Severity, regions: s.codes.ptr(in.Regions)}
+	r := record{cells: in.HeatCells(), category: s.strings.get(in.Category), severity: in.Severity, regions: s.codes.ptr(in.Regions)}
 	s.buckets[b] = append(s.buckets[b], r)
 	for _, v := range s.views {
 		if b >= v.bucket {
@@ -223,7 +223,7 @@ func (v *view) add(r record, d int32) {
 	if !v.key.Filter.keeps(r.category, r.severity) {
 		return
 	}
-	c := r.cell.Parent(v.res)
+	c := r.cells.At(v.res)
 	n := v.counts[c] + d
 	if n <= 0 {
 		delete(v.counts, c)

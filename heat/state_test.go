@@ -7,17 +7,20 @@ import (
 
 	"github.com/citygrid/citygrid/geo"
 	"github.com/paulmach/orb"
+	"github.com/uber/h3-go/v4"
 )
 
 // bruteHeat counts, with no buckets and no increments, what a view must show:
-// every incident whose bucket lies inside the window at now.
+// every incident whose bucket lies inside the window at now, in the cell of
+// the view's resolution that contains it (h3's latLngToCell, called here
+// directly).
 func bruteHeat(ins []geo.Incident, k ViewKey, now time.Time) map[geo.Cell]int32 {
 	w, _ := geo.ParseWindow(k.Window)
 	cutoff := bucketOf(now) - int64(w.Span/BucketSpan) + 1
 	out := map[geo.Cell]int32{}
 	for _, in := range ins {
 		if bucketOf(in.Time) >= cutoff && k.Filter.keeps(in.Category, in.Severity) {
-			out[in.Cell.Parent(k.Res)]++
+			out[geo.Cell(h3.LatLngToCell(h3.NewLatLng(in.Lat, in.Lng), k.Res))]++
 		}
 	}
 	return out
@@ -46,7 +49,8 @@ func TestStateMatchesBruteForceAsTimePasses(t *testing.T) {
 			if rng.IntN(50) == 0 {
 				age = -time.Duration(rng.Int64N(int64(5 * time.Minute)))
 			}
-			in := geo.Incident{Cell: geo.CellOf(p, geo.FineRes), Time: now.Add(-age), Category: cats[rng.IntN(3)], Severity: 1 + rng.IntN(4)}
+			in := geo.Incident{Lat: p.Lat(), Lng: p.Lon(), Time: now.Add(-age), Category: cats[rng.IntN(3)], Severity: 1 + rng.IntN(4)}
+			in.Place()
 			all = append(all, in)
 			s.AddIncident(&in)
 		}

@@ -217,7 +217,7 @@ func (b *Board) Apply(env *live.Env, e *geo.Event) {
 	case geo.KindIncident:
 		b.AddIncident(&e.Incident)
 		if b.ready { // no proposals while rebuilding: spare the rebuild the look-up
-			b.Touch(heatOf(env), e.Incident.Cell)
+			b.Touch(heatOf(env), e.Incident.HeatCells())
 		}
 	case geo.KindPosition:
 		b.AddPosition(&e.Position)

@@ -57,10 +57,10 @@ func (b *Board) condition(key string, open, clear bool, build func() *Alert) {
 	}
 }
 
-// Touch checks the hot-cell rules for the cell of an incident just folded, so
+// Touch checks the hot-cell rules for the cells of an incident just folded, so
 // a cell that turns hot alerts at once instead of at the next evaluation
 // (which also resolves, and which this does not replace).
-func (b *Board) Touch(h Heat, c geo.Cell) {
+func (b *Board) Touch(h Heat, cells geo.Cells) {
 	if !b.ready {
 		return
 	}
@@ -69,7 +69,7 @@ func (b *Board) Touch(h Heat, c geo.Cell) {
 		// its count reaches Open; above it, it was handled then (alerted,
 		// proposed, or held back after a manual resolve), and what the fold
 		// folded before it was ready is the evaluation's to find.
-		cell := c.Parent(r.Res)
+		cell := cells.At(r.Res)
 		if n := h.CellCount(r.Res, r.Window, cell); n == r.Open {
 			b.hotCell(r, cell, n)
 		}
@@ -217,17 +217,17 @@ func (b *Board) evaluateUncovered(units Units) {
 func (b *Board) coverage(units Units, res, rings int) map[geo.Cell]struct{} {
 	set := map[geo.Cell]struct{}{}
 	add := func(c geo.Cell) {
-		for _, n := range c.Parent(res).Disk(rings) {
+		for _, n := range c.Disk(rings) {
 			set[n] = struct{}{}
 		}
 	}
 	units.EachUnit(func(p *geo.Position) {
 		if b.available(p) {
-			add(p.Cell)
+			add(p.CellAt(res))
 		}
 	})
 	for _, d := range b.busy {
-		add(d.cell)
+		add(geo.CellOf(d.cell.Center(), res)) // the target is its cell's centre
 	}
 	return set
 }

@@ -55,7 +55,7 @@ func (b *Board) addToPlace(i int, in *geo.Incident) {
 	a := &b.rules.Anomaly[i]
 	var k placeKey
 	if a.Place == "cell" {
-		k.cell = in.Cell.Parent(a.Res)
+		k.cell = in.CellAt(a.Res) // the cell containing it, not a parent
 	} else {
 		lv, _ := geo.ParseLevel(a.Place)
 		if k.code = in.Regions.At(lv); k.code == "" {

@@ -21,8 +21,8 @@ func TestCodecCarriesRegions(t *testing.T) {
 	in := incident("a", 31.3, 120.6, time.UnixMilli(1_700_000_000_000).UTC())
 	in.Regions = rc
 	fs := stream.IncidentFields(&in)
-	if fs[len(fs)-2] != "reg" {
-		t.Fatalf("reg must be the last field (fixed order, appended): %v", fs)
+	if n := len(fs); fs[n-6] != "reg" || fs[n-4] != "c8" || fs[n-2] != "c7" {
+		t.Fatalf("reg, c8 and c7 must be the last fields, in that order (fixed order, appended): %v", fs)
 	}
 	got, err := stream.DecodeIncident(fieldMap(fs))
 	if err != nil || got.Regions != rc {
@@ -50,5 +50,51 @@ func TestCodecDecodesEntriesWithoutRegions(t *testing.T) {
 	m["reg"] = "320508,,,"
 	if got, _ := stream.DecodeIncident(m); got.Regions != (geo.RegionCodes{District: "320508"}) {
 		t.Fatalf("partial codes: got %+v", got.Regions)
+	}
+}
+
+// Each heat resolution's cell is the one containing the point, and travels
+// through the stream: written only where it is not the parent of the finer
+// cell, read back exactly either way, for incidents and positions.
+func TestCodecCarriesEveryResolutionsCell(t *testing.T) {
+	var differs, parents int
+	for i := 0; i < 2000 && (differs < 20 || parents < 20); i++ {
+		lat, lng := 31.2+float64(i%50)*0.00137, 120.5+float64(i/50)*0.00191
+		in := incident("a", lat, lng, time.UnixMilli(1_700_000_000_000).UTC())
+		for _, res := range []int{7, 8, 9} {
+			if in.Cells.At(res) != geo.CellOf([2]float64{lng, lat}, res) {
+				t.Fatalf("(%v, %v): cell at res %d is %v, not the one containing the point", lat, lng, res, in.Cells.At(res))
+			}
+		}
+		m := fieldMap(stream.IncidentFields(&in))
+		if in.Cells.At(8) != in.Cell.Parent(8) {
+			differs++
+			if m["c8"] != in.Cells.At(8).String() {
+				t.Fatalf("a res-8 cell that is not the parent is written as %q", m["c8"])
+			}
+		} else {
+			parents++
+			if m["c8"] != "" {
+				t.Fatalf("a res-8 cell that is the parent is written (%q)", m["c8"])
+			}
+		}
+		got, err := stream.DecodeIncident(m)
+		if err != nil || got.Cells != in.Cells {
+			t.Fatalf("(%v, %v): decoded %v (%v), want %v", lat, lng, got.Cells, err, in.Cells)
+		}
+		p := geo.Position{Unit: "u", Lat: lat, Lng: lng, Time: in.Time}
+		p.Place()
+		gp, err := stream.DecodePosition(fieldMap(stream.PositionFields(&p)))
+		if err != nil || gp.Cells != p.Cells {
+			t.Fatalf("position (%v, %v): decoded %v (%v), want %v", lat, lng, gp.Cells, err, p.Cells)
+		}
+	}
+	if differs < 20 || parents < 20 {
+		t.Fatalf("the sample holds %d points whose res-8 cell is not their res-9 cell's parent and %d whose is: too few of one", differs, parents)
+	}
+	bad := fieldMap(stream.IncidentFields(&geo.Incident{ID: "b", Cell: geo.CellOf([2]float64{120.6, 31.3}, 9)}))
+	bad["c8"] = geo.CellOf([2]float64{120.6, 31.3}, 7).String()
+	if _, err := stream.DecodeIncident(bad); err == nil {
+		t.Fatal("a res-7 cell in c8 decoded")
 	}
 }

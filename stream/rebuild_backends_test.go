@@ -114,7 +114,10 @@ func TestRebuildDeliversEveryEntryOnceInOrder(t *testing.T) {
 				t.Fatalf("a command at %d, after the events", i)
 			}
 		}
+		// An entry of the older codec has no region codes, and its coarse
+		// cells are its fine cell's parents.
 		in.Regions = geo.RegionCodes{}
+		in.Cells = geo.Cells{in.Cell.Parent(7), in.Cell.Parent(8), in.Cell}
 		if fmt.Sprint(oldIn) != fmt.Sprint(in) {
 			t.Errorf("older entry: got %+v\nwant %+v", oldIn, in)
 		}

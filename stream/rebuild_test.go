@@ -79,11 +79,12 @@ func TestDecodeByPositionAgreesWithMap(t *testing.T) {
 	}
 	for i := range 200 {
 		lat, lng := 31+r.Float64(), 120+r.Float64()
-		cell := geo.CellOf([2]float64{lng, lat}, geo.FineRes)
 		in := geo.Incident{ID: fmt.Sprint("in-", i), Source: "110", Category: "theft", Severity: r.IntN(5), Lat: lat, Lng: lng,
-			Cell: cell, Time: time.UnixMilli(r.Int64N(1e13)).UTC(), Title: "电动车被盗", Address: "a,b"}
+			Time: time.UnixMilli(r.Int64N(1e13)).UTC(), Title: "电动车被盗", Address: "a,b"}
+		in.Place()
 		hdg := r.Float64() * 360
-		p := geo.Position{Unit: fmt.Sprint("u-", i), Kind: "car", Status: "free", Lat: lat, Lng: lng, Cell: cell, Time: in.Time}
+		p := geo.Position{Unit: fmt.Sprint("u-", i), Kind: "car", Status: "free", Lat: lat, Lng: lng, Time: in.Time}
+		p.Place()
 		if i%2 == 0 {
 			in.Regions = geo.RegionCodes{District: "d", Street: "s", Community: "c,x", Grid: fmt.Sprint(i)}
 			p.Regions = in.Regions
@@ -128,8 +129,9 @@ func position(p geo.Position) string {
 // What a decoded entry keeps must not share the reply's memory, which the next
 // read overwrites.
 func TestDecodeByPositionCopies(t *testing.T) {
-	in := geo.Incident{ID: "abc", Source: "110", Category: "theft", Title: "t", Address: "a",
-		Cell: geo.CellOf([2]float64{120.6, 31.3}, geo.FineRes), Regions: geo.RegionCodes{District: "d", Street: "s", Community: "c", Grid: "g"}}
+	in := geo.Incident{ID: "abc", Source: "110", Category: "theft", Title: "t", Address: "a", Lat: 31.3, Lng: 120.6,
+		Regions: geo.RegionCodes{District: "d", Street: "s", Community: "c", Grid: "g"}}
+	in.Place()
 	fields := IncidentFields(&in)
 	buf := []byte(strings.Join(fields, "\x00"))
 	views := strings.Split(string(buf), "\x00") // stand-ins for views of a reply

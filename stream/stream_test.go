@@ -28,7 +28,7 @@ func events(ins ...geo.Incident) []geo.Event {
 
 func incident(id string, lat, lng float64, t time.Time) geo.Incident {
 	in := geo.Incident{ID: id, Source: "110", Category: "theft", Severity: 2, Lat: lat, Lng: lng, Time: t, Title: "t", Address: "a"}
-	in.Cell = geo.CellOf(orb.Point{lng, lat}, geo.FineRes)
+	in.Place()
 	return in
 }
 

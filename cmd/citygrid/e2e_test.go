@@ -2,12 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sort"
 	"testing"
 	"time"
 
 	"github.com/citygrid/citygrid/internal/redistest"
+	"github.com/uber/h3-go/v4"
 )
 
 // TestEndToEnd posts 10,000 incidents and checks every way of reading them back
@@ -28,6 +30,9 @@ func TestEndToEnd(t *testing.T) {
 	if h.Total != 10000 || h.Res != 8 || h.Window != "1h" {
 		t.Fatalf("heat: total %d res %d window %q", h.Total, h.Res, h.Window)
 	}
+	// Every resolution counts each incident in the hexagon that holds it.
+	s.waitHeat("res=7&window=1h", referenceCounts(items, 7))
+	s.waitHeat("res=9&window=15m", referenceCounts(items, 9))
 
 	// The websocket snapshot shows the same numbers as the REST call.
 	ws := s.dial(`{"type":"subscribe","layers":["heat","units"],"res":8,"window":"1h"}`)
@@ -233,5 +238,70 @@ func TestUnits(t *testing.T) {
 	sort.Slice(got.Units, func(i, j int) bool { return got.Units[i].Unit < got.Units[j].Unit })
 	if len(got.Units) != 2 || got.Units[0].Status != "busy" || got.Units[0].Lat != 31.31 || got.Units[0].Heading == nil || got.Units[1].Status != "dispatched" {
 		t.Fatalf("units: %+v", got.Units)
+	}
+}
+
+// TestAnIncidentCountsInTheHexagonThatHoldsIt: points just inside a res-8
+// hexagon whose res-9 cell's parent is the neighbouring res-8 hexagon are
+// counted in the hexagon that holds them, at every resolution, in the heat,
+// on the websocket and in a cell's incidents.
+func TestAnIncidentCountsInTheHexagonThatHoldsIt(t *testing.T) {
+	s := startServer(t, "", "containment")
+	// Walk east across Suzhou's centre and keep the points whose res-8
+	// hexagon is not their res-9 cell's parent.
+	var items []wireIncident
+	for i := 0; len(items) < 5 && i < 20000; i++ {
+		lat, lng := 31.30, 120.55+float64(i)*0.00002
+		c9 := h3.LatLngToCell(h3.NewLatLng(lat, lng), 9)
+		c8 := h3.LatLngToCell(h3.NewLatLng(lat, lng), 8)
+		if c9.Parent(8) == c8 {
+			continue
+		}
+		items = append(items, wireIncident{ID: fmt.Sprintf("edge-%d", i), Source: "110", Category: "theft", Severity: 1,
+			Lat: lat, Lng: lng, Time: time.Now().UTC().Format(time.RFC3339Nano)})
+	}
+	if len(items) < 5 {
+		t.Fatalf("found %d points whose res-8 hexagon is not their res-9 cell's parent, want 5", len(items))
+	}
+	if r := s.post("/api/v1/incidents", "application/x-ndjson", ndjson(t, items)); r.Accepted != len(items) {
+		t.Fatalf("post: %+v", r)
+	}
+	for _, res := range []int{7, 8, 9} {
+		s.waitHeat(fmt.Sprintf("res=%d&window=15m", res), referenceCounts(items, res))
+	}
+	ws := s.dial(`{"type":"subscribe","layers":["heat"],"res":8,"window":"15m"}`)
+	snap, _ := ws.next(5 * time.Second)
+	got := map[string]int{}
+	for _, c := range snap.Cells {
+		got[c.Cell] = c.Count
+	}
+	if want := referenceCounts(items, 8); !equalCounts(got, want) {
+		t.Fatalf("websocket snapshot: %s", diffCounts(got, want))
+	}
+	// A cell's incidents are those it holds.
+	first := h3.LatLngToCell(h3.NewLatLng(items[0].Lat, items[0].Lng), 8).String()
+	var list struct {
+		Incidents []struct {
+			ID string `json:"id"`
+		} `json:"incidents"`
+	}
+	req, _ := http.NewRequest("GET", s.URL+"/api/v1/incidents?window=15m&cell="+first, nil)
+	resp, b := s.do(req)
+	if err := json.Unmarshal(b, &list); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("incidents of %s: %d %s", first, resp.StatusCode, b)
+	}
+	want := map[string]bool{}
+	for _, in := range items {
+		if h3.LatLngToCell(h3.NewLatLng(in.Lat, in.Lng), 8).String() == first {
+			want[in.ID] = true
+		}
+	}
+	if len(list.Incidents) != len(want) {
+		t.Fatalf("incidents of %s: %d listed, %d held", first, len(list.Incidents), len(want))
+	}
+	for _, in := range list.Incidents {
+		if !want[in.ID] {
+			t.Fatalf("incidents of %s lists %s, which it does not hold", first, in.ID)
+		}
 	}
 }

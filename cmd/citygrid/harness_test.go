@@ -217,8 +217,7 @@ type wireIncident struct {
 }
 
 // randomIncidents makes n incidents inside Suzhou over the last ten minutes,
-// and their independent per-cell count at res: the parent of the res-9 cell,
-// computed with h3 directly.
+// and their independent per-cell count at res (see referenceCounts).
 func randomIncidents(t *testing.T, n int, seed uint64, prefix string, res int) ([]wireIncident, map[string]int) {
 	p, err := geo.LoadProfile(profiles.FS, "suzhou")
 	if err != nil {
@@ -227,7 +226,6 @@ func randomIncidents(t *testing.T, n int, seed uint64, prefix string, res int) (
 	r := rand.New(rand.NewPCG(seed, 99))
 	now := time.Now()
 	out := make([]wireIncident, 0, n)
-	counts := map[string]int{}
 	// Most incidents in a few hot spots, so cells hold more than one.
 	hot := []orb.Point{{120.62, 31.30}, {120.98, 31.38}, {120.75, 31.65}}
 	for len(out) < n {
@@ -247,10 +245,19 @@ func randomIncidents(t *testing.T, n int, seed uint64, prefix string, res int) (
 			Time: now.Add(-time.Duration(r.Int64N(int64(10 * time.Minute)))).UTC().Format(time.RFC3339Nano),
 		}
 		out = append(out, in)
-		c := h3.LatLngToCell(h3.NewLatLng(pt.Lat(), pt.Lon()), 9).Parent(res)
-		counts[c.String()]++
 	}
-	return out, counts
+	return out, referenceCounts(out, res)
+}
+
+// referenceCounts counts incidents per cell at res the way every user of H3
+// means it: the cell that contains the point, latLngToCell at that
+// resolution, computed with h3 directly (not a parent of a finer cell).
+func referenceCounts(items []wireIncident, res int) map[string]int {
+	counts := map[string]int{}
+	for _, in := range items {
+		counts[h3.LatLngToCell(h3.NewLatLng(in.Lat, in.Lng), res).String()]++
+	}
+	return counts
 }
 
 func ndjson(t *testing.T, items []wireIncident) []byte {
