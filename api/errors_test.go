@@ -21,6 +21,7 @@ import (
 // gets its status and a body that says why, wrapped or not; anything else is
 // a 500 that says nothing of the inside, and is logged.
 func TestErrorsMapToStatuses(t *testing.T) {
+	gin.SetMode(gin.ReleaseMode)
 	feature := 3
 	cases := []struct {
 		err    error

@@ -82,5 +82,13 @@ func (a *API) putRegions(c *gin.Context) {
 		return
 	}
 	a.cfg.Logf("regions: %s replaced: %d regions, indexed in %v", level, layer.Len(), time.Since(start).Round(time.Millisecond))
-	c.JSON(http.StatusOK, gin.H{"level": level.String(), "regions": layer.Len(), "orphans": orphans, "version": a.cfg.Regions.Load().Version()})
+	now := a.cfg.Regions.Load()
+	// How the new level nests in the one above, and the one below in it.
+	slivers := []geo.Sliver{}
+	for _, lv := range []geo.Level{level, level + 1} {
+		if lv > geo.LevelDistrict && now.Layer(lv) != nil && now.Layer(lv-1) != nil {
+			slivers = append(slivers, now.Slivers(lv))
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"level": level.String(), "regions": layer.Len(), "orphans": orphans, "version": now.Version(), "slivers": slivers})
 }

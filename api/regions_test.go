@@ -95,8 +95,10 @@ func TestRegionFiguresEndpoint(t *testing.T) {
 	if d2 := rows[1].(map[string]any); d2["incidents"] != 1.0 || d2["unitsOnDuty"] != 0.0 {
 		t.Fatalf("D2 = %v", d2)
 	}
+	// D1's one (generated) street counts both of D1's incidents, the one
+	// outside its shape too: the streets of a district add up to it.
 	code, m = do(t, h, "GET", "/api/v1/regions/street?parent=D1", "")
-	if s := m["regions"].([]any)[0].(map[string]any); code != 200 || s["incidents"] != 1.0 || s["generated"] != true {
+	if s := m["regions"].([]any)[0].(map[string]any); code != 200 || s["incidents"] != 2.0 || s["generated"] != true {
 		t.Fatalf("street: %d %v", code, m)
 	}
 	for _, path := range []string{"/api/v1/regions/city", "/api/v1/regions/ward", "/api/v1/regions/district?window=2h"} {
@@ -148,6 +150,14 @@ func TestRegionUploads(t *testing.T) {
 	code, m := do(t, h, "PUT", "/api/v1/regions/street", feature(square, `{"code":"S2","name":"新街","parent":"D1"}`))
 	if code != 200 || m["regions"] != 1.0 {
 		t.Fatalf("good upload: %d %v", code, m)
+	}
+	// The new street is D1's square: it nests, and the report says so.
+	slivers, _ := m["slivers"].([]any)
+	if len(slivers) != 1 {
+		t.Fatalf("good upload: slivers %v, want one report (street in district)", m["slivers"])
+	}
+	if sl := slivers[0].(map[string]any); sl["level"] != "street" || sl["parent"] != "district" || sl["outsideParentKm2"].(float64) > 0.05 {
+		t.Fatalf("slivers of a street that nests: %v", sl)
 	}
 	if store.Load().Layer(geo.LevelStreet).Division("S2") == nil || store.Load().Layer(geo.LevelDistrict) != before.Layer(geo.LevelDistrict) {
 		t.Fatal("the upload did not replace just the street level")

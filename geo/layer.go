@@ -43,6 +43,11 @@ type Layer struct {
 	// comes near) to the divisions it may belong to, tested exactly.
 	inside map[Cell]int32
 	edge   map[Cell][]int32
+	// children lists, by parent code, the divisions of that parent.
+	children map[string][]int32
+	// generated says every division was made up (none uploaded): such a
+	// level is fitted within the real one above it (see Regions.AssignAt).
+	generated bool
 }
 
 // indexRes is the resolution of a layer's cell index: cells of about 0.1 km²,
@@ -59,7 +64,8 @@ const edgeStep = 0.0005
 // cells wholly inside one division answer with a map read, and only cells a
 // boundary crosses are tested exactly.
 func NewLayer(level Level, divisions []Division) (*Layer, error) {
-	l := &Layer{Level: level, Divisions: divisions, byCode: make(map[string]int32, len(divisions))}
+	l := &Layer{Level: level, Divisions: divisions, byCode: make(map[string]int32, len(divisions)),
+		children: map[string][]int32{}, generated: len(divisions) > 0}
 	sort.Slice(divisions, func(i, j int) bool { return divisions[i].Code < divisions[j].Code })
 	for i := range divisions {
 		d := &divisions[i]
@@ -67,6 +73,8 @@ func NewLayer(level Level, divisions []Division) (*Layer, error) {
 			return nil, &LayerError{Feature: -1, Field: "properties.code", Reason: fmt.Sprintf("%s layer: code %q appears twice", level, d.Code)}
 		}
 		l.byCode[d.Code] = int32(i)
+		l.children[d.Parent] = append(l.children[d.Parent], int32(i))
+		l.generated = l.generated && d.Generated
 		d.Bound = d.Shape.Bound()
 		if d.region == nil {
 			d.region = NewRegion(d.Shape)
@@ -213,6 +221,86 @@ func (l *Layer) locate(pt orb.Point, cell Cell) *Division {
 		return nil
 	}
 	return &l.Divisions[best]
+}
+
+// fitRings is how far (in indexRes cells, about 170 m each) locateWithin
+// looks for the nearest division of a parent before falling back to the
+// nearest by bounds.
+const fitRings = 4
+
+// locateWithin returns the division of parent that holds pt; if none does
+// (pt lies in a division of another parent, or in none), the division of
+// parent nearest to it: first by cells around pt's, then by bounds. It is nil
+// only when parent has no divisions at this level.
+func (l *Layer) locateWithin(pt orb.Point, cell Cell, parent string) *Division {
+	if l == nil {
+		return nil
+	}
+	if d := l.locate(pt, cell); d != nil && d.Parent == parent {
+		return d
+	}
+	kids := l.children[parent]
+	if len(kids) == 0 {
+		return nil
+	}
+	if l.inside != nil {
+		// Overlapping divisions: one of parent's may hold pt too.
+		for _, i := range l.edge[cell] {
+			if l.Divisions[i].Parent == parent && l.Divisions[i].Contains(pt) {
+				return &l.Divisions[i]
+			}
+		}
+		// The nearest cell, ring by ring, that belongs to one of parent's.
+		seen := map[Cell]bool{cell: true}
+		for k := 1; k <= fitRings; k++ {
+			best := int32(-1)
+			bestDist := math.Inf(1)
+			for _, c := range cell.Disk(k) {
+				if seen[c] {
+					continue
+				}
+				seen[c] = true
+				for _, i := range l.candidates(c) {
+					if l.Divisions[i].Parent != parent {
+						continue
+					}
+					if dist := planarDistance(pt, c.Center()); dist < bestDist || dist == bestDist && i < best {
+						best, bestDist = i, dist
+					}
+				}
+			}
+			if best >= 0 {
+				return &l.Divisions[best]
+			}
+		}
+	}
+	best, bestDist := kids[0], math.Inf(1)
+	for _, i := range kids {
+		if dist := boundDistance(l.Divisions[i].Bound, pt); dist < bestDist {
+			best, bestDist = i, dist
+		}
+	}
+	return &l.Divisions[best]
+}
+
+// candidates are the divisions a cell may belong to.
+func (l *Layer) candidates(c Cell) []int32 {
+	if i, ok := l.inside[c]; ok {
+		return []int32{i}
+	}
+	return l.edge[c]
+}
+
+// planarDistance is the distance between two points in degrees, longitude
+// scaled by the latitude's cosine: enough to rank nearby cells.
+func planarDistance(a, b orb.Point) float64 {
+	dx := (a[0] - b[0]) * math.Cos(a[1]*math.Pi/180)
+	return math.Hypot(dx, a[1]-b[1])
+}
+
+// boundDistance is planarDistance from pt to the nearest point of b.
+func boundDistance(b orb.Bound, pt orb.Point) float64 {
+	return planarDistance(pt, orb.Point{max(b.Min[0], min(pt[0], b.Max[0])), max(b.Min[1], min(pt[1], b.Max[1]))})
 }
 
 // Division returns the division with code, or nil.

@@ -103,6 +103,17 @@ func (r *Regions) Assign(p orb.Point) RegionCodes {
 
 // AssignAt is Assign for a point whose FineRes cell is already known, as every
 // event's is after ingest: it saves the h3 call, the larger part of the cost.
+//
+// The codes are one chain, so every level's figures add up to the level
+// above: the deepest level of real (not generated) shapes that holds p
+// anchors it; the levels above are the anchor's parents, whatever their own
+// shapes say (an uploaded level whose polygons do not nest in their parents'
+// counts by the child); the generated levels below are fitted within it: the
+// division holding p if its parent is the one above, else the division of that
+// parent nearest to p (a generated edge follows hexagons, so near a real
+// boundary a point can lie in a generated division of the parent next door).
+// Only an orphan (a division whose parent's level was replaced without it)
+// breaks the chain: the level above it answers by its own shapes.
 func (r *Regions) AssignAt(p orb.Point, cell Cell) RegionCodes {
 	var rc RegionCodes
 	if r == nil {
@@ -111,12 +122,51 @@ func (r *Regions) AssignAt(p orb.Point, cell Cell) RegionCodes {
 	if cell.Res() != indexRes {
 		cell = CellOf(p, indexRes)
 	}
-	for lv := LevelDistrict; lv < numLevels; lv++ {
-		if d := r.layers[lv].locate(p, cell); d != nil {
-			rc.set(lv, d.Code)
+	anchor, d := r.anchor(p, cell)
+	if d == nil {
+		return rc
+	}
+	rc.set(anchor, d.Code)
+	for lv, child := anchor-1, d; lv >= LevelDistrict && child != nil; lv-- {
+		up := r.layers[lv].Division(child.Parent)
+		if up == nil {
+			// An orphan (its parent's level was replaced without it): the
+			// level above answers by its own shapes, until the orphan's level
+			// is uploaded again.
+			up = r.layers[lv].locate(p, cell)
+		}
+		if child = up; child != nil {
+			rc.set(lv, child.Code)
+		}
+	}
+	for lv, parent := anchor+1, d; lv < numLevels && parent != nil; lv++ {
+		if parent = r.layers[lv].locateWithin(p, cell, parent.Code); parent != nil {
+			rc.set(lv, parent.Code)
 		}
 	}
 	return rc
+}
+
+// anchor is the deepest level of real shapes holding p, and its division
+// there. A point that no real level holds is in no region (a generated
+// division spilling past the real boundary does not make it one); only where
+// every level is generated does the coarsest level holding p anchor it.
+func (r *Regions) anchor(p orb.Point, cell Cell) (Level, *Division) {
+	real := false
+	for lv := numLevels - 1; lv >= LevelDistrict; lv-- {
+		if l := r.layers[lv]; l != nil && !l.generated {
+			real = true
+			if d := l.locate(p, cell); d != nil {
+				return lv, d
+			}
+		}
+	}
+	for lv := LevelDistrict; lv < numLevels && !real; lv++ {
+		if d := r.layers[lv].locate(p, cell); d != nil {
+			return lv, d
+		}
+	}
+	return LevelCity, nil
 }
 
 // A RegionStore holds the current Regions and swaps levels atomically:

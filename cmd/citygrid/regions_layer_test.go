@@ -103,3 +103,55 @@ func (s *server) waitHeatTotal(t *testing.T, total int) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// The region figures of every level add up to the level above, through the
+// whole path (ingest assigns the codes, the fold counts them, the API lists
+// them): a briefing's districts and their streets never disagree.
+func TestRegionFiguresAddUp(t *testing.T) {
+	s := startServer(t, "", "regionsums")
+	items, _ := randomIncidents(t, 3000, 31, "sum", 8)
+	if r := s.post("/api/v1/incidents", "application/x-ndjson", ndjson(t, items)); r.Accepted != 3000 {
+		t.Fatalf("post: %+v", r)
+	}
+	s.waitHeatTotal(t, 3000)
+	type row struct {
+		Code      string `json:"code"`
+		Parent    string `json:"parent"`
+		Incidents int    `json:"incidents"`
+	}
+	level := func(name string) []row {
+		var ans struct {
+			Regions []row `json:"regions"`
+		}
+		req, _ := http.NewRequest("GET", s.URL+"/api/v1/regions/"+name+"?window=1h", nil)
+		resp, b := s.do(req)
+		if err := json.Unmarshal(b, &ans); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("regions %s: %d %s", name, resp.StatusCode, b)
+		}
+		return ans.Regions
+	}
+	levels := []string{"district", "street", "community", "grid"}
+	rows := map[string][]row{}
+	for _, lv := range levels {
+		rows[lv] = level(lv)
+	}
+	total := 0
+	for _, r := range rows["district"] {
+		total += r.Incidents
+	}
+	if total < 2900 {
+		t.Fatalf("the districts count %d of 3,000 incidents in the city", total)
+	}
+	for i := 1; i < len(levels); i++ {
+		sums, kids := map[string]int{}, map[string]bool{}
+		for _, r := range rows[levels[i]] {
+			sums[r.Parent] += r.Incidents
+			kids[r.Parent] = true
+		}
+		for _, r := range rows[levels[i-1]] {
+			if kids[r.Code] && sums[r.Code] != r.Incidents {
+				t.Errorf("%s %s counts %d, its %ss %d", levels[i-1], r.Code, r.Incidents, levels[i], sums[r.Code])
+			}
+		}
+	}
+}
