@@ -73,6 +73,7 @@ type Board struct {
 	dispatches map[string]*Dispatch
 	busy       map[string]*Dispatch // unit → its active dispatch
 
+	openings     map[stormKey]*openings    // alerts opened per minute, by kind and district
 	severe       map[string]severeIncident // severe incidents not yet alerted
 	incidents    recentIncidents
 	places       []map[placeKey]*place // per anomaly rule
@@ -112,6 +113,7 @@ func NewBoard(cfg Config) *Board {
 		alerts: map[string]*Alert{}, active: map[string]*Alert{}, byKey: map[string]*Alert{}, suppressed: map[string]bool{}, pending: map[string]int{},
 		dispatches: map[string]*Dispatch{}, busy: map[string]*Dispatch{},
 		severe: map[string]severeIncident{}, cityHours: map[int64]struct{}{}, incidents: newRecentIncidents(100_000, 24*time.Hour),
+		openings:  map[stormKey]*openings{},
 		proposals: make(chan []Proposal, 64),
 	}
 	b.SetRules(cfg.Rules)
@@ -309,6 +311,7 @@ func (b *Board) ApplyCommand(units Units, entryID string, c *geo.Command) {
 		b.alerts[a.ID] = &a
 		b.active[a.ID] = &a
 		b.byKey[a.Key] = &a
+		b.countOpening(&a)
 		delete(b.pending, a.Key)
 		delete(b.severe, a.Incident)
 	case cmdAlertAck, cmdAlertResolve:

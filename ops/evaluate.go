@@ -33,6 +33,7 @@ func (b *Board) Evaluate(h Heat, u Units) {
 	b.evaluateSevere()
 	b.evaluateUncovered(u)
 	b.evaluateOverdue()
+	b.evaluateStorms()
 	b.prune()
 }
 

@@ -23,6 +23,7 @@ type Rules struct {
 	Uncover  UncoverRule   `json:"uncovered"`
 	Overdue  OverdueRule   `json:"overdue"`
 	Dispatch DispatchRule  `json:"dispatch"`
+	Storm    StormRule     `json:"storm"`
 }
 
 // A HotCellRule opens an alert when a cell's count in a window reaches Open,
@@ -91,6 +92,20 @@ type DispatchRule struct {
 	StaleAfter  Duration `json:"staleAfter"`
 }
 
+// A StormRule folds the alerts of one kind in one district into one storm
+// alert once Rate of them have opened within Window: nobody can read a
+// thousand alerts. The storm counts its members and names the worst (List of
+// them); while it is open the websocket's alerts layer shows the storm
+// instead of its members, which the REST list still holds. It resolves
+// itself once Clear or fewer of its members are still active. Rate 0 turns
+// storms off.
+type StormRule struct {
+	Rate   int      `json:"rate"`
+	Window Duration `json:"window"`
+	Clear  int      `json:"clear"`
+	List   int      `json:"list"`
+}
+
 // Duration is a time.Duration written as "90s", "10m".
 type Duration struct{ time.Duration }
 
@@ -129,6 +144,7 @@ func DefaultRules() *Rules {
 		Uncover:  UncoverRule{Rule: "hot-1h", Rings: 2, Severity: 3},
 		Overdue:  OverdueRule{Target: Duration{10 * time.Minute}, Severity: 3},
 		Dispatch: DispatchRule{ArriveRings: 1, StaleAfter: Duration{10 * time.Minute}},
+		Storm:    StormRule{Rate: 30, Window: Duration{10 * time.Minute}, Clear: 10, List: 5},
 	}
 }
 
@@ -222,6 +238,14 @@ func (r *Rules) validate() error {
 		return errors.New("dispatch.arriveRings: 0 to 5")
 	case r.Dispatch.StaleAfter.Duration < time.Minute:
 		return errors.New("dispatch.staleAfter: at least 1m")
+	case r.Storm.Rate < 0 || r.Storm.Rate > 0 && r.Storm.Rate < 2:
+		return errors.New("storm.rate: 2 or more (0 turns storms off)")
+	case r.Storm.Rate > 0 && (r.Storm.Window.Duration < time.Minute || r.Storm.Window.Duration > time.Hour):
+		return errors.New("storm.window: between 1m and 1h")
+	case r.Storm.Rate > 0 && (r.Storm.Clear < 0 || r.Storm.Clear >= r.Storm.Rate):
+		return errors.New("storm.clear: at least 0 and below rate")
+	case r.Storm.List < 0 || r.Storm.List > 50:
+		return errors.New("storm.list: 0 to 50")
 	}
 	return nil
 }

@@ -41,6 +41,9 @@ type AlertFilter struct {
 	Status string // "open" (not resolved; the default), "acknowledged", "resolved", "all"
 	Kind   string // empty: every kind
 	Limit  int    // zero: maxListedAlerts
+	// Folded leaves out the members of the storms not resolved: the storm
+	// stands for them (what the wall shows).
+	Folded bool
 }
 
 // Alerts lists copies of the alerts the filter keeps, newest first.
@@ -50,7 +53,14 @@ func (b *Board) Alerts(f AlertFilter) []Alert {
 	if f.Status == "" || f.Status == "open" || f.Status == StatusAcked {
 		from = b.active
 	}
+	var storms map[stormKey]*Alert
+	if f.Folded {
+		storms = b.activeStorms()
+	}
 	for _, a := range from {
+		if k, ok := stormOf(a); ok && storms[k] != nil && a.Active() {
+			continue // folded into its storm
+		}
 		keep := false
 		switch f.Status {
 		case "", "open":
@@ -72,6 +82,9 @@ func (b *Board) Alerts(f AlertFilter) []Alert {
 	if len(out) > limit {
 		out = out[:limit]
 	}
+	for i := range out {
+		out[i] = b.withMembers(out[i])
+	}
 	return out
 }
 
@@ -90,7 +103,7 @@ func (b *Board) Alert(id string) (Alert, bool) {
 	if !ok {
 		return Alert{}, false
 	}
-	return *a, true
+	return b.withMembers(*a), true
 }
 
 // Dispatches lists copies of the dispatches, newest first: the active ones,
@@ -152,7 +165,7 @@ func (b *Board) Summary() *Summary {
 	alerts, _ := json.Marshal(struct {
 		Counts Counts  `json:"counts"`
 		Open   []Alert `json:"open"`
-	}{b.Counts(), b.Alerts(AlertFilter{})})
+	}{b.Counts(), b.Alerts(AlertFilter{Folded: true})})
 	ds := []Dispatch{}
 	for _, d := range b.dispatches {
 		if d.Active() || b.now.Sub(d.ended()) < recentDispatchSpan {

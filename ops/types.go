@@ -16,6 +16,8 @@ const (
 	KindSevere  = "severe_incident"
 	KindUncover = "uncovered"
 	KindOverdue = "overdue_dispatch"
+	// KindStorm folds many alerts of one kind in one district (StormRule).
+	KindStorm = "storm"
 )
 
 // Alert statuses.
@@ -55,6 +57,12 @@ type Alert struct {
 	Incident   string    `json:"incident,omitempty"`
 	Dispatch   string    `json:"dispatch,omitempty"`
 	Note       string    `json:"note,omitempty"`
+	// Of is a storm's members' kind; Members counts its members still active
+	// and Worst names the worst of them (highest severity, then newest). They
+	// are read off the board, not stored: they follow the members.
+	Of      string   `json:"of,omitempty"`
+	Members int      `json:"members,omitempty"`
+	Worst   []string `json:"worst,omitempty"`
 }
 
 // Active reports whether the alert is not resolved.

@@ -10,6 +10,7 @@ import { ALERT_KINDS, type Alert, type AlertCounts, type Dispatch } from './prot
 export const DISPATCH_RES = 9;
 
 export const KIND_LABELS: Record<string, string> = {
+  storm: '告警风暴 Alert storm',
   hot_cell: '热点 Hot cell',
   anomaly: '异常 Anomaly',
   severe_incident: '重大 Severe',
@@ -19,6 +20,7 @@ export const KIND_LABELS: Record<string, string> = {
 
 /** Short kind labels for the wall's breakdown. */
 export const KIND_SHORT: Record<string, string> = {
+  storm: '风暴 Storm',
   hot_cell: '热点 Hot',
   anomaly: '异常 Anom.',
   severe_incident: '重大 Severe',

@@ -49,9 +49,9 @@ export interface Subscribe {
   minSeverity?: number;
 }
 
-export type AlertKind = 'hot_cell' | 'anomaly' | 'severe_incident' | 'uncovered' | 'overdue_dispatch';
+export type AlertKind = 'hot_cell' | 'anomaly' | 'severe_incident' | 'uncovered' | 'overdue_dispatch' | 'storm';
 export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
-export const ALERT_KINDS: readonly AlertKind[] = ['hot_cell', 'anomaly', 'severe_incident', 'uncovered', 'overdue_dispatch'];
+export const ALERT_KINDS: readonly AlertKind[] = ['storm', 'hot_cell', 'anomaly', 'severe_incident', 'uncovered', 'overdue_dispatch'];
 
 /** An alert (docs/API.md "Alerts and dispatch"). Empty fields are left out by the server. */
 export interface Alert {
@@ -85,6 +85,10 @@ export interface Alert {
   incident?: string;
   dispatch?: string;
   note?: string;
+  /** A storm's members' kind, how many of them are still active, and the worst of them (ids). */
+  of?: string;
+  members?: number;
+  worst?: string[];
 }
 
 /** Counts over every alert not resolved (open + acknowledged). */
