@@ -316,11 +316,15 @@ func run(ctx context.Context, o options) error {
 	// 3. End to end.
 	time.Sleep(2 * time.Second) // everything ingested so far is folded before the snapshots
 	log.Printf("end-to-end: %.0f events/s, %d clients, %v", o.e2eRate, o.e2eConns, o.dur)
+	// The end-to-end phase runs with the rules on (the profile's): its
+	// profile shows what the alerts cost under load.
+	e2eProf := startProfile(ctx, srv.pprof, o.dur-time.Second)
 	e, err := runE2E(ctx, srv, pool, pids(), o.e2eRate, o.e2eConns, 0, 0, o.dur, o.tick, nil)
 	if err != nil {
 		return fmt.Errorf("end-to-end: %w", err)
 	}
 	r.E2E = &e
+	r.Profiles = append(r.Profiles, saveProfile(ctx, o.out, stamp+"-e2e", bin, e2eProf))
 	log.Printf("  achieved %.0f/s; latency p50 %.1f p99 %.1f max %.1f ms; matched %d of %d", e.AchievedRate,
 		e.Latency.P50, e.Latency.P99, e.Latency.Max, e.Matched, e.Expected)
 
