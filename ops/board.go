@@ -64,8 +64,14 @@ type Board struct {
 	evals     int
 	sinceEval time.Duration // tick time since the last evaluation
 
-	alerts     map[string]*Alert // by id, resolved ones for a day
-	active     map[string]*Alert // by id, the alerts not resolved: what counts and lists read
+	alerts map[string]*Alert // by id, resolved ones for a day
+	active map[string]*Alert // by id, the alerts not resolved: what counts and lists read
+	// byKind, storms and members index the alerts not resolved (activate,
+	// deactivate): the rules read the alerts of one kind, not every alert
+	// of the day, and a storm's members are at hand.
+	byKind     map[string]map[string]*Alert
+	storms     map[stormKey]*Alert
+	members    map[stormKey]map[string]*Alert
 	byKey      map[string]*Alert // the latest alert of each key
 	suppressed map[string]bool   // manually resolved keys, until their condition clears
 	pending    map[string]int    // key → the evaluation its proposal went out in
@@ -113,7 +119,8 @@ func NewBoard(cfg Config) *Board {
 		alerts: map[string]*Alert{}, active: map[string]*Alert{}, byKey: map[string]*Alert{}, suppressed: map[string]bool{}, pending: map[string]int{},
 		dispatches: map[string]*Dispatch{}, busy: map[string]*Dispatch{},
 		severe: map[string]severeIncident{}, cityHours: map[int64]struct{}{}, incidents: newRecentIncidents(100_000, 24*time.Hour),
-		openings:  map[stormKey]*openings{},
+		openings: map[stormKey]*openings{},
+		byKind:   map[string]map[string]*Alert{}, storms: map[stormKey]*Alert{}, members: map[stormKey]map[string]*Alert{},
 		proposals: make(chan []Proposal, 64),
 	}
 	b.SetRules(cfg.Rules)
@@ -309,7 +316,7 @@ func (b *Board) ApplyCommand(units Units, entryID string, c *geo.Command) {
 		}
 		a.Status = StatusOpen
 		b.alerts[a.ID] = &a
-		b.active[a.ID] = &a
+		b.activate(&a)
 		b.byKey[a.Key] = &a
 		b.countOpening(&a)
 		delete(b.pending, a.Key)
@@ -327,7 +334,7 @@ func (b *Board) ApplyCommand(units Units, entryID string, c *geo.Command) {
 			a.Status, a.AckedAt, a.AckedBy = StatusAcked, c.At, c.By
 		} else {
 			a.Status, a.ResolvedAt, a.ResolvedBy, a.Resolution = StatusResolved, c.At, c.By, ch.Resolution
-			delete(b.active, a.ID)
+			b.deactivate(a)
 			if ch.Resolution == resolutionManual {
 				b.suppressed[a.Key] = true
 			}
@@ -372,6 +379,43 @@ func (b *Board) ApplyCommand(units Units, entryID string, c *geo.Command) {
 		return // a newer node's command: ignored, not misread
 	}
 	b.version++
+}
+
+// activate indexes an alert that opened.
+func (b *Board) activate(a *Alert) {
+	b.active[a.ID] = a
+	put(b.byKind, a.Kind, a)
+	if a.Kind == KindStorm {
+		b.storms[stormKey{a.Of, a.Region}] = a
+	} else if k, ok := stormOf(a); ok {
+		put(b.members, k, a)
+	}
+}
+
+// deactivate drops a resolved alert from the indexes of the active.
+func (b *Board) deactivate(a *Alert) {
+	delete(b.active, a.ID)
+	drop(b.byKind, a.Kind, a)
+	if a.Kind == KindStorm {
+		if k := (stormKey{a.Of, a.Region}); b.storms[k] == a {
+			delete(b.storms, k)
+		}
+	} else if k, ok := stormOf(a); ok {
+		drop(b.members, k, a)
+	}
+}
+
+func put[K comparable](m map[K]map[string]*Alert, k K, a *Alert) {
+	if m[k] == nil {
+		m[k] = map[string]*Alert{}
+	}
+	m[k][a.ID] = a
+}
+
+func drop[K comparable](m map[K]map[string]*Alert, k K, a *Alert) {
+	if delete(m[k], a.ID); len(m[k]) == 0 {
+		delete(m, k)
+	}
 }
 
 // wake closes the waiters whose command is folded.

@@ -89,13 +89,21 @@ func (b *Board) evaluateHotCells(h Heat) {
 	for _, r := range b.rules.HotCell {
 		h.EachCellAtLeast(r.Res, r.Window, r.Open, func(c geo.Cell, n int32) { b.hotCell(r, c, n) })
 		// Open alerts (and suppressed keys) whose cell has cooled.
-		for key, a := range b.byKey {
-			if a.Kind != KindHotCell || a.Rule != r.Name || !a.Active() && !b.suppressed[key] {
-				continue
+		cooled := func(a *Alert) {
+			if a.Kind != KindHotCell || a.Rule != r.Name {
+				return
 			}
 			c, err := geo.ParseCell(a.Cell)
 			if err == nil && h.CellCount(r.Res, r.Window, c) <= r.Clear {
-				b.condition(key, false, true, nil)
+				b.condition(a.Key, false, true, nil)
+			}
+		}
+		for _, a := range b.byKind[KindHotCell] {
+			cooled(a)
+		}
+		for key := range b.suppressed {
+			if a := b.byKey[key]; a != nil && !a.Active() {
+				cooled(a)
 			}
 		}
 	}
@@ -104,8 +112,8 @@ func (b *Board) evaluateHotCells(h Heat) {
 
 // resolveOrphans resolves the open alerts of kind whose rule is gone.
 func (b *Board) resolveOrphans(kind string, exists func(rule string) bool) {
-	for _, a := range b.byKey {
-		if a.Kind == kind && a.Active() && !exists(a.Rule) {
+	for _, a := range b.byKind[kind] {
+		if !exists(a.Rule) {
 			b.proposeResolve(a, byRules, "rule removed", resolutionAuto)
 		}
 	}
@@ -154,8 +162,8 @@ func (b *Board) evaluateSevere() {
 		b.proposeSevere(si)
 	}
 	// Severe alerts nobody acknowledged resolve themselves after the span.
-	for _, a := range b.byKey {
-		if a.Kind == KindSevere && a.Status == StatusOpen && b.now.Sub(a.OpenedAt) >= span {
+	for _, a := range b.byKind[KindSevere] {
+		if a.Status == StatusOpen && b.now.Sub(a.OpenedAt) >= span {
 			b.proposeResolve(a, byRules, "", resolutionAuto)
 		}
 	}
@@ -182,20 +190,18 @@ func (b *Board) proposeSevere(si severeIncident) {
 func (b *Board) evaluateUncovered(units Units) {
 	u := b.rules.Uncover
 	hot, ok := b.rules.hotRule(u.Rule)
-	for key, a := range b.byKey {
-		if a.Kind == KindUncover && a.Active() {
-			hotKey := KindHotCell + ":" + a.Rule + ":" + a.Cell
-			if !ok || a.Rule != u.Rule || !b.holds(hotKey) {
-				b.condition(key, false, true, nil)
-			}
+	for _, a := range b.byKind[KindUncover] {
+		hotKey := KindHotCell + ":" + a.Rule + ":" + a.Cell
+		if !ok || a.Rule != u.Rule || !b.holds(hotKey) {
+			b.condition(a.Key, false, true, nil)
 		}
 	}
 	if !ok {
 		return
 	}
 	cover := b.coverage(units, hot.Res, u.Rings)
-	for _, a := range b.byKey {
-		if a.Kind != KindHotCell || a.Rule != u.Rule || !a.Active() {
+	for _, a := range b.byKind[KindHotCell] {
+		if a.Rule != u.Rule {
 			continue
 		}
 		c, err := geo.ParseCell(a.Cell)
@@ -235,13 +241,10 @@ func (b *Board) coverage(units Units, res, rings int) map[geo.Cell]struct{} {
 
 func (b *Board) evaluateOverdue() {
 	target := b.rules.Overdue.Target.Duration
-	for key, a := range b.byKey {
-		if a.Kind != KindOverdue || !a.Active() {
-			continue
-		}
+	for _, a := range b.byKind[KindOverdue] {
 		d := b.dispatches[a.Dispatch]
 		if target == 0 || d == nil || !d.Active() || d.Status == OnScene {
-			b.condition(key, false, true, nil)
+			b.condition(a.Key, false, true, nil)
 		}
 	}
 	if target == 0 {

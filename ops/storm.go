@@ -79,30 +79,12 @@ func (b *Board) countOpening(a *Alert) {
 	o.add(unixMinute(a.OpenedAt))
 }
 
-// activeStorms are the storms not resolved, by what they fold.
-func (b *Board) activeStorms() map[stormKey]*Alert {
-	out := map[stormKey]*Alert{}
-	for _, a := range b.active {
-		if a.Kind == KindStorm {
-			out[stormKey{a.Of, a.Region}] = a
-		}
-	}
-	return out
-}
-
 // evaluateStorms opens a storm where a kind's alerts opened in a district at
 // the rule's rate, and resolves the storms whose members have dwindled.
 func (b *Board) evaluateStorms() {
 	r := b.rules.Storm
-	members := map[stormKey]int{}
-	for _, a := range b.active {
-		if k, ok := stormOf(a); ok {
-			members[k]++
-		}
-	}
-	storms := b.activeStorms()
-	for k, s := range storms {
-		if r.Rate == 0 || members[k] <= r.Clear {
+	for k, s := range b.storms {
+		if r.Rate == 0 || len(b.members[k]) <= r.Clear {
 			b.condition(s.Key, false, true, nil)
 		}
 	}
@@ -119,7 +101,7 @@ func (b *Board) evaluateStorms() {
 			continue
 		}
 		n := o.since(from, now)
-		if n < r.Rate || members[k] <= r.Clear {
+		if n < r.Rate || len(b.members[k]) <= r.Clear {
 			continue
 		}
 		b.condition(k.alertKey(), true, false, func() *Alert { return b.stormAlert(k, n) })
@@ -133,13 +115,11 @@ func (b *Board) stormAlert(k stormKey, n int) *Alert {
 		Level: geo.LevelDistrict.String(), Regions: geo.RegionCodes{District: k.district},
 		Value: float64(n), Threshold: float64(b.rules.Storm.Rate)}
 	var count float64
-	for _, m := range b.active {
-		if mk, ok := stormOf(m); ok && mk == k {
-			count++
-			a.Lat += (m.Lat - a.Lat) / count
-			a.Lng += (m.Lng - a.Lng) / count
-			a.Severity = max(a.Severity, m.Severity)
-		}
+	for _, m := range b.members[k] {
+		count++
+		a.Lat += (m.Lat - a.Lat) / count
+		a.Lng += (m.Lng - a.Lng) / count
+		a.Severity = max(a.Severity, m.Severity)
 	}
 	a.Severity = max(a.Severity, 1)
 	a.Message = fmt.Sprintf("alert storm: %d %s alerts opened in district %s within %s", n, k.kind, k.district, shortDuration(b.rules.Storm.Window.Duration))
@@ -152,24 +132,32 @@ func (b *Board) withMembers(a Alert) Alert {
 	if a.Kind != KindStorm {
 		return a
 	}
-	k := stormKey{a.Of, a.Region}
-	var ms []*Alert
-	for _, m := range b.active {
-		if mk, ok := stormOf(m); ok && mk == k {
-			ms = append(ms, m)
+	ms := b.members[stormKey{a.Of, a.Region}]
+	// The worst few, kept in order as the members pass: a storm has
+	// thousands of members and a list of five.
+	worse := func(x, y *Alert) bool {
+		if x.Severity != y.Severity {
+			return x.Severity > y.Severity
 		}
+		if !x.OpenedAt.Equal(y.OpenedAt) {
+			return x.OpenedAt.After(y.OpenedAt)
+		}
+		return x.ID > y.ID
 	}
-	sort.Slice(ms, func(i, j int) bool {
-		if ms[i].Severity != ms[j].Severity {
-			return ms[i].Severity > ms[j].Severity
+	n := b.rules.Storm.List
+	worst := make([]*Alert, 0, n+1)
+	for _, m := range ms {
+		if len(worst) == n && (n == 0 || !worse(m, worst[n-1])) {
+			continue
 		}
-		if !ms[i].OpenedAt.Equal(ms[j].OpenedAt) {
-			return ms[i].OpenedAt.After(ms[j].OpenedAt)
-		}
-		return ms[i].ID > ms[j].ID
-	})
+		i := sort.Search(len(worst), func(i int) bool { return worse(m, worst[i]) })
+		worst = append(worst, nil)
+		copy(worst[i+1:], worst[i:])
+		worst[i] = m
+		worst = worst[:min(len(worst), n)]
+	}
 	a.Members, a.Worst = len(ms), nil
-	for _, m := range ms[:min(len(ms), b.rules.Storm.List)] {
+	for _, m := range worst {
 		a.Worst = append(a.Worst, m.ID)
 	}
 	return a

@@ -53,13 +53,11 @@ func (b *Board) Alerts(f AlertFilter) []Alert {
 	if f.Status == "" || f.Status == "open" || f.Status == StatusAcked {
 		from = b.active
 	}
-	var storms map[stormKey]*Alert
-	if f.Folded {
-		storms = b.activeStorms()
-	}
 	for _, a := range from {
-		if k, ok := stormOf(a); ok && storms[k] != nil && a.Active() {
-			continue // folded into its storm
+		if f.Folded && len(b.storms) > 0 && a.Active() {
+			if k, ok := stormOf(a); ok && b.storms[k] != nil {
+				continue // folded into its storm
+			}
 		}
 		keep := false
 		switch f.Status {
