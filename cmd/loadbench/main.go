@@ -51,6 +51,7 @@ type options struct {
 	soakEvery   time.Duration
 	alertSevere int
 	alertHot    int
+	rulesOff    bool // every alert rule off: the reference of what the rules cost
 	goBench     bool
 }
 
@@ -79,6 +80,7 @@ func main() {
 	flag.DurationVar(&o.soakEvery, "soak-every", 10*time.Second, "soak sampling period")
 	flag.IntVar(&o.alertSevere, "alert-severe", 100, "severe incidents, each in its own place, timed from POST to the alert on a websocket client (0 with -alert-hot 0: skip the alerts scenario)")
 	flag.IntVar(&o.alertHot, "alert-hot", 20, "hot cells likewise, each one POST of 3 incidents into an empty res-9 cell")
+	flag.BoolVar(&o.rulesOff, "rules-off", false, "run the server with every alert rule off: the reference a run with the profile's rules is compared with (use with -alert-severe 0 -alert-hot 0)")
 	flag.BoolVar(&o.goBench, "go-bench", true, "run the rules' evaluation benchmark (go test -bench Evaluate ./ops/) at the end")
 	render := flag.String("render", "", "write the table of an earlier run's <name>.json again, from its measurements, as <name>.json and <name>.md (after the table's wording changed); runs nothing")
 	serveBase := flag.Bool("serve-baseline", false, "internal: run the raw websocket broadcast baseline on -addr")
@@ -186,6 +188,11 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	if o.rulesOff {
+		rules.HotCell, rules.Anomaly, rules.Uncover.Rule = nil, nil, ""
+		rules.Severe.MinSeverity, rules.Overdue.Target.Duration, rules.Storm.Rate = 0, 0, 0
+		log.Printf("rules: every alert rule off (-rules-off)")
+	}
 	rulesFile := filepath.Join(dir, "rules.json")
 	if err := writeRules(rulesFile, rules); err != nil {
 		return err
@@ -207,7 +214,7 @@ func run(ctx context.Context, o options) error {
 	pids := func() map[string]int {
 		return map[string]int{"citygrid": srv.pid(), "redis": rs.cmd.Process.Pid, "harness": pidSelf()}
 	}
-	r := &Results{Started: began.UTC().Format(time.RFC3339), Quick: o.quick, Machine: machine(),
+	r := &Results{Started: began.UTC().Format(time.RFC3339), Quick: o.quick, RulesOff: o.rulesOff, Machine: machine(),
 		Tick: o.tick.String(), LoadAvgStart: loadAvg(), BusyBeforeCores: othersAtStart, Code: codeVersion()}
 	stamp := time.Now().UTC().Format("2006-01-02")
 	if o.quick {

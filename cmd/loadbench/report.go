@@ -14,6 +14,7 @@ type Results struct {
 	Started      string         `json:"started"`
 	Seconds      float64        `json:"seconds"`
 	Quick        bool           `json:"quick"`
+	RulesOff     bool           `json:"rules_off,omitempty"` // every alert rule was off
 	Machine      Machine        `json:"machine"`
 	Tick         string         `json:"tick"`
 	Code         string         `json:"code"` // commit measured, and uncommitted changes
@@ -315,8 +316,9 @@ func rerender(file string) error {
 func markdown(r *Results) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# citygrid load session %s\n\n", r.Started)
-	fmt.Fprintf(&b, "Code %s. %s, %d CPUs, %s, %s, %s; tick %s; %s run, %.0f s. Everything on loopback: citygrid, redis-server and the load share the CPUs.\n\n",
-		r.Code, r.Machine.CPU, r.Machine.CPUs, r.Machine.OS, r.Machine.Go, r.Machine.Redis, r.Tick, map[bool]string{true: "quick", false: "full"}[r.Quick], r.Seconds)
+	fmt.Fprintf(&b, "Code %s. %s, %d CPUs, %s, %s, %s; tick %s; %s run, %.0f s; %s. Everything on loopback: citygrid, redis-server and the load share the CPUs.\n\n",
+		r.Code, r.Machine.CPU, r.Machine.CPUs, r.Machine.OS, r.Machine.Go, r.Machine.Redis, r.Tick, map[bool]string{true: "quick", false: "full"}[r.Quick], r.Seconds,
+		map[bool]string{true: "every alert rule off (-rules-off)", false: "the profile's alert rules on"}[r.RulesOff])
 	fmt.Fprintf(&b, "Machine load not ours: %.2f cores busy in the 2 s before the session; load average %s at the start, %s at the end; each scenario's \"others\" is the machine's busy time not charged to citygrid, redis-server or the harness (other work, and kernel time of loopback traffic).\n\n",
 		r.BusyBeforeCores, r.LoadAvgStart, r.LoadAvgEnd)
 	b.WriteString("| figure | value | unit | conditions | reference | ratio | target |\n|---|---:|---|---|---|---:|---|\n")
