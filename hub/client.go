@@ -175,11 +175,9 @@ func (c *client) subscribe(ctx context.Context, sub subscription) error {
 	old := c.watched
 	c.mu.Unlock()
 	err := c.hub.cfg.Loop.Do(ctx, func(env *live.Env) {
-		if hs, ok := live.Find[*heat.State](env); ok {
-			watch(hs, sub)
-			if old != nil {
-				unwatch(hs, *old)
-			}
+		watch(env, sub)
+		if old != nil {
+			unwatch(env, *old)
 		}
 	})
 	if err != nil {
@@ -201,26 +199,33 @@ func (c *client) release() {
 	c.watched = nil
 	c.mu.Unlock()
 	if w != nil {
-		_ = c.hub.cfg.Loop.Do(context.Background(), func(env *live.Env) {
-			if hs, ok := live.Find[*heat.State](env); ok {
-				unwatch(hs, *w)
-			}
-		})
+		_ = c.hub.cfg.Loop.Do(context.Background(), func(env *live.Env) { unwatch(env, *w) })
 	}
 }
 
-// watch and unwatch keep what a subscription needs current in the heat fold.
-func watch(hs *heat.State, sub subscription) {
-	hs.Watch(sub.View)
-	if sub.regions {
-		hs.WatchRegions(sub.regionTopic())
+// watch and unwatch keep what a subscription needs current: its view and
+// regions in the heat fold, its whole-state layers in their folds.
+func watch(env *live.Env, sub subscription) {
+	if hs, ok := live.Find[*heat.State](env); ok {
+		hs.Watch(sub.View)
+		if sub.regions {
+			hs.WatchRegions(sub.regionTopic())
+		}
+	}
+	for _, name := range sub.whole {
+		env.WatchLayer(name, 1)
 	}
 }
 
-func unwatch(hs *heat.State, sub subscription) {
-	hs.Unwatch(sub.View)
-	if sub.regions {
-		hs.UnwatchRegions(sub.regionTopic())
+func unwatch(env *live.Env, sub subscription) {
+	if hs, ok := live.Find[*heat.State](env); ok {
+		hs.Unwatch(sub.View)
+		if sub.regions {
+			hs.UnwatchRegions(sub.regionTopic())
+		}
+	}
+	for _, name := range sub.whole {
+		env.WatchLayer(name, -1)
 	}
 }
 

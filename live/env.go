@@ -11,10 +11,11 @@ import "time"
 // time, as an interface of its own (Find), so the wiring decides which fold
 // provides what and no fold knows another's type.
 type Env struct {
-	now   time.Time
-	ready bool
-	seq   uint64
-	folds []Fold
+	now      time.Time
+	ready    bool
+	seq      uint64
+	folds    []Fold
+	watchers map[string]int // by whole-state layer: how many watch it
 }
 
 // Now is the loop's clock.
@@ -27,6 +28,21 @@ func (e *Env) Ready() bool { return e.ready }
 // TickSeq is the number of the last tick published: a snapshot taken now
 // holds every change up to that tick.
 func (e *Env) TickSeq() uint64 { return e.seq }
+
+// WatchLayer adds delta watchers (a websocket client subscribing: +1, leaving:
+// -1) to a whole-state layer.
+func (e *Env) WatchLayer(name string, delta int) {
+	if e.watchers == nil {
+		e.watchers = map[string]int{}
+	}
+	if e.watchers[name] += delta; e.watchers[name] <= 0 {
+		delete(e.watchers, name)
+	}
+}
+
+// Watched reports whether anyone watches a whole-state layer: a fold need not
+// encode a layer nobody would be sent (its snapshot is encoded when asked).
+func (e *Env) Watched(name string) bool { return e.watchers[name] > 0 }
 
 // Find returns the first fold of the loop that is a T (an interface a reader
 // declares, or a fold's own type), and false if none is.

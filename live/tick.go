@@ -41,8 +41,8 @@ func (t *Tick) SetLayer(name string, members []byte) {
 
 // A LayerSource is a fold that publishes whole-state layers: small layers
 // sent whole on every change (alerts, dispatches), never as deltas. It puts
-// a layer in the Tick when it changes, and gives its current state for a
-// snapshot.
+// a layer in the Tick when it changes and someone watches it (Env.Watched),
+// and gives its current state for a snapshot.
 type LayerSource interface {
 	// Layers names the layers the fold publishes.
 	Layers() []string

@@ -72,6 +72,7 @@ type Board struct {
 	byKind     map[string]map[string]*Alert
 	storms     map[stormKey]*Alert
 	members    map[stormKey]map[string]*Alert
+	counts     Counts            // of the alerts not resolved, kept as they change
 	byKey      map[string]*Alert // the latest alert of each key
 	suppressed map[string]bool   // manually resolved keys, until their condition clears
 	pending    map[string]int    // key → the evaluation its proposal went out in
@@ -121,6 +122,7 @@ func NewBoard(cfg Config) *Board {
 		severe: map[string]severeIncident{}, cityHours: map[int64]struct{}{}, incidents: newRecentIncidents(100_000, 24*time.Hour),
 		openings: map[stormKey]*openings{},
 		byKind:   map[string]map[string]*Alert{}, storms: map[stormKey]*Alert{}, members: map[stormKey]map[string]*Alert{},
+		counts:    Counts{ByKind: map[string]int{}, ByDistrict: map[string]int{}},
 		proposals: make(chan []Proposal, 64),
 	}
 	b.SetRules(cfg.Rules)
@@ -247,9 +249,12 @@ func (b *Board) Tick(env *live.Env, t *live.Tick) {
 		b.Evaluate(heatOf(env), unitsOf(env))
 	}
 	b.flush()
-	if b.version != b.published {
+	watched := env.Watched(LayerAlerts) || env.Watched(LayerDispatches)
+	if b.version != b.published && watched {
 		// The board may hand back the previous summary in an alert storm (see
-		// Summary): then a later tick publishes the newer one.
+		// Summary): then a later tick publishes the newer one. Nobody
+		// watching, nothing is encoded: a client that subscribes gets the
+		// summary in its snapshot, and a tick later what changed since.
 		if sum := b.Summary(); sum.Version != b.published {
 			b.published = sum.Version
 			t.SetLayer(LayerAlerts, sum.Alerts)
@@ -331,10 +336,14 @@ func (b *Board) ApplyCommand(units Units, entryID string, c *geo.Command) {
 			return
 		}
 		if c.Type == cmdAlertAck {
+			if a.Status == StatusOpen {
+				b.counts.Open--
+				b.counts.Acknowledged++
+			}
 			a.Status, a.AckedAt, a.AckedBy = StatusAcked, c.At, c.By
 		} else {
-			a.Status, a.ResolvedAt, a.ResolvedBy, a.Resolution = StatusResolved, c.At, c.By, ch.Resolution
 			b.deactivate(a)
+			a.Status, a.ResolvedAt, a.ResolvedBy, a.Resolution = StatusResolved, c.At, c.By, ch.Resolution
 			if ch.Resolution == resolutionManual {
 				b.suppressed[a.Key] = true
 			}
@@ -384,6 +393,7 @@ func (b *Board) ApplyCommand(units Units, entryID string, c *geo.Command) {
 // activate indexes an alert that opened.
 func (b *Board) activate(a *Alert) {
 	b.active[a.ID] = a
+	b.count(a, 1)
 	put(b.byKind, a.Kind, a)
 	if a.Kind == KindStorm {
 		b.storms[stormKey{a.Of, a.Region}] = a
@@ -392,9 +402,11 @@ func (b *Board) activate(a *Alert) {
 	}
 }
 
-// deactivate drops a resolved alert from the indexes of the active.
+// deactivate drops an alert being resolved (still of its status) from the
+// indexes of the active.
 func (b *Board) deactivate(a *Alert) {
 	delete(b.active, a.ID)
+	b.count(a, -1)
 	drop(b.byKind, a.Kind, a)
 	if a.Kind == KindStorm {
 		if k := (stormKey{a.Of, a.Region}); b.storms[k] == a {
@@ -402,6 +414,29 @@ func (b *Board) deactivate(a *Alert) {
 		}
 	} else if k, ok := stormOf(a); ok {
 		drop(b.members, k, a)
+	}
+}
+
+// count adds d of an active alert to the counts.
+func (b *Board) count(a *Alert, d int) {
+	c := &b.counts
+	if a.Status == StatusAcked {
+		c.Acknowledged += d
+	} else {
+		c.Open += d
+	}
+	bump(c.ByKind, a.Kind, d)
+	if a.Severity >= 1 && a.Severity <= 4 {
+		c.BySeverity[a.Severity-1] += d
+	}
+	if dist := a.Regions.District; dist != "" {
+		bump(c.ByDistrict, dist, d)
+	}
+}
+
+func bump(m map[string]int, k string, d int) {
+	if m[k] += d; m[k] == 0 {
+		delete(m, k)
 	}
 }
 

@@ -1,7 +1,11 @@
 package ops
 
 import (
+	"encoding/json"
+	"fmt"
 	"math"
+	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -183,4 +187,58 @@ func haversine(lat1, lng1, lat2, lng2 float64) float64 {
 	dLat, dLng := (lat2-lat1)*rad, (lng2-lng1)*rad
 	a := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dLng/2)*math.Sin(dLng/2)
 	return 2 * r * math.Asin(math.Sqrt(a))
+}
+
+// The counts kept as alerts open, are acknowledged and resolve equal a count
+// of the alerts not resolved, after any sequence of them.
+func TestCountsKeptEqualACount(t *testing.T) {
+	b := NewBoard(Config{})
+	rng := rand.New(rand.NewPCG(3, 3))
+	kinds := []string{KindHotCell, KindSevere, KindUncover}
+	var ids []string
+	seq := 0
+	cmd := func(typ string, data any) {
+		seq++
+		d, _ := json.Marshal(data)
+		b.ApplyCommand(nil, fmt.Sprintf("%d-0", seq), &geo.Command{Type: typ, Data: d})
+	}
+	for i := range 2000 {
+		switch rng.IntN(4) {
+		case 0, 1:
+			id := fmt.Sprint("a", i)
+			ids = append(ids, id)
+			cmd(cmdAlertOpen, Alert{ID: id, Kind: kinds[rng.IntN(3)], Key: id, Severity: 1 + rng.IntN(4),
+				Regions: geo.RegionCodes{District: []string{"", "320505", "320506"}[rng.IntN(3)]}})
+		case 2:
+			if len(ids) > 0 {
+				cmd(cmdAlertAck, change{Alert: ids[rng.IntN(len(ids))]})
+			}
+		case 3:
+			if len(ids) > 0 {
+				cmd(cmdAlertResolve, change{Alert: ids[rng.IntN(len(ids))], Resolution: resolutionAuto})
+			}
+		}
+		if i%97 != 0 {
+			continue
+		}
+		want := Counts{ByKind: map[string]int{}, ByDistrict: map[string]int{}}
+		for _, a := range b.alerts {
+			if !a.Active() {
+				continue
+			}
+			if a.Status == StatusAcked {
+				want.Acknowledged++
+			} else {
+				want.Open++
+			}
+			want.ByKind[a.Kind]++
+			want.BySeverity[a.Severity-1]++
+			if a.Regions.District != "" {
+				want.ByDistrict[a.Regions.District]++
+			}
+		}
+		if got := b.Counts(); !reflect.DeepEqual(got, want) {
+			t.Fatalf("after %d commands: counts %+v, want %+v", seq, got, want)
+		}
+	}
 }

@@ -1,9 +1,11 @@
 package ops_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -122,5 +124,50 @@ func TestAStormFoldsIntoOneAlertPerDistrictAndKind(t *testing.T) {
 	eventually(t, "the storm of 320506 resolves", func() bool { _, open := storms()["320506"]; return !open })
 	if s, ok := storms()["320505"]; !ok || s.Members != 15 {
 		t.Fatalf("the other storm: %+v", s)
+	}
+}
+
+// The alerts and dispatches layers are encoded only while someone watches
+// them: a tick after an alert opens carries them then, and not before.
+func TestLayersAreEncodedOnlyWhenWatched(t *testing.T) {
+	board := ops.NewBoard(ops.Config{Rules: stormRules(t)})
+	loop := live.NewLoop(live.Config{Tick: 10 * time.Millisecond}, board)
+	layers := make(chan map[string][]byte, 1000)
+	var ticked atomic.Int64
+	loop.OnTick(func(tk live.Tick) {
+		ticked.Add(1)
+		if len(tk.Layers) > 0 {
+			layers <- tk.Layers
+		}
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { _ = loop.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	open := func(id string) {
+		data := []byte(`{"id":"` + id + `","kind":"severe_incident","key":"k-` + id + `","severity":4}`)
+		ev := geo.Event{Kind: geo.KindCommand, ID: "1-" + id, Command: geo.Command{Type: "alert.open", Data: data}}
+		if err := loop.Add(t.Context(), []geo.Event{ev}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ticks := func(n int64) { // wait for n more ticks
+		until := ticked.Load() + n
+		eventually(t, "the loop ticks", func() bool { return ticked.Load() >= until })
+	}
+	open("1")
+	ticks(5)
+	if len(layers) != 0 {
+		t.Fatalf("%d ticks carried layers with nobody watching", len(layers))
+	}
+	_ = loop.Do(t.Context(), func(env *live.Env) { env.WatchLayer(ops.LayerAlerts, 1) })
+	open("2")
+	select {
+	case l := <-layers:
+		if !strings.Contains(string(l[ops.LayerAlerts]), `"2"`) {
+			t.Fatalf("the watched layer: %s", l[ops.LayerAlerts])
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no tick carried the watched layer")
 	}
 }

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"encoding/json"
+	"maps"
 	"sort"
 	"time"
 )
@@ -16,23 +17,11 @@ type Counts struct {
 	ByDistrict map[string]int `json:"byDistrict"`
 }
 
-// Counts counts the alerts not resolved.
+// Counts counts the alerts not resolved (a copy of the counts the board keeps
+// as alerts open, are acknowledged and resolve).
 func (b *Board) Counts() Counts {
-	c := Counts{ByKind: map[string]int{}, ByDistrict: map[string]int{}}
-	for _, a := range b.active {
-		if a.Status == StatusAcked {
-			c.Acknowledged++
-		} else {
-			c.Open++
-		}
-		c.ByKind[a.Kind]++
-		if a.Severity >= 1 && a.Severity <= 4 {
-			c.BySeverity[a.Severity-1]++
-		}
-		if d := a.Regions.District; d != "" {
-			c.ByDistrict[d]++
-		}
-	}
+	c := b.counts
+	c.ByKind, c.ByDistrict = maps.Clone(c.ByKind), maps.Clone(c.ByDistrict)
 	return c
 }
 
