@@ -28,9 +28,10 @@ func (a *API) refused(c *gin.Context, err error) {
 	a.fail(c, err)
 }
 
-// getAlerts answers GET /api/v1/alerts?status=open&kind=&limit=.
+// getAlerts answers GET /api/v1/alerts?status=open&kind=&incident=&cell=&limit=.
 func (a *API) getAlerts(c *gin.Context) {
-	f := ops.AlertFilter{Status: c.DefaultQuery("status", "open"), Kind: c.Query("kind")}
+	f := ops.AlertFilter{Status: c.DefaultQuery("status", "open"), Kind: c.Query("kind"),
+		Incident: c.Query("incident"), Cell: c.Query("cell")}
 	switch f.Status {
 	case "open", "acknowledged", "resolved", "all":
 	default:

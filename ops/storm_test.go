@@ -100,6 +100,12 @@ func TestAStormFoldsIntoOneAlertPerDistrictAndKind(t *testing.T) {
 	if err != nil || len(all.Alerts) != 31 {
 		t.Fatalf("REST lists %d severe alerts (%v), want all 31", len(all.Alerts), err)
 	}
+	// A member is found by its incident, as an operator (or the load
+	// harness, under load) asks for one incident's alerts.
+	one, err := n.svc.Alerts(t.Context(), ops.AlertFilter{Status: "open", Incident: "sev-320506-7"})
+	if err != nil || len(one.Alerts) != 1 || one.Alerts[0].Incident != "sev-320506-7" || one.Alerts[0].Kind != ops.KindSevere {
+		t.Fatalf("alerts of incident sev-320506-7: %+v (%v), want its one severe alert", one.Alerts, err)
+	}
 	// The wall: the two storms and the third district's four alerts.
 	wall := wallAlerts(t, n)
 	var kinds []string

@@ -29,7 +29,11 @@ func (b *Board) Counts() Counts {
 type AlertFilter struct {
 	Status string // "open" (not resolved; the default), "acknowledged", "resolved", "all"
 	Kind   string // empty: every kind
-	Limit  int    // zero: maxListedAlerts
+	// Incident and Cell, when set, keep only the alerts of that incident
+	// (severe-incident alerts) or of that cell (cell alerts, at its res).
+	Incident string
+	Cell     string
+	Limit    int // zero: maxListedAlerts
 	// Folded leaves out the members of the storms not resolved: the storm
 	// stands for them (what the wall shows).
 	Folded bool
@@ -57,7 +61,7 @@ func (b *Board) Alerts(f AlertFilter) []Alert {
 		default:
 			keep = a.Status == f.Status
 		}
-		if keep && (f.Kind == "" || a.Kind == f.Kind) {
+		if keep && (f.Kind == "" || a.Kind == f.Kind) && (f.Incident == "" || a.Incident == f.Incident) && (f.Cell == "" || a.Cell == f.Cell) {
 			out = append(out, *a)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,6 +90,7 @@ func BenchmarkAddIncidents1000(b *testing.B) {
 	batch := make([]geo.Event, 1000)
 	n := 0
 	b.ReportAllocs()
+	rdb.ConfigResetStat(context.Background())
 	for b.Loop() {
 		b.StopTimer()
 		for i := range batch {
@@ -102,4 +104,25 @@ func BenchmarkAddIncidents1000(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(batch)), "ns/event")
+	b.ReportMetric(redisMicros(b, rdb)*1000/float64(b.N*len(batch)), "redis-ns/event")
+}
+
+// redisMicros is the CPU time Redis spent in commands since its stats were
+// reset (INFO commandstats), in µs.
+func redisMicros(b *testing.B, rdb *redis.Client) float64 {
+	info, err := rdb.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	total := 0.0
+	for _, line := range strings.Split(info, "\n") {
+		_, stats, ok := strings.Cut(line, "usec=")
+		if !ok {
+			continue
+		}
+		usec, _, _ := strings.Cut(stats, ",")
+		v, _ := strconv.ParseFloat(usec, 64)
+		total += v
+	}
+	return total
 }

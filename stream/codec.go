@@ -109,18 +109,72 @@ func (d *fieldReader) position() (geo.Position, error) {
 // formatRegions writes region codes as "district,street,community,grid", or
 // "" when there are none. The field was added after version 1 shipped: an
 // entry without it decodes with no codes, so the codec version stays "1".
+//
+// Codes in the national statistical layout (GB/T 2260 and its town and
+// village extension: a 6-digit district, each level below extending its
+// parent by 3 digits, as the profiles' grids do) are written in a shorter
+// form: the number of levels, then the deepest code, digits only. Redis keeps
+// a value of up to 19 digits as a 64-bit integer, so the chain costs 10 bytes
+// of a stream entry instead of 47. Any other chain takes the long form.
 func formatRegions(rc geo.RegionCodes) string {
 	if rc.IsZero() {
 		return ""
 	}
+	if s, ok := positional(rc); ok {
+		return s
+	}
 	return rc.District + "," + rc.Street + "," + rc.Community + "," + rc.Grid
 }
 
-// parseRegions splits "district,street,community,grid" as strings.SplitN(s,
-// ",", 4) would, without the slice; missing codes are empty.
+// positionalLengths are the code lengths of the positional layout, district
+// to grid.
+var positionalLengths = [...]int{6, 9, 12, 15}
+
+// positional is the short form of rc, if its codes are in the positional
+// layout: present from the district down, each of its length, digits, and
+// each extending the one above.
+func positional(rc geo.RegionCodes) (string, bool) {
+	codes := [...]string{rc.District, rc.Street, rc.Community, rc.Grid}
+	n := 0
+	for n < len(codes) && codes[n] != "" {
+		n++
+	}
+	for i, c := range codes {
+		if (i < n) != (c != "") { // a gap
+			return "", false
+		}
+		if i >= n {
+			continue
+		}
+		if len(c) != positionalLengths[i] || !digits(c) || i > 0 && !strings.HasPrefix(c, codes[i-1]) {
+			return "", false
+		}
+	}
+	return strconv.Itoa(n) + codes[n-1], true
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// parseRegions reads either form of formatRegions. The long form is split
+// as strings.SplitN(s, ",", 4) would, without the slice; missing codes are
+// empty.
 func parseRegions(s string) geo.RegionCodes {
 	var rc geo.RegionCodes
 	if s == "" {
+		return rc
+	}
+	if n := int(s[0] - '0'); !strings.Contains(s, ",") && n >= 1 && n <= len(positionalLengths) && len(s) == 1+positionalLengths[n-1] {
+		deepest := s[1:]
+		for i, to := range []*string{&rc.District, &rc.Street, &rc.Community, &rc.Grid}[:n] {
+			*to = deepest[:positionalLengths[i]]
+		}
 		return rc
 	}
 	var rest string

@@ -98,3 +98,43 @@ func TestCodecCarriesEveryResolutionsCell(t *testing.T) {
 		t.Fatal("a res-7 cell in c8 decoded")
 	}
 }
+
+// Region chains in the national code layout travel in the short form (the
+// level count and the deepest code, which Redis stores as an integer); any
+// other chain in the long form; both, and entries written in the long form
+// before the short one existed, read back exactly.
+func TestCodecShortensPositionalRegionCodes(t *testing.T) {
+	in := incident("a", 31.3, 120.6, time.UnixMilli(1_700_000_000_000).UTC())
+	for _, c := range []struct {
+		rc    geo.RegionCodes
+		field string
+	}{
+		{geo.RegionCodes{District: "320508", Street: "320508001", Community: "320508001001", Grid: "320508001001003"}, "4320508001001003"},
+		{geo.RegionCodes{District: "320508", Street: "320508012", Community: "320508012034"}, "3320508012034"},
+		{geo.RegionCodes{District: "320508", Street: "320508001"}, "2320508001"},
+		{geo.RegionCodes{District: "320508"}, "1320508"},
+		// Not positional: the long form.
+		{geo.RegionCodes{District: "320508", Grid: "320508001001003"}, "320508,,,320508001001003"},    // a gap
+		{geo.RegionCodes{District: "320508", Street: "320509001"}, "320508,320509001,,"},              // not its parent's extension
+		{geo.RegionCodes{District: "D1", Street: "D1S01"}, "D1,D1S01,,"},                              // not digits
+		{geo.RegionCodes{District: "3205080", Street: "3205080001"}, "3205080,3205080001,,"},          // other lengths
+		{geo.RegionCodes{Street: "320508001", Community: "320508001001"}, ",320508001,320508001001,"}, // no district
+		{geo.RegionCodes{District: "320508", Street: "320508 01"}, "320508,320508 01,,"},              // a space
+		{geo.RegionCodes{District: "320508", Street: "320508001", Grid: "320508001001003"}, "320508,320508001,,320508001001003"},
+	} {
+		in.Regions = c.rc
+		fs := stream.IncidentFields(&in)
+		m := fieldMap(fs)
+		if m["reg"] != c.field {
+			t.Errorf("%+v: reg %q, want %q", c.rc, m["reg"], c.field)
+		}
+		if got, err := stream.DecodeIncident(m); err != nil || got.Regions != c.rc {
+			t.Errorf("%+v: read back %+v, %v", c.rc, got.Regions, err)
+		}
+		// The long form, as written before, still reads.
+		m["reg"] = c.rc.District + "," + c.rc.Street + "," + c.rc.Community + "," + c.rc.Grid
+		if got, err := stream.DecodeIncident(m); err != nil || got.Regions != c.rc {
+			t.Errorf("%+v in the long form: read back %+v, %v", c.rc, got.Regions, err)
+		}
+	}
+}

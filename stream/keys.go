@@ -1,8 +1,6 @@
 package stream
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"time"
 
 	"github.com/citygrid/citygrid/geo"
@@ -51,10 +49,22 @@ func (l Layout) Stream(k Kind, shard geo.Cell) string {
 	return l.withDefaults().Prefix + ":{" + shard.String() + "}:" + string(k)
 }
 
-// Seen is the key of the dedupe marker of an event with the given dedupe id.
-func (l Layout) Seen(k Kind, shard geo.Cell, dedupeID string) string {
-	sum := sha256.Sum256([]byte(dedupeID))
-	return l.withDefaults().Prefix + ":{" + shard.String() + "}:seen:" + string(k) + ":" + hex.EncodeToString(sum[:16])
+// SeenBase starts the keys of the seen tags of kind in shard (the writer's
+// dedupe: see appendScript): <base>:<generation> is a generation's
+// directory, <base>:<generation>:<depth>:<prefix> its buckets.
+func (l Layout) SeenBase(k Kind, shard geo.Cell) string {
+	return l.withDefaults().Prefix + ":{" + shard.String() + "}:seen:" + string(k)
+}
+
+// seenGeneration is the generation of the seen tags at now, and the Unix
+// second its keys expire at: a generation is as long as the retention and a
+// tag is looked up in its own and the one before, so its keys are kept until
+// the generation after next begins (and a minute more, for clocks that
+// differ between nodes).
+func (l Layout) seenGeneration(now time.Time) (gen, expireAt int64) {
+	span := int64(l.withDefaults().Retention / time.Second)
+	gen = now.Unix() / span
+	return gen, (gen+2)*span + 60
 }
 
 // Shards are the shard cells of a city: every stream a writer of this layout

@@ -184,6 +184,13 @@ func TestHotCellAlertOpensOnceAndClearsWithHysteresis(t *testing.T) {
 		t.Fatalf("want one hot_cell alert on %s, opened at the 10th incident, got %+v", p.cell, all)
 	}
 	first := all[0].ID
+	// ?cell= narrows the list to one cell's alerts.
+	var byCell, elsewhere alertsReply
+	if s.call("GET", "/api/v1/alerts?status=all&cell="+p.cell.String(), nil, &byCell) != 200 ||
+		s.call("GET", "/api/v1/alerts?status=all&cell="+place(31.20, 120.50).cell.String(), nil, &elsewhere) != 200 ||
+		len(byCell.Alerts) != 1 || byCell.Alerts[0].ID != first || len(elsewhere.Alerts) != 0 {
+		t.Fatalf("?cell=: %+v on the cell and %+v elsewhere, want the one alert and none", byCell.Alerts, elsewhere.Alerts)
+	}
 
 	// 8 left: below open (10) but above clear (6): still open, still one.
 	clock.Advance(90 * time.Second)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"path"
 	"strings"
@@ -306,4 +307,96 @@ func runAlerts(ctx context.Context, s *server, p *geo.Profile, meterPids map[str
 	res.HotCell.Latency, res.HotCell.PostLatency = summarize(lats), summarize(posts)
 	res.CPU = meter.cores()
 	return res, nil
+}
+
+// The alerts phase under load: the end-to-end load runs (rules on), and
+// meanwhile severe incidents are sent one at a time, each awaited in the REST
+// API. Under that load alerts fold into storms, and the wall shows the storm
+// (sent at most once a second), not the alert: so the figure is when the
+// alert is in the API (GET /api/v1/alerts?incident=, polled), which is when
+// the storm's count holds it too.
+
+// alertPoll is how often the API is asked for the awaited alert: the
+// figure's resolution.
+const alertPoll = 10 * time.Millisecond
+
+// alertsLoadResult is the alerts phase under load.
+type alertsLoadResult struct {
+	Poll   string       `json:"poll"`
+	Severe alertLatency `json:"severe_incident"` // POST start → the alert in the API
+	// Load is the end-to-end load that ran meanwhile.
+	Load e2eResult `json:"load"`
+}
+
+// runAlertsUnderLoad runs the end-to-end load for dur and, after a second of
+// it, sends severe incidents one at a time into places inside the outline.
+func runAlertsUnderLoad(ctx context.Context, s *server, pool *eventPool, p *geo.Profile, meterPids map[string]int,
+	rate float64, clients int, dur, tick time.Duration) (alertsLoadResult, error) {
+	res := alertsLoadResult{Poll: alertPoll.String()}
+	places := freeCells(p, map[uint64]bool{}, 1000, rand.New(rand.NewPCG(13, 17)))
+	run := fmt.Sprintf("lb-load-alert-%d", time.Now().UnixNano()%1e9)
+	var lats, posts []time.Duration
+	sample := func(ctx context.Context) {
+		post := newPoster(s.url("/api/v1/incidents"))
+		get := &http.Client{Timeout: 5 * time.Second}
+		r := rand.New(rand.NewPCG(19, 23))
+		select {
+		case <-time.After(time.Second): // the load is running
+		case <-ctx.Done():
+			return
+		}
+		for i := 0; ctx.Err() == nil; i++ {
+			pt := places[i%len(places)]
+			id := fmt.Sprintf("%s-%d", run, i)
+			body := fmt.Appendf(nil, `{"id":%q,"source":"loadbench","category":"other","severity":4,"lat":%.6f,"lng":%.6f,"title":"loadbench alert under load"}`+"\n",
+				id, pt.Lat(), pt.Lon())
+			a := &res.Severe
+			a.Sent++
+			t0 := time.Now()
+			_, err := post.post(body)
+			posts = append(posts, time.Since(t0))
+			if err != nil {
+				a.PostErrors++
+				continue
+			}
+			if after, ok := awaitAlert(ctx, get, s.url("/api/v1/alerts?status=all&incident="+id), t0); ok {
+				a.Seen++
+				lats = append(lats, after)
+			}
+			// A pause, so the triggers spread over the tick and the
+			// evaluation period.
+			select {
+			case <-time.After(time.Duration(50+r.IntN(250)) * time.Millisecond):
+			case <-ctx.Done():
+			}
+		}
+	}
+	e, err := runE2E(ctx, s, pool, meterPids, rate, clients, 0, 0, dur, tick, sample)
+	if err != nil {
+		return res, err
+	}
+	res.Load = e
+	res.Severe.Latency, res.Severe.PostLatency = summarize(lats), summarize(posts)
+	return res, nil
+}
+
+// awaitAlert polls url until its list holds an alert, for at most alertWait,
+// and says how long after since it first did.
+func awaitAlert(ctx context.Context, c *http.Client, url string, since time.Time) (time.Duration, bool) {
+	deadline := since.Add(alertWait)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		resp, err := c.Get(url)
+		if err == nil {
+			var l struct {
+				Alerts []json.RawMessage `json:"alerts"`
+			}
+			err = json.NewDecoder(resp.Body).Decode(&l)
+			resp.Body.Close()
+			if err == nil && len(l.Alerts) > 0 {
+				return time.Since(since), true
+			}
+		}
+		time.Sleep(alertPoll)
+	}
+	return 0, false
 }

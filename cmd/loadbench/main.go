@@ -335,6 +335,20 @@ func run(ctx context.Context, o options) error {
 	log.Printf("  achieved %.0f/s; latency p50 %.1f p99 %.1f max %.1f ms; matched %d of %d", e.AchievedRate,
 		e.Latency.P50, e.Latency.P99, e.Latency.Max, e.Matched, e.Expected)
 
+	// Alerts under that load: severe incidents awaited in the API.
+	if o.alertSevere > 0 {
+		time.Sleep(2 * time.Second)
+		log.Printf("alerts under load: %.0f events/s, %d clients, %v; severe incidents one at a time, awaited in the API", o.e2eRate, o.e2eConns, o.dur)
+		al, err := runAlertsUnderLoad(ctx, srv, pool, prof, pids(), o.e2eRate, o.e2eConns, o.dur, o.tick)
+		if err != nil {
+			return fmt.Errorf("alerts under load: %w", err)
+		}
+		r.AlertsLoad = &al
+		log.Printf("  severe p50 %.1f p99 %.1f max %.1f ms (%d of %d seen); load achieved %.0f/s, p99 %.1f ms",
+			al.Severe.Latency.P50, al.Severe.Latency.P99, al.Severe.Latency.Max, al.Severe.Seen, al.Severe.Sent,
+			al.Load.AchievedRate, al.Load.Latency.P99)
+	}
+
 	// Stalled clients: the same load three times, at a rate the machine
 	// holds: every client reading, then o.stalled of them not, then every
 	// client reading again (the reference is the mean of the two).
