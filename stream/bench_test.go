@@ -83,11 +83,17 @@ func benchRedis(b *testing.B) *redis.Client {
 
 // The XADD batch: 1,000 incidents, dedupe and append, in one pipelined round
 // trip, against a real redis-server on loopback (Redis's time included).
-func BenchmarkAddIncidents1000(b *testing.B) {
+func BenchmarkAddIncidents1000(b *testing.B) { benchmarkAdd(b, 1000) }
+
+// One incident per call, as a feed posting events one by one: the script's
+// fixed cost, per event.
+func BenchmarkAddIncident1(b *testing.B) { benchmarkAdd(b, 1) }
+
+func benchmarkAdd(b *testing.B, size int) {
 	rdb := benchRedis(b)
 	w := stream.NewWriter(rdb, stream.Layout{Prefix: "bench"}, nil)
 	r := rand.New(rand.NewPCG(2, 2))
-	batch := make([]geo.Event, 1000)
+	batch := make([]geo.Event, size)
 	n := 0
 	b.ReportAllocs()
 	rdb.ConfigResetStat(context.Background())

@@ -7,7 +7,7 @@
 //	<prefix>:{<shard>}:incidents          stream of incidents placed in shard
 //	<prefix>:{<shard>}:positions          stream of patrol positions placed in shard
 //	<prefix>:{<shard>}:seen:<kind>:<gen>  directory of a generation's seen tags
-//	<prefix>:{<shard>}:seen:<kind>:<gen>:<depth>:<prefix>  a bucket of seen tags
+//	<prefix>:{<shard>}:seen:<kind>:<gen>:<depth>:<suffix>  a bucket of seen tags
 //
 // <shard> is the hex H3 cell, at the shard resolution, that is the parent of the
 // event's cell. A seen tag is the first 8 bytes of the SHA-256 of the source's

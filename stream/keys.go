@@ -51,7 +51,7 @@ func (l Layout) Stream(k Kind, shard geo.Cell) string {
 
 // SeenBase starts the keys of the seen tags of kind in shard (the writer's
 // dedupe: see appendScript): <base>:<generation> is a generation's
-// directory, <base>:<generation>:<depth>:<prefix> its buckets.
+// directory, <base>:<generation>:<depth>:<suffix> its buckets.
 func (l Layout) SeenBase(k Kind, shard geo.Cell) string {
 	return l.withDefaults().Prefix + ":{" + shard.String() + "}:seen:" + string(k)
 }

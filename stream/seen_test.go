@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,13 +20,24 @@ import (
 // tens of thousands of events into one shard, a third of them resent at
 // random, in batches; each result is what the model says, the stream holds
 // each id once, and the seen tables grew by splitting (many buckets, none past
-// its cap, every tag in exactly one).
+// its cap, every tag in exactly one). Twice: with the tables as they are, and
+// with buckets of 8 tags whose directory is read whole only up to 8 slots, so
+// the tables grow thousands of buckets and a dozen levels deep.
 func TestSeenTagsAgreeWithASetAsTheyGrow(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		cap, cachedDepth int
+	}{{"as shipped", 128, 12}, {"deep", 8, 3}} {
+		t.Run(tc.name, func(t *testing.T) { testSeenTags(t, tc.cap, tc.cachedDepth) })
+	}
+}
+
+func testSeenTags(t *testing.T, bucketCap, cachedDepth int) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		ctx := context.Background()
 		layout := stream.Layout{Prefix: redistest.Prefix(t)}
 		now := time.Now().UTC().Truncate(time.Millisecond)
-		w := stream.NewWriter(rdb, layout, func() time.Time { return now })
+		w := stream.NewWriterWithTables(rdb, layout, func() time.Time { return now }, bucketCap, cachedDepth)
 		r := rand.New(rand.NewPCG(1, 2))
 		const fresh = 24_000
 		sent := map[string]bool{}
@@ -77,14 +90,17 @@ func TestSeenTagsAgreeWithASetAsTheyGrow(t *testing.T) {
 				continue // the directory
 			}
 			n := int(rdb.StrLen(ctx, k).Val())
-			if n%8 != 0 || n > 128*8 {
-				t.Fatalf("bucket %s holds %d bytes: want whole tags, at most 128", k, n)
+			if n%8 != 0 || n > bucketCap*8 {
+				t.Fatalf("bucket %s holds %d bytes: want whole tags, at most %d", k, n, bucketCap)
 			}
 			buckets++
 			tags += n / 8
 		}
-		if tags != fresh || buckets < fresh/128 {
-			t.Fatalf("%d tags in %d buckets, want %d tags in at least %d", tags, buckets, fresh, fresh/128)
+		if tags != fresh || buckets < fresh/bucketCap {
+			t.Fatalf("%d tags in %d buckets, want %d tags in at least %d", tags, buckets, fresh, fresh/bucketCap)
+		}
+		if depth := rdb.StrLen(ctx, base+":"+strconv.FormatInt(now.Unix()/int64(7*24*3600), 10)).Val(); depth < int64(fresh/bucketCap) {
+			t.Fatalf("directory of %d slots for %d buckets", depth, buckets)
 		}
 	})
 }
@@ -135,4 +151,88 @@ func TestSeenTagsLastARetention(t *testing.T) {
 	if add("x") {
 		t.Fatal("resent two retentions later: still refused")
 	}
+}
+
+// Concurrent Adds are written together: while a round trip is held up (Redis
+// paused), fifty Adds arrive, and they go in one round (a script call per
+// 200 events, as their events share a shard) rather than fifty; every Add gets its own
+// answers, and an id sent by several of them is stored once.
+func TestConcurrentAddsShareARoundTrip(t *testing.T) {
+	rdb := redistest.Start(t).Client()
+	ctx := context.Background()
+	layout := stream.Layout{Prefix: redistest.Prefix(t)}
+	w := stream.NewWriter(rdb, layout, nil)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	if _, err := w.Add(ctx, events(incident("warm", 31.30, 120.60, now))); err != nil {
+		t.Fatal(err) // loads the script
+	}
+	rdb.ConfigResetStat(ctx)
+	if err := rdb.Do(ctx, "CLIENT", "PAUSE", "300", "WRITE").Err(); err != nil {
+		t.Fatal(err)
+	}
+	const adds = 50
+	type answer struct {
+		res []stream.Result
+		err error
+	}
+	answers := make([]answer, adds)
+	var wg sync.WaitGroup
+	for a := range adds {
+		wg.Go(func() {
+			// Each Add: 10 ids of its own and 10 shared by every Add.
+			var ins []geo.Incident
+			for i := range 10 {
+				ins = append(ins, incident(fmt.Sprintf("own-%d-%d", a, i), 31.30, 120.60, now))
+				ins = append(ins, incident(fmt.Sprintf("shared-%d", i), 31.30, 120.60, now))
+			}
+			res, err := w.Add(ctx, events(ins...))
+			answers[a] = answer{res, err}
+		})
+	}
+	wg.Wait()
+	storedShared := map[int]int{}
+	for a, an := range answers {
+		if an.err != nil || len(an.res) != 20 {
+			t.Fatalf("Add %d: %d results, %v", a, len(an.res), an.err)
+		}
+		for i, r := range an.res {
+			switch {
+			case i%2 == 0 && r.Duplicate:
+				t.Fatalf("Add %d: its own id %d taken for a duplicate", a, i/2)
+			case i%2 == 1 && !r.Duplicate:
+				storedShared[i/2]++
+			}
+		}
+	}
+	for i := range 10 {
+		if storedShared[i] != 1 {
+			t.Fatalf("shared-%d stored by %d Adds, want exactly 1", i, storedShared[i])
+		}
+	}
+	shard := layout.Shard(incident("", 31.30, 120.60, now).Cell)
+	if n := rdb.XLen(ctx, layout.Stream(stream.Incidents, shard)).Val(); n != 1+adds*10+10 {
+		t.Fatalf("stream holds %d entries, want %d", n, 1+adds*10+10)
+	}
+	calls := commandCalls(t, rdb, "evalsha")
+	if most := 2 + adds*20/200; calls > most { // the first Add's round, then one of the rest
+		t.Fatalf("%d script calls for %d concurrent Adds of one shard: want them combined into a few rounds", calls, adds)
+	}
+	t.Logf("%d concurrent Adds written in %d script calls", adds, calls)
+}
+
+// commandCalls is how many times Redis ran cmd since its stats were reset.
+func commandCalls(t *testing.T, rdb redis.UniversalClient, cmd string) int {
+	info, err := rdb.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if rest, ok := strings.CutPrefix(line, "cmdstat_"+cmd+":calls="); ok {
+			n, _, _ := strings.Cut(rest, ",")
+			var calls int
+			fmt.Sscan(n, &calls)
+			return calls
+		}
+	}
+	return 0
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/citygrid/citygrid/geo"
@@ -21,7 +22,7 @@ var ErrUnavailable = errors.New("stream: redis unavailable")
 // appendScript appends events to one stream, skipping the ones seen before.
 // KEYS: the stream, then the shard's seen base (Layout.SeenBase). ARGV: the
 // current generation, the seconds its keys are kept (from now), MINID for
-// time-based trimming, the number of fields, the field names, then per event
+// time-based trimming (empty: no trimming in this call), the number of fields, the field names, then per event
 // its 8-byte tag followed by its values (every event of a stream has the same
 // fields, so the names travel once per call). It returns, per event, the entry
 // id or false for a duplicate.
@@ -29,61 +30,73 @@ var ErrUnavailable = errors.New("stream: redis unavailable")
 // One call carries many events of one shard: the script's fixed cost (about as
 // much as the XADD itself) is paid once per call, not once per event, and every
 // key shares the stream's hash tag, so the call touches one slot and is atomic:
-// every event is either stored and marked seen, or neither. The stream is
-// trimmed once per call (XTRIM MINID ~, approximate: about a third of the cost
-// of exact trimming); trimming in each XADD cost Redis about 5 µs an event.//
+// every event is either stored and marked seen, or neither. A writer trims a
+// stream at most once a second (XTRIM MINID ~, approximate: about a third of
+// the cost of exact trimming), in the call that finds it due; trimming in each
+// XADD cost Redis about 5 µs an event.//
 // Seen tags live in generations of the retention's length (a tag is looked
 // up in its generation and the one before, so it is remembered at least one
 // retention), each an extendible hash table: buckets are strings of tags
 // (APPEND, found with a plain string search), split in two by the next bit
 // of the tag when one reaches seenBucketCap tags, and a directory string
-// holds, per prefix of the tag's first bits, the depth of its bucket. The
+// holds, per value of the tag's low bits, the depth of its bucket. The
 // table grows with the load, whatever it is, and a tag costs its 8 bytes
 // and little more, where a key per event cost about 150.
-var appendScript = redis.NewScript(`
+var appendScript = newAppendScript(seenBucketCap, seenMaxDepth, seenCachedDepth)
+
+// newAppendScript is appendScript with buckets of cap tags, directories of at
+// most 2^maxDepth slots, read whole up to 2^cachedDepth.
+func newAppendScript(cap, maxDepth, cachedDepth int) *redis.Script {
+	return redis.NewScript(`
 local base, gen, ttl, minid, nf = KEYS[2], tonumber(ARGV[1]), ARGV[2], ARGV[3], tonumber(ARGV[4])
 -- the XADD's arguments: the id, then the field names (ARGV[5..]) each
 -- followed by the event's value, filled in per event
 local entry = {'*'}
 for f = 1, nf do entry[2 * f] = ARGV[4 + f] end
-local cap, maxdepth = ` + strconv.Itoa(seenBucketCap) + `, ` + strconv.Itoa(seenMaxDepth) + `
+local cap, maxdepth, cached = ` + strconv.Itoa(cap) + `, ` + strconv.Itoa(maxDepth) + `, ` + strconv.Itoa(cachedDepth) + `
 
-local function top32(tag)
-  local a, b, c, d = string.byte(tag, 1, 4)
+-- h is a tag's last four bytes as a number: its low bits index the directory
+-- and pick a bucket (the classic layout, so doubling a directory is
+-- appending it to itself).
+local function h32(tag)
+  local a, b, c, d = string.byte(tag, 5, 8)
   return ((a * 256 + b) * 256 + c) * 256 + d
 end
 local function num(x) return string.format('%d', x) end
 
--- Each generation's directory, read once per call while small (a whole
--- directory up to 4 KiB, depth 12, is cheaper than a GETRANGE per event):
+-- Each generation's directory, read once per call while small (up to
+-- 2^cached slots: cheaper than a GETRANGE per event):
 -- dirs[g] is the directory string, or false past that size; depths[g] its
--- depth, 0 without one.
-local dirs, depths, empty = {}, {}, {}
+-- depth. A generation holding tags has a directory (one byte at depth 0), so
+-- one STRLEN tells an empty generation (sizes[g] 0) from the others.
+local dirs, depths, sizes = {}, {}, {}
 local function depthOf(g)
   local d = depths[g]
   if d == nil then
     local dk = base .. ':' .. num(g)
     local n = redis.call('STRLEN', dk)
+    sizes[g] = n
     d = 0
     while n > 1 do n = n / 2; d = d + 1 end
     depths[g] = d
-    dirs[g] = d > 0 and d <= 12 and redis.call('GET', dk)
+    dirs[g] = d > 0 and d <= cached and redis.call('GET', dk)
   end
   return d
 end
 
--- the bucket of tag in generation g: its key, depth and prefix
+-- the bucket of tag in generation g: its key, depth and suffix (the low
+-- bits of h)
 local function bucketOf(g, tag)
-  local h, d, ld = top32(tag), depthOf(g), 0
+  local h, d, ld = h32(tag), depthOf(g), 0
   if d > 0 then
-    local slot = math.floor(h / 2 ^ (32 - d))
+    local slot = h % 2 ^ d
     if dirs[g] then
       ld = string.byte(dirs[g], slot + 1)
     else
       ld = string.byte(redis.call('GETRANGE', base .. ':' .. num(g), num(slot), num(slot)))
     end
   end
-  local p = math.floor(h / 2 ^ (32 - ld))
+  local p = h % 2 ^ ld
   return base .. ':' .. num(g) .. ':' .. ld .. ':' .. num(p), ld, p
 end
 
@@ -97,13 +110,9 @@ local function holds(s, tag)
   end
 end
 
--- A generation with no directory and no first bucket holds nothing: the one
--- before the current is looked up only if it holds something.
 local function isEmpty(g)
-  if empty[g] == nil then
-    empty[g] = depthOf(g) == 0 and redis.call('EXISTS', base .. ':' .. num(g) .. ':0:0') == 0
-  end
-  return empty[g]
+  depthOf(g)
+  return sizes[g] == 0
 end
 
 local function seenIn(key, tag)
@@ -111,30 +120,37 @@ local function seenIn(key, tag)
   return s and holds(s, tag)
 end
 
--- split the full bucket key (depth ld, prefix p, tags s) of generation g
+-- split the full bucket key (depth ld, suffix p, tags s) of generation g in
+-- two by the next bit of h, and again while a half is full (when all its tags
+-- share that bit)
 local function split(g, key, ld, p, s)
   local dk, d = base .. ':' .. num(g), depthOf(g)
   if ld == d then
-    local dir = redis.call('GET', dk) or string.char(0)
-    dir = string.gsub(dir, '.', '%0%0')
-    redis.call('SET', dk, dir, 'EX', ttl)
+    redis.call('APPEND', dk, redis.call('GET', dk))
     d = d + 1
-    depths[g] = d
+  end
+  -- every slot whose low ld bits are p now names a bucket one bit deeper
+  local depth = string.char(ld + 1)
+  for slot = p, 2 ^ d - 1, 2 ^ ld do
+    redis.call('SETRANGE', dk, num(slot), depth)
   end
   dirs[g] = nil
   depths[g] = nil -- read again at the next lookup
   local lo, hi = {}, {}
-  local byte, bit = math.floor(ld / 8) + 1, 2 ^ (7 - ld % 8)
+  local bit = 2 ^ ld
   for k = 1, #s, 8 do
     local t = string.sub(s, k, k + 7)
-    if math.floor(string.byte(t, byte) / bit) % 2 == 1 then hi[#hi + 1] = t else lo[#lo + 1] = t end
+    if math.floor(h32(t) / bit) % 2 == 1 then hi[#hi + 1] = t else lo[#lo + 1] = t end
   end
   redis.call('DEL', key)
   local prefix = dk .. ':' .. (ld + 1) .. ':'
-  if #lo > 0 then redis.call('SET', prefix .. num(2 * p), table.concat(lo), 'EX', ttl) end
-  if #hi > 0 then redis.call('SET', prefix .. num(2 * p + 1), table.concat(hi), 'EX', ttl) end
-  local span = 2 ^ (d - ld)
-  redis.call('SETRANGE', dk, num(p * span), string.rep(string.char(ld + 1), span))
+  for half, tags in pairs({[p] = lo, [p + bit] = hi}) do
+    if #tags > 0 then
+      local child, all = prefix .. num(half), table.concat(tags)
+      redis.call('SET', child, all, 'EX', ttl)
+      if #tags >= cap and ld + 1 < maxdepth then split(g, child, ld + 1, half, all) end
+    end
+  end
 end
 
 local out = {}
@@ -143,10 +159,13 @@ local i = 1
 while a <= #ARGV do
   local tag = ARGV[a]
   local key, ld, p = bucketOf(gen, tag)
-  if seenIn(key, tag) or not isEmpty(gen - 1) and seenIn((bucketOf(gen - 1, tag)), tag) then
+  if not isEmpty(gen) and seenIn(key, tag) or not isEmpty(gen - 1) and seenIn((bucketOf(gen - 1, tag)), tag) then
     out[i] = false
   else
-    empty[gen] = false
+    if sizes[gen] == 0 then
+      redis.call('SET', base .. ':' .. num(gen), string.char(0), 'EX', ttl)
+      sizes[gen] = 1
+    end
     local n = redis.call('APPEND', key, tag)
     if n == 8 then redis.call('EXPIRE', key, ttl) end
     if n >= cap * 8 and ld < maxdepth then split(gen, key, ld, p, redis.call('GET', key)) end
@@ -156,9 +175,10 @@ while a <= #ARGV do
   a = a + 1 + nf
   i = i + 1
 end
-redis.call('XTRIM', KEYS[1], 'MINID', '~', minid)
+if minid ~= '' then redis.call('XTRIM', KEYS[1], 'MINID', '~', minid) end
 return out
 `)
+}
 
 // seenBucketCap is how many tags a bucket holds before it splits: a bucket
 // is read whole at every lookup (about 1 KiB at most), and its key's own cost
@@ -169,13 +189,28 @@ const seenBucketCap = 128
 // grow instead of splitting (past two billion events in a generation).
 const seenMaxDepth = 24
 
+// seenCachedDepth: a directory of up to 2^12 slots (4 KiB) is read whole once
+// per call, cheaper than a GETRANGE per event; a larger one a byte at a time.
+const seenCachedDepth = 12
+
 // A Writer appends events to the streams, many per round trip.
 // It is safe for concurrent use.
 type Writer struct {
 	rdb    redis.UniversalClient
 	layout Layout
 	now    func() time.Time
+	script *redis.Script
+
+	mu      sync.Mutex
+	trimmed map[string]time.Time // when each stream was last trimmed
+	writing bool                 // a round is in flight
+	waiting []*waiter            // the Adds for the next round
 }
+
+// trimEvery is how often a writer trims a stream: the retention is days, so
+// a second late costs nothing, and a trim per call cost as much as the
+// dedupe.
+const trimEvery = time.Second
 
 // NewWriter returns a writer for the given layout. now may be nil (time.Now);
 // it sets the trimming horizon, not the entry ids, which Redis assigns.
@@ -183,7 +218,7 @@ func NewWriter(rdb redis.UniversalClient, layout Layout, now func() time.Time) *
 	if now == nil {
 		now = time.Now
 	}
-	return &Writer{rdb: rdb, layout: layout.withDefaults(), now: now}
+	return &Writer{rdb: rdb, layout: layout.withDefaults(), now: now, script: appendScript, trimmed: map[string]time.Time{}}
 }
 
 // Result says what became of one event of a batch: Stored with its entry id, or
@@ -238,8 +273,8 @@ type pending struct {
 
 // seenTag is what the streams remember of a dedupe id: the first 8 bytes of
 // its SHA-256. Two ids share a tag once in about 2^64 pairs; within a bucket
-// the tags share their first bits, so the odds that a new event is taken for
-// one of its bucket's hundred is about 2^-57 at depth 14: never, in practice.
+// the tags share their low bits, so the odds that a new event is taken for
+// one of its bucket's hundred are about 2^-57 at depth 14: never, in practice.
 func seenTag(id string) string {
 	sum := sha256.Sum256([]byte(id))
 	return string(sum[:8])
@@ -253,15 +288,108 @@ const maxPerCall = 200
 // hold a connection for long or build a giant reply.
 const maxPipeline = 2000
 
+// Concurrent Adds are written together (group commit): while one round trip
+// is in flight, the Adds that arrive wait, and the first of them then writes
+// them all in the next one. A lone Add goes straight to Redis; under load,
+// eight feeds posting one event each cost one round trip, not eight. Each Add
+// is answered once its round is written, or fails with its round.
+
+// A waiter is one Add's events, waiting for their round.
+type waiter struct {
+	items   []pending
+	results []Result
+	err     error
+	done    chan struct{}  // closed once its round is written or failed
+	lead    chan []*waiter // gets the round this Add's caller is to write
+}
+
+// maxRound bounds the events of one round, so an Add behind a flood waits
+// for at most a few round trips.
+const maxRound = 2 * maxPipeline
+
 func (w *Writer) add(ctx context.Context, items []pending) ([]Result, error) {
-	results := make([]Result, len(items))
-	for start := 0; start < len(items); start += maxPipeline {
-		end := min(start+maxPipeline, len(items))
-		if err := w.addChunk(ctx, items[start:end], results[start:end]); err != nil {
-			return nil, err
+	me := &waiter{items: items, results: make([]Result, len(items)), done: make(chan struct{}), lead: make(chan []*waiter, 1)}
+	w.mu.Lock()
+	if !w.writing {
+		w.writing = true
+		w.mu.Unlock()
+		w.writeRound(ctx, []*waiter{me})
+	} else {
+		w.waiting = append(w.waiting, me)
+		w.mu.Unlock()
+		// Not abandoned when ctx ends: this Add may have to write the next
+		// round, and a round ends within Redis's timeouts.
+		select {
+		case round := <-me.lead:
+			w.writeRound(ctx, round)
+		case <-me.done:
 		}
 	}
-	return results, nil
+	if me.err != nil {
+		return nil, me.err
+	}
+	return me.results, nil
+}
+
+// writeRound writes a round's events, answers its waiters and hands the next
+// round, if any waits, to its first waiter. The round is written whatever
+// becomes of the context of the Add that writes it: it is everyone's.
+func (w *Writer) writeRound(ctx context.Context, round []*waiter) {
+	ctx = context.WithoutCancel(ctx)
+	var items []pending
+	if len(round) == 1 {
+		items = round[0].items
+	} else {
+		for _, a := range round {
+			items = append(items, a.items...)
+		}
+	}
+	results := make([]Result, len(items))
+	var err error
+	for start := 0; start < len(items) && err == nil; start += maxPipeline {
+		end := min(start+maxPipeline, len(items))
+		err = w.addChunk(ctx, items[start:end], results[start:end])
+	}
+	off := 0
+	for _, a := range round {
+		a.err = err
+		copy(a.results, results[off:])
+		off += len(a.items)
+	}
+
+	w.mu.Lock()
+	n, events := 0, 0
+	for n < len(w.waiting) && (n == 0 || events+len(w.waiting[n].items) <= maxRound) {
+		events += len(w.waiting[n].items)
+		n++
+	}
+	next := w.waiting[:n:n]
+	w.waiting = w.waiting[n:]
+	if n == 0 {
+		w.writing = false
+	}
+	w.mu.Unlock()
+	if n > 0 {
+		next[0].lead <- next
+	}
+	for _, a := range round {
+		close(a.done)
+	}
+}
+
+// dueForTrim says which calls trim their stream: the first call of each
+// stream not trimmed in the last trimEvery.
+func (w *Writer) dueForTrim(calls []*call, now time.Time) []bool {
+	due := make([]bool, len(calls))
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i, c := range calls {
+		if last, ok := w.trimmed[c.stream]; !ok || now.Sub(last) >= trimEvery || now.Before(last) {
+			w.trimmed[c.stream] = now
+			due[i] = true
+		}
+	}
+	return due
 }
 
 // call is one script call: events of one stream, by their index in the chunk.
@@ -288,6 +416,7 @@ func (w *Writer) addChunk(ctx context.Context, items []pending, results []Result
 	gen, expireAt := w.layout.seenGeneration(now)
 	genArg, ttlArg := strconv.FormatInt(gen, 10), strconv.FormatInt(expireAt-now.Unix(), 10)
 	minID := strconv.FormatInt(now.Add(-w.layout.Retention).UnixMilli(), 10) + "-0"
+	trims := w.dueForTrim(calls, now)
 	run := func() ([]*redis.Cmd, error) {
 		pipe := w.rdb.Pipeline()
 		cmds := make([]*redis.Cmd, len(calls))
@@ -295,7 +424,11 @@ func (w *Writer) addChunk(ctx context.Context, items []pending, results []Result
 			first := items[c.index[0]]
 			nf := len(first.fields) / 2
 			args := make([]any, 0, 4+nf+(1+nf)*len(c.index))
-			args = append(args, genArg, ttlArg, minID, nf)
+			trim := ""
+			if trims[ci] {
+				trim = minID
+			}
+			args = append(args, genArg, ttlArg, trim, nf)
 			for f := 0; f < nf; f++ {
 				args = append(args, first.fields[2*f])
 			}
@@ -306,7 +439,7 @@ func (w *Writer) addChunk(ctx context.Context, items []pending, results []Result
 				}
 			}
 			keys := []string{first.stream, first.seen}
-			cmds[ci] = appendScript.EvalSha(ctx, pipe, keys, args...)
+			cmds[ci] = w.script.EvalSha(ctx, pipe, keys, args...)
 		}
 		_, err := pipe.Exec(ctx)
 		return cmds, err
@@ -315,7 +448,7 @@ func (w *Writer) addChunk(ctx context.Context, items []pending, results []Result
 	if err != nil && isNoScript(err) {
 		// A restarted or fresh Redis lost the script cache. Loading it and running
 		// the chunk again is safe: the seen tags make the retry idempotent.
-		if lerr := appendScript.Load(ctx, w.rdb).Err(); lerr != nil {
+		if lerr := w.script.Load(ctx, w.rdb).Err(); lerr != nil {
 			return fmt.Errorf("%w: %v", ErrUnavailable, lerr)
 		}
 		cmds, err = run()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os/exec"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,13 +25,28 @@ type refResult struct {
 	EntryArgs int     `json:"fields"`
 }
 
-// sampleFields is one real entry of our codec, for redis-benchmark to repeat.
+// sampleFields is one real entry of our codec, for redis-benchmark to repeat:
+// the pool's incident of median size, with the id the pool would give next
+// (ids grow longer as a run goes on, so the memory reference takes a sample
+// after the ingest it is compared with).
 func sampleFields(pool *eventPool) []string {
-	it := &pool.items[0]
-	in := geo.Incident{ID: pool.nextID(), Source: it.inc.Source, Category: it.inc.Category,
-		Severity: it.inc.Severity, Lat: it.inc.Lat, Lng: it.inc.Lng, Time: time.Now(),
-		Title: it.inc.Title, Address: it.inc.Address, Cell: geo.Cell(it.cell)}
-	return stream.IncidentFields(&in)
+	fields := func(it *pooled, id string) []string {
+		in := geo.Incident{ID: id, Source: it.inc.Source, Category: it.inc.Category,
+			Severity: it.inc.Severity, Lat: it.inc.Lat, Lng: it.inc.Lng, Time: time.Now(),
+			Title: it.inc.Title, Address: it.inc.Address, Cell: geo.Cell(it.cell)}
+		return stream.IncidentFields(&in)
+	}
+	id := pool.nextID()
+	sizes := make([]int, len(pool.items))
+	for i := range pool.items {
+		sizes[i] = fieldsSize(fields(&pool.items[i], id))
+	}
+	order := make([]int, len(sizes))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return sizes[order[a]] < sizes[order[b]] })
+	return fields(&pool.items[order[len(order)/2]], id)
 }
 
 // redisBenchmark runs redis-benchmark's XADD key * fields… and returns its

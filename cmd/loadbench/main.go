@@ -305,7 +305,7 @@ func run(ctx context.Context, o options) error {
 		m.MarkerPerEvent = round(m.PerEvent-m.StreamPerEvent, 1)
 	}
 	m.RefEvents = o.memN
-	if m.RefPerEntry, err = refMemory(ctx, rs, o.memN, fields); err != nil {
+	if m.RefPerEntry, err = refMemory(ctx, rs, o.memN, sampleFields(pool)); err != nil {
 		return err
 	}
 	r.Memory = &m
