@@ -201,10 +201,10 @@ type Writer struct {
 	now    func() time.Time
 	script *redis.Script
 
-	mu      sync.Mutex
-	trimmed map[string]time.Time // when each stream was last trimmed
-	writing bool                 // a round is in flight
-	waiting []*waiter            // the Adds for the next round
+	mu       sync.Mutex
+	trimmed  map[string]time.Time // when each stream was last trimmed
+	inFlight int                  // rounds being written
+	waiting  []*waiter            // the Adds for the next round
 }
 
 // trimEvery is how often a writer trims a stream: the retention is days, so
@@ -288,11 +288,12 @@ const maxPerCall = 200
 // hold a connection for long or build a giant reply.
 const maxPipeline = 2000
 
-// Concurrent Adds are written together (group commit): while one round trip
-// is in flight, the Adds that arrive wait, and the first of them then writes
-// them all in the next one. A lone Add goes straight to Redis; under load,
-// eight feeds posting one event each cost one round trip, not eight. Each Add
-// is answered once its round is written, or fails with its round.
+// Concurrent Adds are written together (group commit): while maxInFlight
+// round trips are in flight, the Adds that arrive wait, and the first of them
+// then writes them all in the next one as soon as one of those ends. An Add
+// finding fewer in flight goes straight to Redis; under load, a crowd of
+// feeds posting one event each costs a few round trips, not one each. Each
+// Add is answered once its round is written, or fails with its round.
 
 // A waiter is one Add's events, waiting for their round.
 type waiter struct {
@@ -303,6 +304,12 @@ type waiter struct {
 	lead    chan []*waiter // gets the round this Add's caller is to write
 }
 
+// maxInFlight is how many rounds may be in flight at once: two keep Redis
+// busy while the next round is being built (on two cores, one round at a time
+// left each side waiting for the other), a few more let large batches from
+// several feeds go without waiting for each other.
+const maxInFlight = 4
+
 // maxRound bounds the events of one round, so an Add behind a flood waits
 // for at most a few round trips.
 const maxRound = 2 * maxPipeline
@@ -310,8 +317,8 @@ const maxRound = 2 * maxPipeline
 func (w *Writer) add(ctx context.Context, items []pending) ([]Result, error) {
 	me := &waiter{items: items, results: make([]Result, len(items)), done: make(chan struct{}), lead: make(chan []*waiter, 1)}
 	w.mu.Lock()
-	if !w.writing {
-		w.writing = true
+	if w.inFlight < maxInFlight {
+		w.inFlight++
 		w.mu.Unlock()
 		w.writeRound(ctx, []*waiter{me})
 	} else {
@@ -366,7 +373,7 @@ func (w *Writer) writeRound(ctx context.Context, round []*waiter) {
 	next := w.waiting[:n:n]
 	w.waiting = w.waiting[n:]
 	if n == 0 {
-		w.writing = false
+		w.inFlight--
 	}
 	w.mu.Unlock()
 	if n > 0 {
