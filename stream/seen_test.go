@@ -215,9 +215,9 @@ func TestConcurrentAddsShareARoundTrip(t *testing.T) {
 		t.Fatalf("stream holds %d entries, want %d", n, 1+adds*10+10)
 	}
 	calls := commandCalls(t, rdb, "evalsha")
-	// The first Adds' rounds (up to 4 in flight, a call each), then one
+	// The first Adds' rounds (up to 8 in flight, a call each), then one
 	// round of the rest (a call per 200 events), and one call of slack.
-	if most := 4 + adds*20/200 + 1; calls > most {
+	if most := 8 + adds*20/200 + 1; calls > most {
 		t.Fatalf("%d script calls for %d concurrent Adds of one shard: want them combined into a few rounds", calls, adds)
 	}
 	t.Logf("%d concurrent Adds written in %d script calls", adds, calls)

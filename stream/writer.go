@@ -48,24 +48,29 @@ var appendScript = newAppendScript(seenBucketCap, seenMaxDepth, seenCachedDepth)
 // most 2^maxDepth slots, read whole up to 2^cachedDepth.
 func newAppendScript(cap, maxDepth, cachedDepth int) *redis.Script {
 	return redis.NewScript(`
+local call, byte, char, find, format, rep, sub = redis.call, string.byte, string.char, string.find, string.format, string.rep, string.sub
+local floor, concat, unpack, pairs, tonumber = math.floor, table.concat, unpack, pairs, tonumber
 local base, gen, ttl, minid, nf = KEYS[2], tonumber(ARGV[1]), ARGV[2], ARGV[3], tonumber(ARGV[4])
 -- the XADD's arguments: the id, then the field names (ARGV[5..]) each
 -- followed by the event's value, filled in per event
 local entry = {'*'}
 for f = 1, nf do entry[2 * f] = ARGV[4 + f] end
+local events = (#ARGV - 4 - nf) / (1 + nf)
 local cap, maxdepth, cached = ` + strconv.Itoa(cap) + `, ` + strconv.Itoa(maxDepth) + `, ` + strconv.Itoa(cachedDepth) + `
 
 -- h is a tag's last four bytes as a number: its low bits index the directory
 -- and pick a bucket (the classic layout, so doubling a directory is
 -- appending it to itself).
 local function h32(tag)
-  local a, b, c, d = string.byte(tag, 5, 8)
+  local a, b, c, d = byte(tag, 5, 8)
   return ((a * 256 + b) * 256 + c) * 256 + d
 end
-local function num(x) return string.format('%d', x) end
+local function num(x) return format('%d', x) end
 
 -- Each generation's directory, read once per call while small (up to
--- 2^cached slots: cheaper than a GETRANGE per event):
+-- 2^cached slots) and the call has events enough to pay for it (a slot
+-- read costs about as much as 64 bytes copied): cheaper than a GETRANGE per
+-- event.
 -- dirs[g] is the directory string, or false past that size; depths[g] its
 -- depth. A generation holding tags has a directory (one byte at depth 0), so
 -- one STRLEN tells an empty generation (sizes[g] 0) from the others.
@@ -74,12 +79,12 @@ local function depthOf(g)
   local d = depths[g]
   if d == nil then
     local dk = base .. ':' .. num(g)
-    local n = redis.call('STRLEN', dk)
+    local n = call('STRLEN', dk)
     sizes[g] = n
     d = 0
     while n > 1 do n = n / 2; d = d + 1 end
     depths[g] = d
-    dirs[g] = d > 0 and d <= cached and redis.call('GET', dk)
+    dirs[g] = d > 0 and d <= cached and 2 ^ d <= events * 64 and call('GET', dk)
   end
   return d
 end
@@ -91,9 +96,9 @@ local function bucketOf(g, tag)
   if d > 0 then
     local slot = h % 2 ^ d
     if dirs[g] then
-      ld = string.byte(dirs[g], slot + 1)
+      ld = byte(dirs[g], slot + 1)
     else
-      ld = string.byte(redis.call('GETRANGE', base .. ':' .. num(g), num(slot), num(slot)))
+      ld = byte(call('GETRANGE', base .. ':' .. num(g), num(slot), num(slot)))
     end
   end
   local p = h % 2 ^ ld
@@ -103,7 +108,7 @@ end
 local function holds(s, tag)
   local i = 1
   while true do
-    local j = string.find(s, tag, i, true)
+    local j = find(s, tag, i, true)
     if not j then return false end
     if (j - 1) % 8 == 0 then return true end
     i = j + 1
@@ -116,7 +121,7 @@ local function isEmpty(g)
 end
 
 local function seenIn(key, tag)
-  local s = redis.call('GET', key)
+  local s = call('GET', key)
   return s and holds(s, tag)
 end
 
@@ -126,28 +131,28 @@ end
 local function split(g, key, ld, p, s)
   local dk, d = base .. ':' .. num(g), depthOf(g)
   if ld == d then
-    redis.call('APPEND', dk, redis.call('GET', dk))
+    call('APPEND', dk, call('GET', dk))
     d = d + 1
   end
   -- every slot whose low ld bits are p now names a bucket one bit deeper
-  local depth = string.char(ld + 1)
+  local depth = char(ld + 1)
   for slot = p, 2 ^ d - 1, 2 ^ ld do
-    redis.call('SETRANGE', dk, num(slot), depth)
+    call('SETRANGE', dk, num(slot), depth)
   end
   dirs[g] = nil
   depths[g] = nil -- read again at the next lookup
   local lo, hi = {}, {}
   local bit = 2 ^ ld
   for k = 1, #s, 8 do
-    local t = string.sub(s, k, k + 7)
-    if math.floor(h32(t) / bit) % 2 == 1 then hi[#hi + 1] = t else lo[#lo + 1] = t end
+    local t = sub(s, k, k + 7)
+    if floor(h32(t) / bit) % 2 == 1 then hi[#hi + 1] = t else lo[#lo + 1] = t end
   end
-  redis.call('DEL', key)
+  call('DEL', key)
   local prefix = dk .. ':' .. (ld + 1) .. ':'
   for half, tags in pairs({[p] = lo, [p + bit] = hi}) do
     if #tags > 0 then
-      local child, all = prefix .. num(half), table.concat(tags)
-      redis.call('SET', child, all, 'EX', ttl)
+      local child, all = prefix .. num(half), concat(tags)
+      call('SET', child, all, 'EX', ttl)
       if #tags >= cap and ld + 1 < maxdepth then split(g, child, ld + 1, half, all) end
     end
   end
@@ -163,19 +168,19 @@ while a <= #ARGV do
     out[i] = false
   else
     if sizes[gen] == 0 then
-      redis.call('SET', base .. ':' .. num(gen), string.char(0), 'EX', ttl)
+      call('SET', base .. ':' .. num(gen), char(0), 'EX', ttl)
       sizes[gen] = 1
     end
-    local n = redis.call('APPEND', key, tag)
-    if n == 8 then redis.call('EXPIRE', key, ttl) end
-    if n >= cap * 8 and ld < maxdepth then split(gen, key, ld, p, redis.call('GET', key)) end
+    local n = call('APPEND', key, tag)
+    if n == 8 then call('EXPIRE', key, ttl) end
+    if n >= cap * 8 and ld < maxdepth then split(gen, key, ld, p, call('GET', key)) end
     for f = 1, nf do entry[2 * f + 1] = ARGV[a + f] end
-    out[i] = redis.call('XADD', KEYS[1], unpack(entry))
+    out[i] = call('XADD', KEYS[1], unpack(entry))
   end
   a = a + 1 + nf
   i = i + 1
 end
-if minid ~= '' then redis.call('XTRIM', KEYS[1], 'MINID', '~', minid) end
+if minid ~= '' then call('XTRIM', KEYS[1], 'MINID', '~', minid) end
 return out
 `)
 }
@@ -304,11 +309,13 @@ type waiter struct {
 	lead    chan []*waiter // gets the round this Add's caller is to write
 }
 
-// maxInFlight is how many rounds may be in flight at once: two keep Redis
-// busy while the next round is being built (on two cores, one round at a time
-// left each side waiting for the other), a few more let large batches from
-// several feeds go without waiting for each other.
-const maxInFlight = 4
+// maxInFlight is how many rounds may be in flight at once: as many as a
+// handful of busy feeds keep going, so they do not wait for each other (one
+// round at a time left Redis and citygrid waiting for each other: batched
+// ingest fell by a fifth, and four in flight doubled the POST latency of the
+// end-to-end load); past it, the crowd of small posts (every patrol car
+// posting its own positions) shares rounds.
+const maxInFlight = 8
 
 // maxRound bounds the events of one round, so an Add behind a flood waits
 // for at most a few round trips.
