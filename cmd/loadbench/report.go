@@ -127,7 +127,7 @@ func figures(r *Results) []Figure {
 	if m := r.Memory; m != nil {
 		rt := ratio(m.PerEvent, m.RefPerEntry)
 		add(Figure{Name: "Redis memory per retained event", Value: m.PerEvent, Unit: "B",
-			Conditions: fmt.Sprintf("used_memory Δ over %d events: stream %.0f B + dedupe marker %.0f B", m.Events, m.StreamPerEvent, m.MarkerPerEvent),
+			Conditions: fmt.Sprintf("used_memory Δ over %d events: stream %.0f B + seen tags %.0f B", m.Events, m.StreamPerEvent, m.MarkerPerEvent),
 			Reference:  fmt.Sprintf("redis-benchmark XADD, same fields (the pool's median incident, an id as long as the ingest's), %d entries", m.RefEvents), RefValue: m.RefPerEntry,
 			Ratio: rt, Target: "≤ 1.2 (1.0)", Met: atMost(rt, 1.2)})
 		add(Figure{Name: "stream memory per event (no marker)", Value: m.StreamPerEvent, Unit: "B",
