@@ -65,3 +65,20 @@ func BenchmarkCellString(b *testing.B) {
 		_ = c.String()
 	}
 }
+
+// Region codes of a point, as ingest assigns them: every level of the Suzhou
+// hierarchy (districts, streets, communities, generated grids), random points
+// inside the city.
+func BenchmarkRegionsAssign(b *testing.B) {
+	r := suzhouRegions(b)
+	_, pts := benchPoints(b, 4096)
+	cells := make([]geo.Cell, len(pts))
+	for i, pt := range pts {
+		cells[i] = geo.CellOf(pt, geo.FineRes)
+	}
+	i := 0
+	for b.Loop() {
+		r.AssignAt(pts[i%len(pts)], cells[i%len(pts)])
+		i++
+	}
+}

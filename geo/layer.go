@@ -211,16 +211,15 @@ func (l *Layer) locate(pt orb.Point, cell Cell) *Division {
 	if i, ok := l.inside[cell]; ok {
 		return &l.Divisions[i]
 	}
-	best := int32(-1)
+	// A cell's candidates are in division order (see index), so the first
+	// that holds pt is the lowest-numbered: the one a point on a boundary
+	// two divisions share goes to.
 	for _, i := range l.edge[cell] {
-		if (best < 0 || i < best) && l.Divisions[i].Contains(pt) {
-			best = i
+		if l.Divisions[i].Contains(pt) {
+			return &l.Divisions[i]
 		}
 	}
-	if best < 0 {
-		return nil
-	}
-	return &l.Divisions[best]
+	return nil
 }
 
 // fitRings is how far (in indexRes cells, about 170 m each) locateWithin
