@@ -279,7 +279,8 @@ type pending struct {
 // seenTag is what the streams remember of a dedupe id: the first 8 bytes of
 // its SHA-256. Two ids share a tag once in about 2^64 pairs; within a bucket
 // the tags share their low bits, so the odds that a new event is taken for
-// one of its bucket's hundred are about 2^-57 at depth 14: never, in practice.
+// one of its bucket's (at most 128, at depth 14) are about 2^7 × 2^-50 =
+// 2^-43: once in ten trillion events, a century at 3,000 a second.
 func seenTag(id string) string {
 	sum := sha256.Sum256([]byte(id))
 	return string(sum[:8])
