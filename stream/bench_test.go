@@ -116,19 +116,44 @@ func benchmarkAdd(b *testing.B, size int) {
 // redisMicros is the CPU time Redis spent in commands since its stats were
 // reset (INFO commandstats), in µs.
 func redisMicros(b *testing.B, rdb *redis.Client) float64 {
-	info, err := rdb.Info(context.Background(), "commandstats").Result()
-	if err != nil {
-		b.Fatal(err)
-	}
 	total := 0.0
-	for _, line := range strings.Split(info, "\n") {
-		_, stats, ok := strings.Cut(line, "usec=")
-		if !ok {
-			continue
-		}
-		usec, _, _ := strings.Cut(stats, ",")
-		v, _ := strconv.ParseFloat(usec, 64)
-		total += v
+	for _, st := range commandStats(b, rdb) {
+		total += st.usec
 	}
 	return total
+}
+
+// A commandStat is one command's line of INFO commandstats.
+type commandStat struct {
+	calls int
+	usec  float64
+}
+
+// commandStats reads INFO commandstats: each command's calls and CPU time
+// since the stats were reset.
+func commandStats(tb testing.TB, rdb redis.UniversalClient) map[string]commandStat {
+	info, err := rdb.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out := map[string]commandStat{}
+	for _, line := range strings.Split(info, "\n") {
+		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":")
+		name, isCmd := strings.CutPrefix(name, "cmdstat_")
+		if !ok || !isCmd {
+			continue
+		}
+		var st commandStat
+		for _, kv := range strings.Split(rest, ",") {
+			k, v, _ := strings.Cut(kv, "=")
+			switch k {
+			case "calls":
+				st.calls, _ = strconv.Atoi(v)
+			case "usec":
+				st.usec, _ = strconv.ParseFloat(v, 64)
+			}
+		}
+		out[name] = st
+	}
+	return out
 }

@@ -172,8 +172,9 @@ func parseRegions(s string) geo.RegionCodes {
 	}
 	if n := int(s[0] - '0'); !strings.Contains(s, ",") && n >= 1 && n <= len(positionalLengths) && len(s) == 1+positionalLengths[n-1] {
 		deepest := s[1:]
-		for i, to := range []*string{&rc.District, &rc.Street, &rc.Community, &rc.Grid}[:n] {
-			*to = deepest[:positionalLengths[i]]
+		codes := [...]*string{&rc.District, &rc.Street, &rc.Community, &rc.Grid}
+		for i := range n {
+			*codes[i] = deepest[:positionalLengths[i]]
 		}
 		return rc
 	}

@@ -214,28 +214,11 @@ func TestConcurrentAddsShareARoundTrip(t *testing.T) {
 	if n := rdb.XLen(ctx, layout.Stream(stream.Incidents, shard)).Val(); n != 1+adds*10+10 {
 		t.Fatalf("stream holds %d entries, want %d", n, 1+adds*10+10)
 	}
-	calls := commandCalls(t, rdb, "evalsha")
+	calls := commandStats(t, rdb)["evalsha"].calls
 	// The first Adds' rounds (up to 8 in flight, a call each), then one
 	// round of the rest (a call per 200 events), and one call of slack.
 	if most := 8 + adds*20/200 + 1; calls > most {
 		t.Fatalf("%d script calls for %d concurrent Adds of one shard: want them combined into a few rounds", calls, adds)
 	}
 	t.Logf("%d concurrent Adds written in %d script calls", adds, calls)
-}
-
-// commandCalls is how many times Redis ran cmd since its stats were reset.
-func commandCalls(t *testing.T, rdb redis.UniversalClient, cmd string) int {
-	info, err := rdb.Info(context.Background(), "commandstats").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(info, "\n") {
-		if rest, ok := strings.CutPrefix(line, "cmdstat_"+cmd+":calls="); ok {
-			n, _, _ := strings.Cut(rest, ",")
-			var calls int
-			fmt.Sscan(n, &calls)
-			return calls
-		}
-	}
-	return 0
 }
