@@ -22,7 +22,8 @@ func (a *API) askHeat(c *gin.Context, f func(env *live.Env, hs *heat.State)) err
 }
 
 // getHeat answers GET /api/v1/heat?res=8&window=1h[&bbox=…][&category=…][&minSeverity=…]
-// with the same cells, in the same bytes, as a websocket snapshot of that topic.
+// with the same cells, in the same bytes, as a websocket snapshot of that topic,
+// and the time the window counts from.
 func (a *API) getHeat(c *gin.Context) {
 	t, err := topicParams(c)
 	if err != nil {
@@ -30,13 +31,19 @@ func (a *API) getHeat(c *gin.Context) {
 		return
 	}
 	var cells []heat.CellCount
-	var asOf time.Time
-	if err := a.askHeat(c, func(env *live.Env, hs *heat.State) { cells, _ = hs.Heat(t.View); asOf = env.Now() }); err != nil {
+	var asOf, from time.Time
+	if err := a.askHeat(c, func(env *live.Env, hs *heat.State) {
+		cells, _ = hs.Heat(t.View)
+		asOf = env.Now()
+		from, _ = hs.WindowStart(t.View.Window)
+	}); err != nil {
 		a.fail(c, err)
 		return
 	}
-	b := append(make([]byte, 0, 96+32*len(cells)), '{')
+	b := append(make([]byte, 0, 128+32*len(cells)), '{')
 	b = wire.AppendTopic(b, t.View, asOf)
+	b = append(b, `,"from":`...)
+	b = wire.AppendTime(b, from)
 	b = wire.AppendHeat(b, cells, t.BBox)
 	b = append(b, '}')
 	c.Data(http.StatusOK, "application/json; charset=utf-8", b)

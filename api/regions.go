@@ -17,6 +17,7 @@ type regionsAnswer struct {
 	Level   string           `json:"level"`
 	Window  string           `json:"window"`
 	AsOf    time.Time        `json:"asOf"`
+	From    time.Time        `json:"from"` // where the window starts (heat.State.WindowStart)
 	Version uint64           `json:"version"`
 	Regions []wire.RegionRow `json:"regions"`
 }
@@ -47,12 +48,16 @@ func (a *API) getRegions(c *gin.Context) {
 		return
 	}
 	var figs []heat.RegionFigure
-	var asOf time.Time
-	if err := a.askHeat(c, func(env *live.Env, hs *heat.State) { figs, _ = hs.RegionFigures(level, w.Name); asOf = env.Now() }); err != nil {
+	var asOf, from time.Time
+	if err := a.askHeat(c, func(env *live.Env, hs *heat.State) {
+		figs, _ = hs.RegionFigures(level, w.Name)
+		asOf = env.Now()
+		from, _ = hs.WindowStart(w.Name)
+	}); err != nil {
 		a.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, regionsAnswer{Level: level.String(), Window: w.Name, AsOf: asOf, Version: regions.Version(),
+	c.JSON(http.StatusOK, regionsAnswer{Level: level.String(), Window: w.Name, AsOf: asOf, From: from, Version: regions.Version(),
 		Regions: wire.RegionRows(layer, figs, parent, code)})
 }
 

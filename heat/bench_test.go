@@ -17,7 +17,8 @@ func benchIncidents(n int, at time.Time) []geo.Incident {
 	for i := range ins {
 		pt := orb.Point{120.3 + r.Float64()*0.8, 31.0 + r.Float64()*0.8}
 		ins[i] = geo.Incident{ID: "b", Category: cats[i%len(cats)], Severity: 1 + i%4,
-			Lat: pt.Lat(), Lng: pt.Lon(), Time: at, Cell: geo.CellOf(pt, geo.FineRes)}
+			Lat: pt.Lat(), Lng: pt.Lon(), Time: at}
+		ins[i].Place() // its cells at every resolution, as ingest sets them
 	}
 	return ins
 }

@@ -31,7 +31,11 @@ func TestRegionFiguresMatchBruteForce(t *testing.T) {
 		now = now.Add(30 * time.Second)
 		s.Advance(now)
 		for range 10 {
-			in := geo.Incident{Time: now.Add(-time.Duration(rng.ExpFloat64() * float64(30*time.Minute))), Category: cats[rng.IntN(3)], Severity: 1 + rng.IntN(4), Regions: codes()}
+			age := time.Duration(rng.ExpFloat64() * float64(30*time.Minute))
+			if rng.IntN(10) == 0 {
+				age = time.Duration(rng.Int64N(int64(26 * time.Hour))) // late, into the day's slices
+			}
+			in := geo.Incident{Time: now.Add(-age), Category: cats[rng.IntN(3)], Severity: 1 + rng.IntN(4), Regions: codes()}
 			all = append(all, in)
 			s.AddIncident(&in)
 		}
@@ -72,7 +76,6 @@ func asMap(fs []RegionFigure) map[string]RegionFigure {
 }
 
 func bruteFigures(ins []geo.Incident, units []Unit, lv geo.Level, w geo.Window, now time.Time) map[string]RegionFigure {
-	cutoff := bucketOf(now) - int64(w.Span/BucketSpan) + 1
 	m := map[string]RegionFigure{}
 	get := func(code string) RegionFigure {
 		f, ok := m[code]
@@ -83,7 +86,7 @@ func bruteFigures(ins []geo.Incident, units []Unit, lv geo.Level, w geo.Window, 
 	}
 	for _, in := range ins {
 		code := in.Regions.At(lv)
-		if code == "" || bucketOf(in.Time) < cutoff || bucketOf(in.Time) < bucketOf(now)-int64(geo.LongestWindow()/BucketSpan)+1 {
+		if code == "" || !inWindow(in.Time, w, now) {
 			continue
 		}
 		f := get(code)

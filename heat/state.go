@@ -1,6 +1,7 @@
 package heat
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -12,29 +13,55 @@ import (
 // while its 10-second bucket does, so a window's edge is exact to 10 seconds.
 const BucketSpan = 10 * time.Second
 
-// record is one incident as the windows keep it.
-//
-// A record is kept for every incident of the longest window (24 h), so it is
-// kept small: the category and the region codes are interned (see intern), so
-// the many records of one place share them. 56 bytes a record.
-type record struct {
-	cells    geo.Cells // at every heat resolution, each containing the point
-	category string
-	regions  *geo.RegionCodes // codes by level, stored with the event at ingest
-	severity int
+// Windows up to FineSpan long (15 minutes, 1 hour) are exact to a bucket: the
+// fold keeps each incident of the last FineSpan on its own. Longer windows
+// (24 hours) count whole slices of SliceSpan at their old edge: an incident
+// counts while its slice starts inside the window, so the 24-hour window
+// covers between 23 h 45 min and 24 h. Older incidents are kept as counts per
+// slice, place, category and severity (see tally), which is what lets a full
+// day at thousands of events a second fit in memory.
+const (
+	FineSpan  = time.Hour
+	SliceSpan = 15 * time.Minute
+)
+
+const (
+	sliceBuckets = int64(SliceSpan / BucketSpan)
+	fineBuckets  = int64(FineSpan / BucketSpan)
+)
+
+// A key is one incident as the windows keep it, in 8 bytes: its place (an
+// index into State.places), its category (an index into State.categories)
+// and its severity.
+type key uint64
+
+func makeKey(place, category uint32, severity int) key {
+	return key(uint64(place)<<32 | uint64(category&0xffffff)<<8 | uint64(min(max(severity, 0), 255)))
+}
+
+func (k key) place() uint32    { return uint32(k >> 32) }
+func (k key) category() uint32 { return uint32(k>>8) & 0xffffff }
+func (k key) severity() int    { return int(k & 0xff) }
+
+// A place is where incidents happen as the windows see it: the cell at every
+// heat resolution and the chain of region codes. Places are bounded by the city's
+// geography (a few hundred thousand for Suzhou), so they are kept for good.
+type place struct {
+	cells geo.Cells
+	chain uint32 // its region codes: an index into State.chains
 }
 
 // view is one heat layer kept current incrementally: adding an event and
 // expiring a bucket cost O(1) per view, and no window ever scans the stream.
 type view struct {
-	key    ViewKey
-	res    int
-	bucket int64 // buckets >= this one are inside the window
-	nbkt   int64 // the window's length in buckets
-	counts map[geo.Cell]int32
-	total  int64
-	dirty  map[geo.Cell]struct{}
-	refs   int // watchers; views of the zero filter are kept regardless
+	key      ViewKey
+	res      int
+	span     int64 // the window's length in buckets
+	from     int64 // buckets >= this one are inside the window
+	category int32 // the filter's category index, or -1 for every category
+	counts   cellCounts
+	total    int64
+	refs     int // watchers; views of the zero filter are kept regardless
 }
 
 // A CellCount is the heat of one cell.
@@ -55,14 +82,30 @@ const UnitTTL = 24 * time.Hour
 // State is the heat-and-units fold of the streams. It is not safe for
 // concurrent use: a live.Loop owns it.
 type State struct {
-	now        time.Time
-	buckets    map[int64][]record
-	oldest     int64 // buckets before this are dropped
+	now time.Time
+	// fine holds the incidents of the last FineSpan, one key each, by bucket;
+	// slices holds older ones as tallies, by slice (bucket / sliceBuckets).
+	fine     map[int64][]key
+	slices   map[int64]*tally
+	fineEdge int64 // buckets before this one are in slices
+	oldest   int64 // buckets before this one are dropped
+
+	places     []place
+	placeIndex map[place]uint32
+	chains     []geo.RegionCodes
+	chainIndex map[geo.RegionCodes]uint32
+	// byRegion counts, for each window, the incidents by region chain,
+	// category and severity: what the region figures sum, kept current like
+	// the views, so a level's figures cost its regions, not the window's
+	// incidents.
+	byRegion   []*regionCounts
+	categories []string
+	catIndex   map[string]uint32
+
 	views      map[ViewKey]*view
+	viewList   []*view // the same views, for the per-incident loops
 	units      map[string]*Unit
 	dirtyUnits map[string]struct{}
-	strings    interner[string]
-	codes      interner[geo.RegionCodes]
 	// regions are the region topics someone watches (see WatchRegions), by
 	// watchers; regionsAt is when their figures were last published.
 	regions   map[RegionTopic]int
@@ -71,51 +114,83 @@ type State struct {
 
 var _ live.Fold = (*State)(nil)
 
-// maxInterned bounds an interner: past it, values are kept as they come, so a
-// feed inventing a category per event costs memory per event, not a map too.
-const maxInterned = 100_000
-
-// An interner hands out one shared copy of each value seen.
-type interner[T comparable] struct{ m map[T]*T }
-
-func (in *interner[T]) ptr(v T) *T {
-	if p, ok := in.m[v]; ok {
-		return p
-	}
-	p := &v
-	if in.m == nil {
-		in.m = map[T]*T{}
-	}
-	if len(in.m) < maxInterned {
-		in.m[v] = p
-	}
-	return p
-}
-
-// get returns the shared copy of v (for strings: one backing array).
-func (in *interner[T]) get(v T) T { return *in.ptr(v) }
+// maxCategories bounds the categories the fold tells apart: past it (a feed
+// inventing a category per event), new categories are counted as "other", so
+// memory stays bounded by the city, not by what feeds send.
+const maxCategories = 1 << 16
 
 // NewState returns an empty fold whose clock reads now, with a view for every
 // resolution and window of the zero filter.
 func NewState(now time.Time) *State {
 	s := &State{
 		now:        now,
-		buckets:    map[int64][]record{},
+		fine:       map[int64][]key{},
+		slices:     map[int64]*tally{},
+		placeIndex: map[place]uint32{},
+		chainIndex: map[geo.RegionCodes]uint32{},
+		catIndex:   map[string]uint32{},
 		views:      map[ViewKey]*view{},
 		units:      map[string]*Unit{},
 		dirtyUnits: map[string]struct{}{},
 		regions:    map[RegionTopic]int{},
 	}
-	s.oldest = bucketOf(now) - int64(geo.LongestWindow()/BucketSpan) + 1
+	s.categoryOf("other")
+	nb := bucketOf(now)
+	s.fineEdge = nb - fineBuckets + 1
+	s.oldest = windowFrom(int64(geo.LongestWindow()/BucketSpan), nb)
 	for _, res := range geo.HeatResolutions {
 		for _, w := range geo.Windows {
 			s.watch(ViewKey{Res: res, Window: w.Name})
 		}
 	}
+	for _, w := range geo.Windows {
+		span := int64(w.Span / BucketSpan)
+		s.byRegion = append(s.byRegion, &regionCounts{window: w.Name, span: span, from: windowFrom(span, nb), counts: map[key]int32{}})
+	}
 	return s
 }
 
 func bucketOf(t time.Time) int64 { return t.UnixNano() / int64(BucketSpan) }
+
+// windowFrom is the first bucket inside a window of span buckets when the
+// clock is in bucket nb: exact for windows up to FineSpan, the start of the
+// first whole slice for longer ones.
+func windowFrom(span, nb int64) int64 {
+	from := nb - span + 1
+	if span <= fineBuckets {
+		return from
+	}
+	return ceilDiv(from, sliceBuckets) * sliceBuckets
+}
+
+func ceilDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a > 0) == (b > 0) {
+		q++
+	}
+	return q
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// WindowStart is where the window called name starts at the state's clock:
+// an incident counts in it while its event time is at or after this (to the
+// bucket), so a client can say which span a figure covers. It is exact to
+// 10 seconds for windows up to FineSpan, and a slice start for longer ones.
+func (s *State) WindowStart(name string) (time.Time, error) {
+	w, err := geo.ParseWindow(name)
+	if err != nil {
+		return time.Time{}, err
+	}
+	from := windowFrom(int64(w.Span/BucketSpan), bucketOf(s.now))
+	return time.Unix(0, from*int64(BucketSpan)).UTC(), nil
+}
 
 // Now is the time the state was last advanced to.
 func (s *State) Now() time.Time { return s.now }
@@ -137,11 +212,76 @@ func (s *State) AddIncident(in *geo.Incident) {
 	if b < s.oldest {
 		return
 	}
-	r := record{cells: in.HeatCells(), category: s.strings.get(in.Category), severity: in.Severity, regions: s.codes.ptr(in.Regions)}
-	s.buckets[b] = append(s.buckets[b], r)
-	for _, v := range s.views {
-		if b >= v.bucket {
-			v.add(r, 1)
+	k := makeKey(s.placeOf(in.HeatCells(), in.Regions), s.categoryOf(in.Category), in.Severity)
+	for _, rc := range s.byRegion {
+		if b >= rc.from {
+			rc.add(s, k, 1)
+		}
+	}
+	if b >= s.fineEdge {
+		s.fine[b] = append(s.fine[b], k)
+	} else {
+		s.slice(floorDiv(b, sliceBuckets)).add(k)
+	}
+	for _, v := range s.viewList {
+		if b >= v.from {
+			v.add(s, k, 1)
+		}
+	}
+}
+
+func (s *State) placeOf(cells geo.Cells, regions geo.RegionCodes) uint32 {
+	chain, ok := s.chainIndex[regions]
+	if !ok {
+		chain = uint32(len(s.chains))
+		s.chains = append(s.chains, regions)
+		s.chainIndex[regions] = chain
+	}
+	p := place{cells, chain}
+	if i, ok := s.placeIndex[p]; ok {
+		return i
+	}
+	i := uint32(len(s.places))
+	s.places = append(s.places, p)
+	s.placeIndex[p] = i
+	return i
+}
+
+func (s *State) categoryOf(name string) uint32 {
+	if i, ok := s.catIndex[name]; ok {
+		return i
+	}
+	if len(s.categories) >= maxCategories {
+		return 0 // "other", the first category of every State
+	}
+	i := uint32(len(s.categories))
+	s.categories = append(s.categories, name)
+	s.catIndex[name] = i
+	return i
+}
+
+func (s *State) slice(i int64) *tally {
+	t, ok := s.slices[i]
+	if !ok {
+		t = &tally{}
+		s.slices[i] = t
+	}
+	return t
+}
+
+// eachKey calls fn with the incidents of every bucket from b on, a key and
+// how many incidents have it at a time.
+func (s *State) eachKey(from int64, fn func(k key, n int32)) {
+	for b, ks := range s.fine {
+		if b >= from {
+			for _, k := range ks {
+				fn(k, 1)
+			}
+		}
+	}
+	for i, t := range s.slices {
+		if i*sliceBuckets >= from {
+			t.each(fn)
 		}
 	}
 }
@@ -160,30 +300,66 @@ func (s *State) AddPosition(p *geo.Position) {
 	s.dirtyUnits[p.Unit] = struct{}{}
 }
 
-// Advance moves the clock to now, expiring the buckets that left each window.
-// The clock never moves back.
+// Advance moves the clock to now, expiring the buckets that left each window
+// and tallying the incidents that left the last FineSpan. The clock never
+// moves back.
 func (s *State) Advance(now time.Time) {
 	if now.Before(s.now) {
 		return
 	}
 	s.now = now
 	nb := bucketOf(now)
-	for _, v := range s.views {
-		s.expire(v, nb-v.nbkt+1)
+	for _, v := range s.viewList {
+		v.from = s.expire(v.from, windowFrom(v.span, nb), func(k key, n int32) { v.add(s, k, -n) })
 	}
-	oldest := nb - int64(geo.LongestWindow()/BucketSpan) + 1
-	if oldest-s.oldest > int64(len(s.buckets)) {
-		for b := range s.buckets {
-			if b < oldest {
-				delete(s.buckets, b)
-			}
-		}
-	} else {
-		for b := s.oldest; b < oldest; b++ {
-			delete(s.buckets, b)
+	for _, rc := range s.byRegion {
+		rc.from = s.expire(rc.from, windowFrom(rc.span, nb), func(k key, n int32) { rc.add(s, k, -n) })
+	}
+	s.tallyFine(nb - fineBuckets + 1)
+	oldest := windowFrom(int64(geo.LongestWindow()/BucketSpan), nb)
+	for i := range s.slices {
+		if i*sliceBuckets < oldest {
+			delete(s.slices, i)
 		}
 	}
 	s.oldest = max(s.oldest, oldest)
+}
+
+// tallyFine moves the fine buckets before edge into their slices' tallies.
+// The views are not touched: the incidents stay in the same windows.
+func (s *State) tallyFine(edge int64) {
+	if edge <= s.fineEdge {
+		return
+	}
+	touched := map[int64]*tally{}
+	move := func(b int64) {
+		if ks, ok := s.fine[b]; ok {
+			i := floorDiv(b, sliceBuckets)
+			t := s.slice(i)
+			t.addAll(ks)
+			touched[i] = t
+			delete(s.fine, b)
+		}
+	}
+	if edge-s.fineEdge > int64(len(s.fine)) {
+		for b := range s.fine { // a long jump: walk the buckets held
+			if b < edge {
+				move(b)
+			}
+		}
+	} else {
+		for b := s.fineEdge; b < edge; b++ {
+			move(b)
+		}
+	}
+	s.fineEdge = edge
+	// A slice the edge has left behind takes no more fine buckets: merge what
+	// it holds now, so it is kept at its smallest for the rest of the day.
+	for i, t := range touched {
+		if (i+1)*sliceBuckets <= edge {
+			t.merge()
+		}
+	}
 }
 
 // expireUnits drops the units that stopped reporting UnitTTL ago.
@@ -196,42 +372,43 @@ func (s *State) expireUnits() {
 	}
 }
 
-func (s *State) expire(v *view, cutoff int64) {
-	if cutoff <= v.bucket {
-		return
+// expire calls out with the incidents of the buckets from `from` up to `to`
+// (a window's old edge moving on) and returns where the window now starts.
+func (s *State) expire(from, to int64, out func(k key, n int32)) int64 {
+	if to <= from {
+		return from
 	}
-	if cutoff-v.bucket > int64(len(s.buckets)) {
-		// A long jump: walk the buckets held, not every index in between.
-		for b, rs := range s.buckets {
-			if b >= v.bucket && b < cutoff {
-				for _, r := range rs {
-					v.add(r, -1)
+	if to-from > int64(len(s.fine)) {
+		for b, ks := range s.fine { // a long jump: walk the buckets held
+			if b >= from && b < to {
+				for _, k := range ks {
+					out(k, 1)
 				}
 			}
 		}
 	} else {
-		for b := v.bucket; b < cutoff; b++ {
-			for _, r := range s.buckets[b] {
-				v.add(r, -1)
+		for b := from; b < to; b++ {
+			for _, k := range s.fine[b] {
+				out(k, 1)
 			}
 		}
 	}
-	v.bucket = cutoff
+	// Slices leave a window whole: a long window's edges are slice starts, and
+	// a short one's edges never reach back past the fine buckets.
+	for i, t := range s.slices {
+		if first := i * sliceBuckets; first >= from && first < to {
+			t.each(out)
+		}
+	}
+	return to
 }
 
-func (v *view) add(r record, d int32) {
-	if !v.key.Filter.keeps(r.category, r.severity) {
+func (v *view) add(s *State, k key, d int32) {
+	if v.category >= 0 && k.category() != uint32(v.category) || k.severity() < v.key.Filter.MinSeverity {
 		return
 	}
-	c := r.cells.At(v.res)
-	n := v.counts[c] + d
-	if n <= 0 {
-		delete(v.counts, c)
-	} else {
-		v.counts[c] = n
-	}
+	v.counts.add(s.places[k.place()].cells.At(v.res), d)
 	v.total += int64(d)
-	v.dirty[c] = struct{}{}
 }
 
 // watch makes the state keep the view current, building it from the buckets
@@ -245,6 +422,7 @@ func (s *State) watch(k ViewKey) *view {
 	v := s.build(k)
 	v.refs = 1
 	s.views[k] = v
+	s.viewList = append(s.viewList, v)
 	return v
 }
 
@@ -258,6 +436,7 @@ func (s *State) unwatch(k ViewKey) {
 	v.refs--
 	if v.refs <= 0 && !k.Filter.IsZero() {
 		delete(s.views, k)
+		s.viewList = slices.DeleteFunc(s.viewList, func(w *view) bool { return w == v })
 	}
 }
 
@@ -267,21 +446,18 @@ func (s *State) build(k ViewKey) *view {
 	if err != nil {
 		w = geo.Windows[len(geo.Windows)-1]
 	}
-	nbkt := int64(w.Span / BucketSpan)
+	span := int64(w.Span / BucketSpan)
 	v := &view{
-		key: k, res: k.Res, nbkt: nbkt,
-		bucket: bucketOf(s.now) - nbkt + 1,
-		counts: map[geo.Cell]int32{},
-		dirty:  map[geo.Cell]struct{}{},
+		key: k, res: k.Res, span: span,
+		from:     windowFrom(span, bucketOf(s.now)),
+		category: -1,
+		counts:   newCellCounts(),
 	}
-	for b, rs := range s.buckets {
-		if b >= v.bucket {
-			for _, r := range rs {
-				v.add(r, 1)
-			}
-		}
+	if k.Filter.Category != "" {
+		v.category = int32(s.categoryOf(k.Filter.Category))
 	}
-	clear(v.dirty)
+	s.eachKey(v.from, func(k key, n int32) { v.add(s, k, n) })
+	v.counts.forget()
 	return v
 }
 
@@ -293,11 +469,7 @@ func (s *State) Heat(k ViewKey) ([]CellCount, int64) {
 	if !ok {
 		v = s.build(k)
 	}
-	cells := make([]CellCount, 0, len(v.counts))
-	for c, n := range v.counts {
-		cells = append(cells, CellCount{c, n})
-	}
-	sort.Slice(cells, func(i, j int) bool { return cells[i].Cell < cells[j].Cell })
+	cells := v.counts.sorted()
 	return cells, v.total
 }
 
@@ -308,17 +480,17 @@ func (s *State) EachCellAtLeast(res int, window string, min int32, fn func(geo.C
 	if !ok {
 		return
 	}
-	for c, n := range v.counts {
+	v.counts.each(func(c geo.Cell, n int32) {
 		if n >= min {
 			fn(c, n)
 		}
-	}
+	})
 }
 
 // CellCount is one cell's count in the unfiltered view at res and window.
 func (s *State) CellCount(res int, window string, c geo.Cell) int32 {
 	if v, ok := s.views[ViewKey{Res: res, Window: window}]; ok {
-		return v.counts[c]
+		return v.counts.get(c)
 	}
 	return 0
 }

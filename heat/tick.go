@@ -50,13 +50,7 @@ func (s *State) Changes() *Changes {
 	s.expireUnits()
 	c := &Changes{Views: make(map[ViewKey]Delta, len(s.views))}
 	for k, v := range s.views {
-		cells := make([]CellCount, 0, len(v.dirty))
-		for cell := range v.dirty {
-			cells = append(cells, CellCount{cell, v.counts[cell]})
-		}
-		clear(v.dirty)
-		sort.Slice(cells, func(i, j int) bool { return cells[i].Cell < cells[j].Cell })
-		c.Views[k] = Delta{Cells: cells, Total: v.total}
+		c.Views[k] = Delta{Cells: v.counts.drain(), Total: v.total}
 	}
 	for id := range s.dirtyUnits {
 		if u, ok := s.units[id]; ok {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"github.com/citygrid/citygrid/api"
 	"github.com/citygrid/citygrid/internal/apidoc"
@@ -130,6 +131,7 @@ type heatReply struct {
 	Res    int    `json:"res"`
 	Window string `json:"window"`
 	AsOf   string `json:"asOf"`
+	From   string `json:"from"`
 	Total  int    `json:"total"`
 	Cells  []struct {
 		Cell  string `json:"cell"`
@@ -155,6 +157,21 @@ func (s *server) heat(query string) heatReply {
 	var h heatReply
 	if err := json.Unmarshal(b, &h); err != nil {
 		s.t.Fatal(err)
+	}
+	// Every answer says where its window starts: the window's length back
+	// from asOf, to the bucket (10 s), or to the slice (15 min) for 24h.
+	asOf, err1 := time.Parse(time.RFC3339Nano, h.AsOf)
+	from, err2 := time.Parse(time.RFC3339Nano, h.From)
+	w, err3 := geo.ParseWindow(h.Window)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		s.t.Fatalf("heat %s: %v in %s", query, err, b)
+	}
+	slack := 10 * time.Second
+	if w.Span > time.Hour {
+		slack = 15 * time.Minute
+	}
+	if span := asOf.Sub(from); span > w.Span || span < w.Span-slack {
+		s.t.Fatalf("heat %s: from %s is %v before asOf %s, want %v less at most %v", query, h.From, span, h.AsOf, w.Span, slack)
 	}
 	return h
 }

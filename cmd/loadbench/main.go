@@ -53,6 +53,9 @@ type options struct {
 	alertHot    int
 	rulesOff    bool // every alert rule off: the reference of what the rules cost
 	goBench     bool
+	foldRate    int           // events/s of the 24-hour fold memory scenario (0: skip it)
+	foldSoak    time.Duration // and how long it goes on after the day, sampled
+	foldPlaces  int           // incidents sampled from the simulator for it
 }
 
 func main() {
@@ -82,6 +85,10 @@ func main() {
 	flag.IntVar(&o.alertHot, "alert-hot", 20, "hot cells likewise, each one POST of 3 incidents into an empty res-9 cell")
 	flag.BoolVar(&o.rulesOff, "rules-off", false, "run the server with every alert rule off: the reference a run with the profile's rules is compared with (use with -alert-severe 0 -alert-hot 0)")
 	flag.BoolVar(&o.goBench, "go-bench", true, "run the rules' evaluation benchmark (go test -bench Evaluate ./ops/) at the end")
+	flag.IntVar(&o.foldRate, "fold-rate", 3000, "events/s folded for a simulated 24 hours into the heat fold, in this process, to measure the memory a full 24 h window holds (0: skip it; quick runs skip it unless given: it takes about 15 minutes)")
+	flag.DurationVar(&o.foldSoak, "fold-soak", 30*time.Minute, "simulated time the fold goes on after the day, its memory sampled six times")
+	flag.IntVar(&o.foldPlaces, "fold-places", 0, "incidents sampled from the simulator for the fold scenario (default 1,000,000, quick 300,000)")
+	foldOnly := flag.Bool("fold-only", false, "run only the fold memory scenario and print its figures (no server, no results file)")
 	render := flag.String("render", "", "write the table of an earlier run's <name>.json again, from its measurements, as <name>.json and <name>.md (after the table's wording changed); runs nothing")
 	serveBase := flag.Bool("serve-baseline", false, "internal: run the raw websocket broadcast baseline on -addr")
 	baseAddr := flag.String("addr", "127.0.0.1:0", "internal: -serve-baseline's listen address")
@@ -114,10 +121,28 @@ func main() {
 	if o.tileZ15 == 0 {
 		o.tileZ15 = pick(o.quick, 100, 400)
 	}
+	if o.foldPlaces == 0 {
+		o.foldPlaces = pick(o.quick, 300_000, 1_000_000)
+	}
+	if o.quick && !flagGiven("fold-rate") {
+		o.foldRate = 0
+	}
 	if o.quick && !flagGiven("fanout") {
 		o.fanout = 500
 	}
 	o.memN = o.refN
+	if *foldOnly {
+		prof, err := geo.LoadProfile(profiles.FS, profiles.Default)
+		if err != nil {
+			log.Fatal(err)
+		}
+		f, err := runFold(context.Background(), prof, o.foldPlaces, o.foldRate, o.foldSoak)
+		if err != nil {
+			log.Fatal(err)
+		}
+		log.Printf("fold: %v; samples %s MiB", f, soakMiB(f.SoakSamples))
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, o); err != nil {
@@ -457,6 +482,19 @@ func run(ctx context.Context, o options) error {
 			r.Evaluate = &gb
 			log.Printf("  %.2f ms per evaluation, %d allocs", gb.MsPerOp, gb.AllocsPerOp)
 		}
+	}
+
+	// The fold's memory over a simulated day, in this process, once the
+	// server is gone.
+	if o.foldRate > 0 {
+		srv.stop()
+		log.Printf("fold: %d events/s for a simulated 24 h and %v more, %d sampled incidents", o.foldRate, o.foldSoak, o.foldPlaces)
+		f, err := runFold(ctx, prof, o.foldPlaces, o.foldRate, o.foldSoak)
+		if err != nil {
+			return fmt.Errorf("fold: %w", err)
+		}
+		r.Fold = &f
+		log.Printf("  %v", f)
 	}
 
 	r.Seconds = round(time.Since(began).Seconds(), 1)

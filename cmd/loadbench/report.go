@@ -28,6 +28,7 @@ type Results struct {
 	E2E          *e2eResult     `json:"end_to_end,omitempty"`
 	Fanout       *fanoutResult  `json:"fanout,omitempty"`
 	Rebuild      *rebuildResult `json:"rebuild,omitempty"`
+	Fold         *foldResult    `json:"fold_24h,omitempty"`
 	// FanoutBaseline is the fan-out scenario against the raw broadcast baseline.
 	FanoutBaseline *fanoutResult `json:"fanout_baseline,omitempty"`
 	Stall          *stallResult  `json:"stalled_clients,omitempty"`
@@ -243,6 +244,12 @@ func figures(r *Results) []Figure {
 			Conditions: fmt.Sprintf("%d events over 24h, start→/readyz %.2f s, %.1f CPU s, RSS %d MiB", b.Events, b.ReadySec, b.CPUSeconds, b.RSSKiB/1024),
 			Target:     "≥ 200,000 (500,000)", Met: atLeast(b.EventsPerSec, 200_000)})
 	}
+	if f := r.Fold; f != nil {
+		add(Figure{Name: "heat fold memory, full 24 h window", Value: round(mib(f.SoakMax), 0), Unit: "MiB",
+			Conditions: fmt.Sprintf("%d events/s for a simulated day (%d events, %d sampled incidents drawn at random, place and kind apart), folded in the harness; Go heap held after a GC: %.0f MiB at 24 h, %.0f–%.0f MiB over %.0f more minutes (%s); %.0f ns/event",
+				f.Rate, f.Events, f.Places, mib(f.LiveBytes), mib(f.SoakMin), mib(f.SoakMax), f.SoakMinutes, soakMiB(f.SoakSamples), f.NsPerEvt),
+			Target: "≤ 2,048, flat after warm-up", Met: ptr(f.SoakMax <= 2<<30 && f.SoakMax-f.SoakMin <= f.SoakMax/10)})
+	}
 	if g := r.Evaluate; g != nil {
 		add(Figure{Name: "rules evaluation at 100,000 active cells", Value: g.MsPerOp, Unit: "ms",
 			Conditions: fmt.Sprintf("ops.BenchmarkEvaluate (every rule, 1,000 hot cells alerted, 300 units, 100 dispatches): %s: %.0f ns/op, %d B/op, %d allocs/op over %d evaluations; %.1f %% of a core at one evaluation a second; machine %.2f cores busy before",
@@ -281,6 +288,9 @@ func notMeasured(r *Results) []string {
 	}
 	if r.AlertsLoad == nil {
 		out = append(out, "alert latency under ingest load (-alert-severe 0)")
+	}
+	if r.Fold == nil {
+		out = append(out, "the heat fold's memory for a full 24 h window (quick runs skip it: about 15 minutes; -fold-rate 3000, or go run ./cmd/loadbench -fold-only)")
 	}
 	if r.Evaluate == nil {
 		out = append(out, "the rules' evaluation benchmark (-go-bench=false, or it failed: see the log)")
