@@ -154,8 +154,8 @@ func TestOlderIncidentsAreTallied(t *testing.T) {
 		t.Errorf("%d slices, want 8", len(s.slices))
 	}
 	for i, tl := range s.slices {
-		if tl.merge(); len(tl.keys) != len(places) {
-			t.Errorf("slice %d holds %d keys for %d places", i, len(tl.keys), len(places))
+		if tl.merge(); tl.entries != len(places) {
+			t.Errorf("slice %d holds %d keys for %d places", i, tl.entries, len(places))
 		}
 	}
 	if _, total := s.Heat(ViewKey{Res: 9, Window: "24h"}); total != 3*360*20 {
