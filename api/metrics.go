@@ -39,8 +39,8 @@ func newMetrics(a *API) *metrics {
 	}
 	m.reg.MustRegister(m.events, m.requests, m.latency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "citygrid_ready", Help: "1 once the live state is rebuilt from the streams."},
-			func() float64 { return boolFloat(a.cfg.Loop.Ready()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "citygrid_ready", Help: "1 once the live state is rebuilt from the streams and the regions are generated."},
+			func() float64 { return boolFloat(a.cfg.Loop.Ready() && a.cfg.Regions.Loaded()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "citygrid_ws_clients", Help: "Connected websocket clients."},
 			func() float64 { return float64(a.cfg.Hub.Stats().Clients) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "citygrid_ws_frames_total", Help: "Frames written to websocket clients."},

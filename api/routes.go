@@ -104,5 +104,9 @@ func (a *API) getReady(c *gin.Context) {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"ready": false, "reason": "rebuilding live state from the streams"})
 		return
 	}
+	if !a.cfg.Regions.Loaded() {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"ready": false, "reason": "generating the regions"})
+		return
+	}
 	c.JSON(http.StatusOK, gin.H{"ready": true})
 }

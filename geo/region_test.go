@@ -3,6 +3,7 @@ package geo_test
 import (
 	"math/rand/v2"
 	"testing"
+	"testing/fstest"
 
 	"github.com/citygrid/citygrid/geo"
 	"github.com/citygrid/citygrid/profiles"
@@ -71,4 +72,37 @@ func BenchmarkContains(b *testing.B) {
 			planar.MultiPolygonContains(p.Outline, pt)
 		}
 	})
+}
+
+// A store generated in the background serves the same hierarchy as
+// LoadRegions once it is in, and Load waits for it rather than answer
+// without regions.
+func TestGenerateRegionStoreWaitsForTheHierarchy(t *testing.T) {
+	p := suzhou(t)
+	s, done := geo.GenerateRegionStore(profiles.FS, p)
+	r := s.Load() // waits
+	if !s.Loaded() || r == nil || r.Layer(geo.LevelDistrict) == nil || r.Layer(geo.LevelGrid) == nil {
+		t.Fatalf("Load returned before the hierarchy was in: loaded %v, %v", s.Loaded(), r)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	want, _ := geo.LoadRegions(profiles.FS, p)
+	if got := r.Layer(geo.LevelGrid).Len(); got != want.Layer(geo.LevelGrid).Len() {
+		t.Errorf("%d grids, want %d", got, want.Layer(geo.LevelGrid).Len())
+	}
+}
+
+// A hierarchy that cannot be made is reported once, and Load then gives an
+// empty one instead of waiting for ever.
+func TestGenerateRegionStoreReportsItsError(t *testing.T) {
+	p := suzhou(t)
+	bad := fstest.MapFS{p.Name + "/divisions.csv": {Data: []byte("not,a,division,table\n\"unclosed")}}
+	s, done := geo.GenerateRegionStore(bad, p)
+	if err := <-done; err == nil {
+		t.Fatal("a broken divisions.csv: want an error")
+	}
+	if r := s.Load(); r == nil || r.Layer(geo.LevelDistrict) != nil {
+		t.Errorf("after an error Load gave %+v, want an empty hierarchy", r)
+	}
 }

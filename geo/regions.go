@@ -2,6 +2,7 @@ package geo
 
 import (
 	"fmt"
+	"io/fs"
 	"sync"
 	"sync/atomic"
 
@@ -174,25 +175,65 @@ func (r *Regions) anchor(p orb.Point, cell Cell) (Level, *Division) {
 // installs a new one only once its layer is fully indexed, so the old one
 // serves until then.
 type RegionStore struct {
-	mu  sync.Mutex // serialises Replace
-	cur atomic.Pointer[Regions]
+	mu     sync.Mutex // serialises Replace
+	cur    atomic.Pointer[Regions]
+	loaded chan struct{} // closed once cur holds the first hierarchy
 }
 
 // NewRegionStore returns a store serving r.
 func NewRegionStore(r *Regions) *RegionStore {
-	s := &RegionStore{}
+	s := &RegionStore{loaded: make(chan struct{})}
 	s.cur.Store(r)
+	close(s.loaded)
 	return s
 }
 
-// Load returns the current hierarchy.
-func (s *RegionStore) Load() *Regions { return s.cur.Load() }
+// GenerateRegionStore returns at once a store whose hierarchy LoadRegions
+// makes in the background (seconds, for a city whose lower levels are
+// generated), so a server can rebuild its live state from the streams, which
+// needs no regions, meanwhile. Load waits for the hierarchy: nothing ever
+// sees the city without its regions. The channel gets LoadRegions' error, or
+// nil, once; after an error Load gives an empty hierarchy.
+func GenerateRegionStore(fsys fs.FS, p *Profile) (*RegionStore, <-chan error) {
+	s := &RegionStore{loaded: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		r, err := LoadRegions(fsys, p)
+		if err != nil {
+			r = &Regions{}
+		}
+		s.cur.Store(r)
+		close(s.loaded)
+		done <- err
+	}()
+	return s, done
+}
+
+// Load returns the current hierarchy, once there is one.
+func (s *RegionStore) Load() *Regions {
+	<-s.loaded
+	return s.cur.Load()
+}
+
+// Loaded reports whether the first hierarchy is in (Load would not wait). A
+// nil store has nothing to wait for.
+func (s *RegionStore) Loaded() bool {
+	if s == nil {
+		return true
+	}
+	select {
+	case <-s.loaded:
+		return true
+	default:
+		return false
+	}
+}
 
 // Replace installs l as its level. On error the current hierarchy stays.
 func (s *RegionStore) Replace(l *Layer) (orphans int, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	next, orphans, err := s.cur.Load().With(l)
+	next, orphans, err := s.Load().With(l)
 	if err != nil {
 		return 0, err
 	}

@@ -46,6 +46,9 @@ type app struct {
 	simKey   string      // the built-in simulator's key, when credentials are on
 	api      *api.API
 	listener net.Listener
+	// regionsErr gets the outcome of generating the regions, which goes on
+	// in the background while the live state is rebuilt.
+	regionsErr <-chan error
 }
 
 // newApp builds the server and binds its listener, so the caller knows the
@@ -64,11 +67,11 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 	if a.profile, err = geo.LoadProfile(profiles.FS, cfg.Profile); err != nil {
 		return nil, fmt.Errorf("profile %q: %w", cfg.Profile, err)
 	}
-	loaded, err := geo.LoadRegions(profiles.FS, a.profile)
-	if err != nil {
-		return nil, fmt.Errorf("profile %q: regions: %w", cfg.Profile, err)
-	}
-	regions := geo.NewRegionStore(loaded)
+	// Generating the lower levels takes seconds; the rebuild from the
+	// streams needs no regions, so the two go on side by side and whatever
+	// needs regions waits for them (RegionStore.Load).
+	regions, regionsErr := geo.GenerateRegionStore(profiles.FS, a.profile)
+	a.regionsErr = regionsErr
 	if err := a.loadCredentials(); err != nil {
 		return nil, err
 	}
@@ -198,6 +201,16 @@ func (a *app) Run(ctx context.Context) error {
 	bg, bgCancel := context.WithCancel(context.Background())
 	defer bgCancel()
 	g, gctx := errgroup.WithContext(bg)
+	g.Go(func() error {
+		select {
+		case err := <-a.regionsErr:
+			if err != nil {
+				return fmt.Errorf("profile %q: regions: %w", a.cfg.Profile, err)
+			}
+		case <-gctx.Done():
+		}
+		return nil
+	})
 	g.Go(func() error { return a.loop.Run(gctx) })
 	g.Go(func() error { return a.tailer.Run(gctx, a.loop) })
 	g.Go(func() error { return a.ops.Run(gctx) })
