@@ -53,10 +53,14 @@ fuzz:
 bench:
 	$(GO) run ./cmd/loadbench -out bench/results $(BENCHFLAGS)
 
-.PHONY: bench-quick bench-go
+.PHONY: bench-quick bench-fold bench-go
 ## bench-quick: the same session at a small size (about 3 minutes)
 bench-quick:
 	$(GO) run ./cmd/loadbench -quick -out bench/results $(BENCHFLAGS)
+
+## bench-fold: the heat fold's memory for a full 24 h window at 3,000 events/s, on a simulated clock (about 20 minutes)
+bench-fold:
+	$(GO) run ./cmd/loadbench -fold-only -out bench/results $(BENCHFLAGS)
 
 ## bench-go: the hot paths' Go benchmarks
 bench-go:

@@ -85,10 +85,10 @@ func main() {
 	flag.IntVar(&o.alertHot, "alert-hot", 20, "hot cells likewise, each one POST of 3 incidents into an empty res-9 cell")
 	flag.BoolVar(&o.rulesOff, "rules-off", false, "run the server with every alert rule off: the reference a run with the profile's rules is compared with (use with -alert-severe 0 -alert-hot 0)")
 	flag.BoolVar(&o.goBench, "go-bench", true, "run the rules' evaluation benchmark (go test -bench Evaluate ./ops/) at the end")
-	flag.IntVar(&o.foldRate, "fold-rate", 3000, "events/s folded for a simulated 24 hours into the heat fold, in this process, to measure the memory a full 24 h window holds (0: skip it; quick runs skip it unless given: it takes about 15 minutes)")
+	flag.IntVar(&o.foldRate, "fold-rate", 3000, "with -fold-only: events/s folded for a simulated 24 hours into the heat fold")
 	flag.DurationVar(&o.foldSoak, "fold-soak", 30*time.Minute, "simulated time the fold goes on after the day, its memory sampled six times")
-	flag.IntVar(&o.foldPlaces, "fold-places", 0, "incidents sampled from the simulator for the fold scenario (default 1,000,000, quick 300,000)")
-	foldOnly := flag.Bool("fold-only", false, "run only the fold memory scenario and print its figures (no server, no results file)")
+	flag.IntVar(&o.foldPlaces, "fold-places", 1_000_000, "incidents sampled from the simulator for the fold scenario")
+	foldOnly := flag.Bool("fold-only", false, "run only the fold scenario: the memory the heat fold holds for a full 24 h window, folded in this process on a simulated clock (about 20 minutes at 3,000 events/s; make bench-fold); results in <date>-fold.json and .md")
 	render := flag.String("render", "", "write the table of an earlier run's <name>.json again, from its measurements, as <name>.json and <name>.md (after the table's wording changed); runs nothing")
 	serveBase := flag.Bool("serve-baseline", false, "internal: run the raw websocket broadcast baseline on -addr")
 	baseAddr := flag.String("addr", "127.0.0.1:0", "internal: -serve-baseline's listen address")
@@ -121,12 +121,6 @@ func main() {
 	if o.tileZ15 == 0 {
 		o.tileZ15 = pick(o.quick, 100, 400)
 	}
-	if o.foldPlaces == 0 {
-		o.foldPlaces = pick(o.quick, 300_000, 1_000_000)
-	}
-	if o.quick && !flagGiven("fold-rate") {
-		o.foldRate = 0
-	}
 	if o.quick && !flagGiven("fanout") {
 		o.fanout = 500
 	}
@@ -136,11 +130,19 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
+		began := time.Now()
+		r := &Results{Started: began.UTC().Format(time.RFC3339), Machine: machine(), LoadAvgStart: loadAvg(), Code: codeVersion()}
+		log.Printf("fold: %d events/s for a simulated 24 h and %v more, %d sampled incidents", o.foldRate, o.foldSoak, o.foldPlaces)
 		f, err := runFold(context.Background(), prof, o.foldPlaces, o.foldRate, o.foldSoak)
 		if err != nil {
 			log.Fatal(err)
 		}
-		log.Printf("fold: %v; samples %s MiB", f, soakMiB(f.SoakSamples))
+		log.Printf("  %v; samples %s MiB", f, soakMiB(f.SoakSamples))
+		r.Fold, r.Seconds, r.LoadAvgEnd = &f, round(time.Since(began).Seconds(), 1), loadAvg()
+		r.Figures = figures(r)
+		if err := write(o.out, time.Now().UTC().Format("2006-01-02")+"-fold", r); err != nil {
+			log.Fatal(err)
+		}
 		return
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -482,19 +484,6 @@ func run(ctx context.Context, o options) error {
 			r.Evaluate = &gb
 			log.Printf("  %.2f ms per evaluation, %d allocs", gb.MsPerOp, gb.AllocsPerOp)
 		}
-	}
-
-	// The fold's memory over a simulated day, in this process, once the
-	// server is gone.
-	if o.foldRate > 0 {
-		srv.stop()
-		log.Printf("fold: %d events/s for a simulated 24 h and %v more, %d sampled incidents", o.foldRate, o.foldSoak, o.foldPlaces)
-		f, err := runFold(ctx, prof, o.foldPlaces, o.foldRate, o.foldSoak)
-		if err != nil {
-			return fmt.Errorf("fold: %w", err)
-		}
-		r.Fold = &f
-		log.Printf("  %v", f)
 	}
 
 	r.Seconds = round(time.Since(began).Seconds(), 1)

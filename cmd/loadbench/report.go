@@ -272,6 +272,9 @@ func cores(m map[string]float64) string {
 
 // notMeasured lists what the run left out.
 func notMeasured(r *Results) []string {
+	if r.Fold != nil && r.IngestBatch == nil {
+		return nil // a fold-only run measures one thing, on purpose
+	}
 	out := []string{"the raw broadcast baseline under the end-to-end load (it is measured for the fan-out only)",
 		"a reference for cached tiles (a plain net/http server of the same bytes)"}
 	if r.Stall == nil {
@@ -288,9 +291,6 @@ func notMeasured(r *Results) []string {
 	}
 	if r.AlertsLoad == nil {
 		out = append(out, "alert latency under ingest load (-alert-severe 0)")
-	}
-	if r.Fold == nil {
-		out = append(out, "the heat fold's memory for a full 24 h window (quick runs skip it: about 15 minutes; -fold-rate 3000, or go run ./cmd/loadbench -fold-only)")
 	}
 	if r.Evaluate == nil {
 		out = append(out, "the rules' evaluation benchmark (-go-bench=false, or it failed: see the log)")
