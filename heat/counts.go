@@ -7,79 +7,84 @@ import (
 	"github.com/citygrid/citygrid/geo"
 )
 
-// cellCounts is a view's count per cell and the cells changed since the last
-// drain. It is the fold's hottest structure (every incident changes nine of
-// them, and every expiry six), so one change costs one map lookup: the map
-// gives a slot, and the count and the changed mark live in the slot.
+// cellIDs numbers the cells of one resolution that incidents have been seen
+// in, densely, so views count in arrays instead of maps: the fold's hottest
+// loop (every incident changes nine views, every expiry six) then costs an
+// array increment per view. A place keeps its cells' ids (place.ids), so an
+// incident's cells are looked up once, when its place is first seen. Cells
+// are bounded by the city's geography, so ids are never taken back.
+type cellIDs struct {
+	id    map[geo.Cell]uint32
+	cells []geo.Cell // by id
+}
+
+func (c *cellIDs) of(cell geo.Cell) uint32 {
+	if i, ok := c.id[cell]; ok {
+		return i
+	}
+	if c.id == nil {
+		c.id = map[geo.Cell]uint32{}
+	}
+	i := uint32(len(c.cells))
+	c.cells = append(c.cells, cell)
+	c.id[cell] = i
+	return i
+}
+
+// cellCounts is a view's count per cell id and the ids changed since the last
+// drain.
 type cellCounts struct {
-	index map[geo.Cell]int32
-	slots []cellSlot
-	free  []int32 // slots of cells gone cold, to be reused
-	dirty []int32 // slots changed since the last drain
+	n       []int32 // by cell id; grows as ids are handed out
+	changed []bool  // by cell id: in dirty
+	dirty   []uint32
 }
 
-type cellSlot struct {
-	cell  geo.Cell
-	n     int32
-	dirty bool
-}
-
-func newCellCounts() cellCounts { return cellCounts{index: map[geo.Cell]int32{}} }
-
-// add changes c's count by d. A cell whose count falls to 0 keeps its slot
-// until the next drain, which reports the 0.
-func (cc *cellCounts) add(c geo.Cell, d int32) {
-	i, ok := cc.index[c]
-	if !ok {
-		if n := len(cc.free); n > 0 {
-			i, cc.free = cc.free[n-1], cc.free[:n-1]
-			cc.slots[i] = cellSlot{cell: c}
-		} else {
-			i = int32(len(cc.slots))
-			cc.slots = append(cc.slots, cellSlot{cell: c})
-		}
-		cc.index[c] = i
+// add changes cell id's count by d.
+func (cc *cellCounts) add(id uint32, d int32) {
+	if int(id) >= len(cc.n) {
+		grow := max(int(id)+1, 2*len(cc.n), 64)
+		cc.n = append(cc.n, make([]int32, grow-len(cc.n))...)
+		cc.changed = append(cc.changed, make([]bool, grow-len(cc.changed))...)
 	}
-	s := &cc.slots[i]
-	s.n += d
-	if !s.dirty {
-		s.dirty = true
-		cc.dirty = append(cc.dirty, i)
+	cc.n[id] += d
+	if !cc.changed[id] {
+		cc.changed[id] = true
+		cc.dirty = append(cc.dirty, id)
 	}
 }
 
-// get is c's count.
-func (cc *cellCounts) get(c geo.Cell) int32 {
-	if i, ok := cc.index[c]; ok {
-		return max(cc.slots[i].n, 0)
+// get is cell id's count.
+func (cc *cellCounts) get(id uint32) int32 {
+	if int(id) < len(cc.n) {
+		return max(cc.n[id], 0)
 	}
 	return 0
 }
 
-// each calls fn for every cell that counts at least one incident.
-func (cc *cellCounts) each(fn func(geo.Cell, int32)) {
-	for i := range cc.slots {
-		if s := &cc.slots[i]; s.n > 0 {
-			fn(s.cell, s.n)
+// each calls fn for every cell that counts at least one incident; cells are
+// the resolution's cells by id.
+func (cc *cellCounts) each(cells []geo.Cell, fn func(geo.Cell, int32)) {
+	for id, n := range cc.n {
+		if n > 0 {
+			fn(cells[id], n)
 		}
 	}
 }
 
 // sorted returns the cells that count at least one incident, sorted by cell.
-func (cc *cellCounts) sorted() []CellCount {
-	out := make([]CellCount, 0, len(cc.index))
-	cc.each(func(c geo.Cell, n int32) { out = append(out, CellCount{c, n}) })
+func (cc *cellCounts) sorted(cells []geo.Cell) []CellCount {
+	out := []CellCount{}
+	cc.each(cells, func(c geo.Cell, n int32) { out = append(out, CellCount{c, n}) })
 	sortCells(out)
 	return out
 }
 
 // drain returns the cells changed since the last drain with their counts
-// (0 for a cell gone cold), sorted by cell, and frees the cold cells' slots.
-func (cc *cellCounts) drain() []CellCount {
+// (0 for a cell gone cold), sorted by cell.
+func (cc *cellCounts) drain(cells []geo.Cell) []CellCount {
 	out := make([]CellCount, 0, len(cc.dirty))
-	for _, i := range cc.dirty {
-		s := &cc.slots[i]
-		out = append(out, CellCount{s.cell, max(s.n, 0)})
+	for _, id := range cc.dirty {
+		out = append(out, CellCount{cells[id], max(cc.n[id], 0)})
 	}
 	cc.forget()
 	sortCells(out)
@@ -88,14 +93,8 @@ func (cc *cellCounts) drain() []CellCount {
 
 // forget clears the changed marks without reporting them.
 func (cc *cellCounts) forget() {
-	for _, i := range cc.dirty {
-		s := &cc.slots[i]
-		s.dirty = false
-		if s.n <= 0 {
-			delete(cc.index, s.cell)
-			*s = cellSlot{}
-			cc.free = append(cc.free, i)
-		}
+	for _, id := range cc.dirty {
+		cc.changed[id] = false
 	}
 	cc.dirty = cc.dirty[:0]
 }

@@ -19,22 +19,34 @@ type RegionFigure struct {
 }
 
 // regionCounts is one window's incidents by region chain, category and
-// severity (keys whose place is an index into State.chains), kept current as
-// incidents arrive and buckets leave the window.
+// severity, kept current as incidents arrive and buckets leave the window.
+// Counts are by id (State.regionKeyOf), in an array.
 type regionCounts struct {
 	window string
 	span   int64 // the window's length in buckets
 	from   int64 // buckets >= this one are inside the window
-	counts map[key]int32
+	n      []int32
 }
 
-func (rc *regionCounts) add(s *State, k key, d int32) {
-	rk := makeKey(s.places[k.place()].chain, k.category(), k.severity())
-	if n := rc.counts[rk] + d; n > 0 {
-		rc.counts[rk] = n
-	} else {
-		delete(rc.counts, rk)
+func (rc *regionCounts) add(id uint32, d int32) {
+	if int(id) >= len(rc.n) {
+		rc.n = append(rc.n, make([]int32, max(int(id)+1, 2*len(rc.n), 64)-len(rc.n))...)
 	}
+	rc.n[id] += d
+}
+
+// regionKeyOf numbers an incident's region chain, category and severity
+// (a key whose place is the chain). They are bounded by the regions and the
+// categories, so ids are never taken back.
+func (s *State) regionKeyOf(k key) uint32 {
+	rk := makeKey(s.places[k.place()].chain, k.category(), k.severity())
+	if id, ok := s.regionKeyIndex[rk]; ok {
+		return id
+	}
+	id := uint32(len(s.regionKeys))
+	s.regionKeys = append(s.regionKeys, rk)
+	s.regionKeyIndex[rk] = id
+	return id
 }
 
 // RegionFigures returns the figures of every region at level that had an
@@ -61,7 +73,11 @@ func (s *State) RegionFigures(level geo.Level, window string) ([]RegionFigure, e
 		if rc.window != w.Name {
 			continue
 		}
-		for k, n := range rc.counts {
+		for id, n := range rc.n {
+			if n <= 0 {
+				continue
+			}
+			k := s.regionKeys[id]
 			code := s.chains[k.place()].At(level)
 			if code == "" {
 				continue

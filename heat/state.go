@@ -48,7 +48,21 @@ func (k key) severity() int    { return int(k & 0xff) }
 // geography (a few hundred thousand for Suzhou), so they are kept for good.
 type place struct {
 	cells geo.Cells
-	chain uint32 // its region codes: an index into State.chains
+	chain uint32       // its region codes: an index into State.chains
+	ids   [nRes]uint32 // its cells' ids (State.cells), by resolution
+	next  uint32       // another place of the same cells (0: none)
+}
+
+// nRes is the number of heat resolutions, an incident's cells (geo.Cells).
+const nRes = len(geo.Cells{})
+
+// resIndex is res's index in geo.Cells, or -1 for a resolution the heat does
+// not keep.
+func resIndex(res int) int {
+	if i := res - geo.HeatResolutions[0]; i >= 0 && i < nRes {
+		return i
+	}
+	return -1
 }
 
 // view is one heat layer kept current incrementally: adding an event and
@@ -56,6 +70,7 @@ type place struct {
 type view struct {
 	key      ViewKey
 	res      int
+	ri       int   // resIndex(res)
 	span     int64 // the window's length in buckets
 	from     int64 // buckets >= this one are inside the window
 	category int32 // the filter's category index, or -1 for every category
@@ -91,16 +106,19 @@ type State struct {
 	oldest   int64 // buckets before this one are dropped
 
 	places     []place
-	placeIndex map[place]uint32
+	placeIndex map[geo.Cells]uint32 // the first place of the cells
+	cells      [nRes]cellIDs
 	chains     []geo.RegionCodes
 	chainIndex map[geo.RegionCodes]uint32
 	// byRegion counts, for each window, the incidents by region chain,
 	// category and severity: what the region figures sum, kept current like
 	// the views, so a level's figures cost its regions, not the window's
 	// incidents.
-	byRegion   []*regionCounts
-	categories []string
-	catIndex   map[string]uint32
+	byRegion       []*regionCounts
+	regionKeys     []key // by id: chain, category, severity
+	regionKeyIndex map[key]uint32
+	categories     []string
+	catIndex       map[string]uint32
 
 	views      map[ViewKey]*view
 	viewList   []*view // the same views, for the per-incident loops
@@ -123,16 +141,17 @@ const maxCategories = 1 << 16
 // resolution and window of the zero filter.
 func NewState(now time.Time) *State {
 	s := &State{
-		now:        now,
-		fine:       map[int64][]key{},
-		slices:     map[int64]*tally{},
-		placeIndex: map[place]uint32{},
-		chainIndex: map[geo.RegionCodes]uint32{},
-		catIndex:   map[string]uint32{},
-		views:      map[ViewKey]*view{},
-		units:      map[string]*Unit{},
-		dirtyUnits: map[string]struct{}{},
-		regions:    map[RegionTopic]int{},
+		now:            now,
+		fine:           map[int64][]key{},
+		slices:         map[int64]*tally{},
+		placeIndex:     map[geo.Cells]uint32{},
+		chainIndex:     map[geo.RegionCodes]uint32{},
+		regionKeyIndex: map[key]uint32{},
+		catIndex:       map[string]uint32{},
+		views:          map[ViewKey]*view{},
+		units:          map[string]*Unit{},
+		dirtyUnits:     map[string]struct{}{},
+		regions:        map[RegionTopic]int{},
 	}
 	s.categoryOf("other")
 	nb := bucketOf(now)
@@ -145,7 +164,7 @@ func NewState(now time.Time) *State {
 	}
 	for _, w := range geo.Windows {
 		span := int64(w.Span / BucketSpan)
-		s.byRegion = append(s.byRegion, &regionCounts{window: w.Name, span: span, from: windowFrom(span, nb), counts: map[key]int32{}})
+		s.byRegion = append(s.byRegion, &regionCounts{window: w.Name, span: span, from: windowFrom(span, nb)})
 	}
 	return s
 }
@@ -213,9 +232,10 @@ func (s *State) AddIncident(in *geo.Incident) {
 		return
 	}
 	k := makeKey(s.placeOf(in.HeatCells(), in.Regions), s.categoryOf(in.Category), in.Severity)
+	rid := s.regionKeyOf(k)
 	for _, rc := range s.byRegion {
 		if b >= rc.from {
-			rc.add(s, k, 1)
+			rc.add(rid, 1)
 		}
 	}
 	if b >= s.fineEdge {
@@ -230,20 +250,39 @@ func (s *State) AddIncident(in *geo.Incident) {
 	}
 }
 
+// placeOf numbers an incident's place. Most cells lie in one chain of
+// regions, so places are found by their cells and the chain compared, which
+// is cheaper than hashing the codes; the places of a cell that regions
+// divide are linked (place.next).
 func (s *State) placeOf(cells geo.Cells, regions geo.RegionCodes) uint32 {
-	chain, ok := s.chainIndex[regions]
-	if !ok {
+	first, ok := s.placeIndex[cells]
+	if ok {
+		for i := first; ; {
+			if s.chains[s.places[i].chain] == regions {
+				return i
+			}
+			if i = s.places[i].next; i == 0 {
+				break
+			}
+		}
+	}
+	chain, known := s.chainIndex[regions]
+	if !known {
 		chain = uint32(len(s.chains))
 		s.chains = append(s.chains, regions)
 		s.chainIndex[regions] = chain
 	}
-	p := place{cells, chain}
-	if i, ok := s.placeIndex[p]; ok {
-		return i
+	p := place{cells: cells, chain: chain}
+	for ri := range p.ids {
+		p.ids[ri] = s.cells[ri].of(cells[ri])
 	}
 	i := uint32(len(s.places))
+	if ok {
+		p.next, s.places[first].next = s.places[first].next, i
+	} else {
+		s.placeIndex[cells] = i
+	}
 	s.places = append(s.places, p)
-	s.placeIndex[p] = i
 	return i
 }
 
@@ -313,7 +352,7 @@ func (s *State) Advance(now time.Time) {
 		v.from = s.expire(v.from, windowFrom(v.span, nb), func(k key, n int32) { v.add(s, k, -n) })
 	}
 	for _, rc := range s.byRegion {
-		rc.from = s.expire(rc.from, windowFrom(rc.span, nb), func(k key, n int32) { rc.add(s, k, -n) })
+		rc.from = s.expire(rc.from, windowFrom(rc.span, nb), func(k key, n int32) { rc.add(s.regionKeyOf(k), -n) })
 	}
 	s.tallyFine(nb - fineBuckets + 1)
 	oldest := windowFrom(int64(geo.LongestWindow()/BucketSpan), nb)
@@ -407,7 +446,9 @@ func (v *view) add(s *State, k key, d int32) {
 	if v.category >= 0 && k.category() != uint32(v.category) || k.severity() < v.key.Filter.MinSeverity {
 		return
 	}
-	v.counts.add(s.places[k.place()].cells.At(v.res), d)
+	if v.ri >= 0 {
+		v.counts.add(s.places[k.place()].ids[v.ri], d)
+	}
 	v.total += int64(d)
 }
 
@@ -448,10 +489,9 @@ func (s *State) build(k ViewKey) *view {
 	}
 	span := int64(w.Span / BucketSpan)
 	v := &view{
-		key: k, res: k.Res, span: span,
+		key: k, res: k.Res, ri: resIndex(k.Res), span: span,
 		from:     windowFrom(span, bucketOf(s.now)),
 		category: -1,
-		counts:   newCellCounts(),
 	}
 	if k.Filter.Category != "" {
 		v.category = int32(s.categoryOf(k.Filter.Category))
@@ -469,7 +509,10 @@ func (s *State) Heat(k ViewKey) ([]CellCount, int64) {
 	if !ok {
 		v = s.build(k)
 	}
-	cells := v.counts.sorted()
+	if v.ri < 0 {
+		return []CellCount{}, 0
+	}
+	cells := v.counts.sorted(s.cells[v.ri].cells)
 	return cells, v.total
 }
 
@@ -480,7 +523,10 @@ func (s *State) EachCellAtLeast(res int, window string, min int32, fn func(geo.C
 	if !ok {
 		return
 	}
-	v.counts.each(func(c geo.Cell, n int32) {
+	if v.ri < 0 {
+		return
+	}
+	v.counts.each(s.cells[v.ri].cells, func(c geo.Cell, n int32) {
 		if n >= min {
 			fn(c, n)
 		}
@@ -489,8 +535,10 @@ func (s *State) EachCellAtLeast(res int, window string, min int32, fn func(geo.C
 
 // CellCount is one cell's count in the unfiltered view at res and window.
 func (s *State) CellCount(res int, window string, c geo.Cell) int32 {
-	if v, ok := s.views[ViewKey{Res: res, Window: window}]; ok {
-		return v.counts.get(c)
+	if v, ok := s.views[ViewKey{Res: res, Window: window}]; ok && v.ri >= 0 {
+		if id, ok := s.cells[v.ri].id[c]; ok {
+			return v.counts.get(id)
+		}
 	}
 	return 0
 }

@@ -50,7 +50,11 @@ func (s *State) Changes() *Changes {
 	s.expireUnits()
 	c := &Changes{Views: make(map[ViewKey]Delta, len(s.views))}
 	for k, v := range s.views {
-		c.Views[k] = Delta{Cells: v.counts.drain(), Total: v.total}
+		var cells []CellCount
+		if v.ri >= 0 {
+			cells = v.counts.drain(s.cells[v.ri].cells)
+		}
+		c.Views[k] = Delta{Cells: cells, Total: v.total}
 	}
 	for id := range s.dirtyUnits {
 		if u, ok := s.units[id]; ok {
