@@ -101,8 +101,10 @@ func figures(r *Results) []Figure {
 	add := func(f Figure) { fs = append(fs, f) }
 	refP1 := fmt.Sprintf("redis-benchmark XADD, 50 clients, P1, %d fields", r.RefXADD.EntryArgs)
 	refP16 := fmt.Sprintf("redis-benchmark XADD, 50 clients, P16, %d fields", r.RefXADDP16.EntryArgs)
-	add(Figure{Name: "reference: XADD unpipelined", Value: r.RefXADD.RPS, Unit: "req/s", Conditions: refP1})
-	add(Figure{Name: "reference: XADD pipelined", Value: r.RefXADDP16.RPS, Unit: "req/s", Conditions: refP16})
+	if !r.foldOnly() {
+		add(Figure{Name: "reference: XADD unpipelined", Value: r.RefXADD.RPS, Unit: "req/s", Conditions: refP1})
+		add(Figure{Name: "reference: XADD pipelined", Value: r.RefXADDP16.RPS, Unit: "req/s", Conditions: refP16})
+	}
 	if b := r.IngestBatch; b != nil {
 		rt := ratio(b.EventsPerSec, r.RefXADDP16.RPS)
 		add(Figure{Name: "batched ingest", Value: b.EventsPerSec, Unit: "events/s",
@@ -246,8 +248,8 @@ func figures(r *Results) []Figure {
 	}
 	if f := r.Fold; f != nil {
 		add(Figure{Name: "heat fold memory, full 24 h window", Value: round(mib(f.SoakMax), 0), Unit: "MiB",
-			Conditions: fmt.Sprintf("%d events/s for a simulated day (%d events, %d sampled incidents drawn at random, place and kind apart), folded in the harness; Go heap held after a GC: %.0f MiB at 24 h, %.0f–%.0f MiB over %.0f more minutes (%s); %.0f ns/event",
-				f.Rate, f.Events, f.Places, mib(f.LiveBytes), mib(f.SoakMin), mib(f.SoakMax), f.SoakMinutes, soakMiB(f.SoakSamples), f.NsPerEvt),
+			Conditions: fmt.Sprintf("%d events/s for a simulated day (%d events, %d sampled incidents drawn at random, place and kind apart), folded in the harness; Go heap held after a GC: %.0f MiB at 24 h, %.0f–%.0f MiB over %.0f more minutes (%s); %.0f ns/event; then the 24 h heat at res 9 read in %.1f ms, every street's 24 h figures in %.1f ms",
+				f.Rate, f.Events, f.Places, mib(f.LiveBytes), mib(f.SoakMin), mib(f.SoakMax), f.SoakMinutes, soakMiB(f.SoakSamples), f.NsPerEvt, f.Heat24hMs, f.Streets24hMs),
 			Target: "≤ 2,048, flat after warm-up", Met: ptr(f.SoakMax <= 2<<30 && f.SoakMax-f.SoakMin <= f.SoakMax/10)})
 	}
 	if g := r.Evaluate; g != nil {
@@ -272,8 +274,8 @@ func cores(m map[string]float64) string {
 
 // notMeasured lists what the run left out.
 func notMeasured(r *Results) []string {
-	if r.Fold != nil && r.IngestBatch == nil {
-		return nil // a fold-only run measures one thing, on purpose
+	if r.foldOnly() {
+		return nil // it measures one thing, on purpose
 	}
 	out := []string{"the raw broadcast baseline under the end-to-end load (it is measured for the fan-out only)",
 		"a reference for cached tiles (a plain net/http server of the same bytes)"}
@@ -297,6 +299,9 @@ func notMeasured(r *Results) []string {
 	}
 	return out
 }
+
+// foldOnly reports whether the run was the fold scenario alone (-fold-only).
+func (r *Results) foldOnly() bool { return r.Fold != nil && r.IngestBatch == nil }
 
 // write stores <date>.json and <date>.md in dir.
 func write(dir, name string, r *Results) error {
@@ -337,11 +342,21 @@ func rerender(file string) error {
 func markdown(r *Results) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# citygrid load session %s\n\n", r.Started)
+	if r.foldOnly() {
+		fmt.Fprintf(&b, "Code %s. %s, %d CPUs, %s, %s; the fold scenario alone (-fold-only), in the harness on a simulated clock, %.0f s; load average %s at the start, %s at the end.\n\n",
+			r.Code, r.Machine.CPU, r.Machine.CPUs, r.Machine.OS, r.Machine.Go, r.Seconds, r.LoadAvgStart, r.LoadAvgEnd)
+		return appendTable(&b, r)
+	}
 	fmt.Fprintf(&b, "Code %s. %s, %d CPUs, %s, %s, %s; tick %s; %s run, %.0f s; %s. Everything on loopback: citygrid, redis-server and the load share the CPUs.\n\n",
 		r.Code, r.Machine.CPU, r.Machine.CPUs, r.Machine.OS, r.Machine.Go, r.Machine.Redis, r.Tick, map[bool]string{true: "quick", false: "full"}[r.Quick], r.Seconds,
 		map[bool]string{true: "every alert rule off (-rules-off)", false: "the profile's alert rules on"}[r.RulesOff])
 	fmt.Fprintf(&b, "Machine load not ours: %.2f cores busy in the 2 s before the session; load average %s at the start, %s at the end; each scenario's \"others\" is the machine's busy time not charged to citygrid, redis-server or the harness (other work, and kernel time of loopback traffic).\n\n",
 		r.BusyBeforeCores, r.LoadAvgStart, r.LoadAvgEnd)
+	return appendTable(&b, r)
+}
+
+// appendTable writes the figures, the profiles and what was not measured.
+func appendTable(b *bytes.Buffer, r *Results) []byte {
 	b.WriteString("| figure | value | unit | conditions | reference | ratio | target |\n|---|---:|---|---|---|---:|---|\n")
 	for _, f := range r.Figures {
 		ref, rt, tg := "", "", f.Target
@@ -354,18 +369,20 @@ func markdown(r *Results) []byte {
 		if f.Met != nil {
 			tg += map[bool]string{true: " ✅", false: " ❌ missed"}[*f.Met]
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", f.Name, num(f.Value), f.Unit,
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s |\n", f.Name, num(f.Value), f.Unit,
 			strings.ReplaceAll(f.Conditions, "|", "/"), ref, rt, tg)
 	}
 	if len(r.Profiles) > 0 {
 		b.WriteString("\nCPU profiles of citygrid (built with a pprof listener through `go build -overlay`):\n")
 		for _, p := range r.Profiles {
-			fmt.Fprintf(&b, "- %s\n", p)
+			fmt.Fprintf(b, "- %s\n", p)
 		}
 	}
-	b.WriteString("\nNot measured in this run:\n")
+	if len(r.NotMeasured) > 0 {
+		b.WriteString("\nNot measured in this run:\n")
+	}
 	for _, s := range r.NotMeasured {
-		fmt.Fprintf(&b, "- %s\n", s)
+		fmt.Fprintf(b, "- %s\n", s)
 	}
 	return b.Bytes()
 }
