@@ -308,7 +308,7 @@ func (s *State) slice(i int64) *tally {
 	return t
 }
 
-// eachKey calls fn with the incidents of every bucket from b on, a key and
+// eachKey calls fn with the incidents of every bucket from `from` on, a key and
 // how many incidents have it at a time.
 func (s *State) eachKey(from int64, fn func(k key, n int32)) {
 	for b, ks := range s.fine {
