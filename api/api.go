@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/citygrid/citygrid/auth"
+	"github.com/citygrid/citygrid/cases"
 	"github.com/citygrid/citygrid/feed"
 	"github.com/citygrid/citygrid/geo"
 	"github.com/citygrid/citygrid/hub"
@@ -31,6 +32,8 @@ type Config struct {
 	Loop *live.Loop
 	// Ops carries out alerts and dispatches. Required.
 	Ops *ops.Service
+	// Cases registers, moves and counts cases. Required.
+	Cases *cases.Service
 	// Hub serves GET /ws. Required.
 	Hub *hub.Hub
 	// Tiles serves GET /tiles/{layer}/{z}/{x}/{y}.pbf. Required.

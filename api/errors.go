@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/citygrid/citygrid/cases"
 	"github.com/citygrid/citygrid/feed"
 	"github.com/citygrid/citygrid/geo"
 	"github.com/citygrid/citygrid/live"
@@ -22,6 +23,8 @@ type errorBody struct {
 	Dispatch string `json:"dispatch,omitempty"`
 	Feature  *int   `json:"feature,omitempty"`
 	Field    string `json:"field,omitempty"`
+	// State is a case's state, when it forbids the action asked for.
+	State string `json:"state,omitempty"`
 }
 
 // statusOf is the one table from the domain's errors to HTTP statuses and
@@ -31,6 +34,8 @@ func statusOf(err error) (int, errorBody) {
 	var (
 		field    *geo.FieldError
 		conflict *ops.ConflictError
+		caseConf *cases.ConflictError
+		outside  *cases.ForbiddenError
 		layer    *geo.LayerError
 		tooBig   *http.MaxBytesError
 	)
@@ -41,6 +46,10 @@ func statusOf(err error) (int, errorBody) {
 		return http.StatusNotFound, errorBody{Error: err.Error()}
 	case errors.As(err, &conflict):
 		return http.StatusConflict, errorBody{Error: conflict.Msg, Dispatch: conflict.Dispatch}
+	case errors.As(err, &caseConf):
+		return http.StatusConflict, errorBody{Error: caseConf.Msg, State: string(caseConf.State)}
+	case errors.As(err, &outside):
+		return http.StatusForbidden, errorBody{Error: outside.Msg}
 	case errors.As(err, &layer):
 		b := errorBody{Error: err.Error(), Field: layer.Field}
 		if layer.Feature >= 0 {

@@ -37,6 +37,9 @@ func (a *API) routes() []Route {
 		admin      = []auth.Role{auth.Admin}
 		// Vehicle terminals and the simulator read their orders with a feed key.
 		wallOrFeed = []auth.Role{auth.Wall, auth.Feed}
+		// Cases come from feeds (the 12345 hotline's system) and from people
+		// at the console.
+		operatorOrFeed = []auth.Role{auth.Operator, auth.Feed}
 	)
 	return []Route{
 		r("POST", "/api/v1/incidents", feed, "", a.postEvents(geo.KindIncident)),
@@ -55,6 +58,12 @@ func (a *API) routes() []Route {
 		r("POST", "/api/v1/dispatches/:id/clear", dispatcher, "dispatch.clear", a.postDispatchEnd(false)),
 		r("POST", "/api/v1/dispatches/:id/cancel", dispatcher, "dispatch.cancel", a.postDispatchEnd(true)),
 		r("GET", "/api/v1/dispatch/suggest", operator, "", a.getSuggest),
+		r("POST", "/api/v1/cases", operatorOrFeed, "case.open", a.postCase),
+		r("GET", "/api/v1/cases", wall, "", a.getCases),
+		r("GET", "/api/v1/cases/catalogue", wall, "", a.getCaseCatalogue),
+		r("GET", "/api/v1/cases/stats", wall, "", a.getCaseStats),
+		r("GET", "/api/v1/cases/:id", wall, "", a.getCase),
+		r("POST", "/api/v1/cases/:id/:action", dispatcher, "case.move", a.postCaseAction),
 		r("GET", "/api/v1/session", anyone, "", g.getSession),
 		r("POST", "/api/v1/session", anyone, "", g.postSession),
 		r("DELETE", "/api/v1/session", anyone, "", g.deleteSession),

@@ -28,7 +28,17 @@ func (g *guard) getSession(c *gin.Context) {
 		c.JSON(http.StatusUnauthorized, gin.H{"error": "not signed in"})
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"user": id.Name, "role": id.Role})
+	c.JSON(http.StatusOK, sessionBody(id))
+}
+
+// sessionBody is who a session is: name, role, and scope when they have one
+// (the region whose cases they see and move).
+func sessionBody(id auth.Identity) gin.H {
+	body := gin.H{"user": id.Name, "role": id.Role}
+	if id.Scope != "" {
+		body["scope"] = id.Scope
+	}
+	return body
 }
 
 // postSession signs a person in and sets the session cookie.
@@ -70,7 +80,7 @@ func (g *guard) postSession(c *gin.Context) {
 		Name: SessionCookie, Value: token, Path: "/", MaxAge: int(auth.SessionTTL / time.Second),
 		HttpOnly: true, Secure: g.tls, SameSite: http.SameSiteStrictMode,
 	})
-	c.JSON(http.StatusOK, gin.H{"user": id.Name, "role": id.Role})
+	c.JSON(http.StatusOK, sessionBody(id))
 }
 
 // deleteSession signs out.

@@ -17,7 +17,10 @@ type Identity struct {
 	Name   string `json:"user"`
 	Role   Role   `json:"role"`
 	Source string `json:"source,omitempty"` // for feed keys: the source they speak for
-	Key    bool   `json:"-"`                // authenticated by API key, not a session
+	// Scope is the code of the region a person is confined to (their
+	// street's staff see and move only its cases); empty for the whole city.
+	Scope string `json:"scope,omitempty"`
+	Key   bool   `json:"-"` // authenticated by API key, not a session
 }
 
 // Key is an API key as stored: never the key itself, only its hash.
@@ -32,9 +35,10 @@ type Key struct {
 
 // User is a person who signs in.
 type User struct {
-	Name string `json:"name"`
-	Role Role   `json:"role"`
-	Hash string `json:"hash"`
+	Name  string `json:"name"`
+	Role  Role   `json:"role"`
+	Hash  string `json:"hash"`
+	Scope string `json:"scope,omitempty"` // a region code; empty: the whole city
 }
 
 // File is the credentials file's content.
@@ -199,7 +203,7 @@ func (s *Store) User(name, password string) (Identity, error) {
 	if !CheckPassword(u.Hash, password) {
 		return Identity{}, ErrUnknown
 	}
-	return Identity{Name: u.Name, Role: u.Role}, nil
+	return Identity{Name: u.Name, Role: u.Role, Scope: u.Scope}, nil
 }
 
 // AddKey creates a key, returning it (the only time it is seen) and saving its hash.
@@ -232,8 +236,18 @@ func (s *Store) RevokeKey(id string) error {
 	return fmt.Errorf("auth: no key %q", id)
 }
 
-// SetUser adds a user or changes their role and password.
+// SetUser adds a user or changes their role and password; the user has no
+// scope (the whole city).
 func (s *Store) SetUser(name string, role Role, password string) error {
+	return s.SetScopedUser(name, role, password, "")
+}
+
+// SetScopedUser is SetUser confining the user to the region with code scope
+// (empty: the whole city).
+func (s *Store) SetScopedUser(name string, role Role, password, scope string) error {
+	if err := checkID(scope); scope != "" && err != nil {
+		return fmt.Errorf("auth: scope: %w", err)
+	}
 	if err := checkID(name); err != nil {
 		return err
 	}
@@ -251,12 +265,12 @@ func (s *Store) SetUser(name string, role Role, password string) error {
 	defer s.mu.Unlock()
 	for i := range s.file.Users {
 		if s.file.Users[i].Name == name {
-			s.file.Users[i] = User{Name: name, Role: role, Hash: hash}
+			s.file.Users[i] = User{Name: name, Role: role, Hash: hash, Scope: scope}
 			s.reindex()
 			return nil
 		}
 	}
-	s.file.Users = append(s.file.Users, User{Name: name, Role: role, Hash: hash})
+	s.file.Users = append(s.file.Users, User{Name: name, Role: role, Hash: hash, Scope: scope})
 	s.reindex()
 	return nil
 }

@@ -67,6 +67,15 @@ func (r *Regions) Layer(level Level) *Layer {
 	return r.layers[level]
 }
 
+// CityCode is the code of the city, the one division of the top level (""
+// when it has none).
+func (r *Regions) CityCode() string {
+	if l := r.Layer(LevelCity); l.Len() > 0 {
+		return l.Divisions[0].Code
+	}
+	return ""
+}
+
 // Version identifies this hierarchy: every Regions made has a new one, so
 // caches of anything drawn from it (tiles) can key on it.
 func (r *Regions) Version() uint64 { return r.version }

@@ -247,6 +247,7 @@ func (b *Board) Tick(env *live.Env, t *live.Tick) {
 	if b.sinceEval += t.Every; b.sinceEval >= b.rules.Every.Duration {
 		b.sinceEval = 0
 		b.Evaluate(heatOf(env), unitsOf(env))
+		b.EvaluateCases(casesOf(env))
 	}
 	b.flush()
 	watched := env.Watched(LayerAlerts) || env.Watched(LayerDispatches)
@@ -290,6 +291,21 @@ func heatOf(env *live.Env) Heat {
 	return noFigures{}
 }
 
+// Cases is what the rules read of the cases: the ones past their deadline.
+// The board finds it among the loop's folds; cases.Book is one.
+type Cases interface {
+	// EachOverdueCase calls fn for every case waiting for handling past its
+	// deadline.
+	EachOverdueCase(fn func(id, title string, lat, lng float64, due time.Time))
+}
+
+func casesOf(env *live.Env) Cases {
+	if c, ok := live.Find[Cases](env); ok {
+		return c
+	}
+	return noFigures{}
+}
+
 func unitsOf(env *live.Env) Units {
 	if u, ok := live.Find[Units](env); ok {
 		return u
@@ -299,10 +315,11 @@ func unitsOf(env *live.Env) Units {
 
 type noFigures struct{}
 
-func (noFigures) EachCellAtLeast(int, string, int32, func(geo.Cell, int32)) {}
-func (noFigures) CellCount(int, string, geo.Cell) int32                     { return 0 }
-func (noFigures) Unit(string) (geo.Position, bool)                          { return geo.Position{}, false }
-func (noFigures) EachUnit(func(*geo.Position))                              {}
+func (noFigures) EachCellAtLeast(int, string, int32, func(geo.Cell, int32))         {}
+func (noFigures) CellCount(int, string, geo.Cell) int32                             { return 0 }
+func (noFigures) Unit(string) (geo.Position, bool)                                  { return geo.Position{}, false }
+func (noFigures) EachUnit(func(*geo.Position))                                      {}
+func (noFigures) EachOverdueCase(func(string, string, float64, float64, time.Time)) {}
 
 // ApplyCommand folds one command of the commands stream, stored with entry
 // id; units are the units' latest positions (a dispatch to a unit already on

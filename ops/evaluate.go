@@ -267,6 +267,32 @@ func (b *Board) evaluateOverdue() {
 	}
 }
 
+// EvaluateCases opens a case_overdue alert for every case past its deadline
+// and resolves those whose case was handled, suspended or sent on since. It
+// runs after Evaluate, in the same evaluation.
+func (b *Board) EvaluateCases(cs Cases) {
+	sev := b.rules.CaseOverdue.Severity
+	late := map[string]bool{}
+	if sev > 0 {
+		cs.EachOverdueCase(func(id, title string, lat, lng float64, due time.Time) {
+			key := KindCaseOverdue + ":" + id
+			late[key] = true
+			b.condition(key, true, false, func() *Alert {
+				c := geo.CellOf(orb.Point{lng, lat}, geo.FineRes)
+				a := b.cellAlert(KindCaseOverdue, KindCaseOverdue+":", "caseOverdue", sev, c,
+					b.now.Sub(due).Seconds(), 0, fmt.Sprintf("case %s %q past its deadline %s", id, title, due.Format(time.RFC3339)))
+				a.Key, a.Case, a.Lat, a.Lng = key, id, lat, lng
+				return a
+			})
+		})
+	}
+	for _, a := range b.byKind[KindCaseOverdue] {
+		if !late[a.Key] {
+			b.condition(a.Key, false, true, nil)
+		}
+	}
+}
+
 // knownSlot reports whether the city had any incident in the slot's hour.
 func (b *Board) knownSlot(slot int64) bool {
 	_, ok := b.cityHours[slot/slotsPerHour]
@@ -289,7 +315,7 @@ func (b *Board) prune() {
 			delete(b.alerts, id)
 			// A severe incident or a dispatch happens once: its key can go with
 			// its alert. A place keeps a hand-resolved key until it cools.
-			once := a.Kind == KindSevere || a.Kind == KindOverdue
+			once := a.Kind == KindSevere || a.Kind == KindOverdue || a.Kind == KindCaseOverdue
 			if b.byKey[a.Key] == a && (once || !b.suppressed[a.Key]) {
 				delete(b.byKey, a.Key)
 				delete(b.suppressed, a.Key)

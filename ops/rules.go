@@ -16,14 +16,16 @@ import (
 // ("Rules") describes the file.
 type Rules struct {
 	// Every is how often the rules are evaluated.
-	Every    Duration      `json:"every"`
-	HotCell  []HotCellRule `json:"hotCell"`
-	Anomaly  []AnomalyRule `json:"anomaly"`
-	Severe   SevereRule    `json:"severe"`
-	Uncover  UncoverRule   `json:"uncovered"`
-	Overdue  OverdueRule   `json:"overdue"`
-	Dispatch DispatchRule  `json:"dispatch"`
-	Storm    StormRule     `json:"storm"`
+	Every   Duration      `json:"every"`
+	HotCell []HotCellRule `json:"hotCell"`
+	Anomaly []AnomalyRule `json:"anomaly"`
+	Severe  SevereRule    `json:"severe"`
+	Uncover UncoverRule   `json:"uncovered"`
+	Overdue OverdueRule   `json:"overdue"`
+	// CaseOverdue alerts on a case past its deadline (package cases).
+	CaseOverdue CaseOverdueRule `json:"caseOverdue"`
+	Dispatch    DispatchRule    `json:"dispatch"`
+	Storm       StormRule       `json:"storm"`
 }
 
 // A HotCellRule opens an alert when a cell's count in a window reaches Open,
@@ -83,6 +85,13 @@ type OverdueRule struct {
 	Severity int      `json:"severity"`
 }
 
+// CaseOverdueRule opens a case_overdue alert, of Severity, for every case
+// waiting for handling past its deadline; the alert resolves itself once the
+// case is handled or suspended. Severity 0 turns the rule off.
+type CaseOverdueRule struct {
+	Severity int `json:"severity"`
+}
+
 // DispatchRule says when a unit is on scene: a position within ArriveRings
 // rings of the target cell, at resolution 9; and when a unit silent for
 // StaleAfter is no longer counted available (its position is too old to send
@@ -140,11 +149,12 @@ func DefaultRules() *Rules {
 			{Name: "anomaly-cell", Place: "cell", Res: 7, Days: 7, MinSamples: 3, ZOpen: 4, ZClear: 2, MinCount: 5, Severity: 2},
 			{Name: "anomaly-street", Place: "street", Days: 7, MinSamples: 3, ZOpen: 4, ZClear: 2, MinCount: 8, Severity: 2},
 		},
-		Severe:   SevereRule{MinSeverity: 4, AutoResolve: Duration{time.Hour}},
-		Uncover:  UncoverRule{Rule: "hot-1h", Rings: 2, Severity: 3},
-		Overdue:  OverdueRule{Target: Duration{10 * time.Minute}, Severity: 3},
-		Dispatch: DispatchRule{ArriveRings: 1, StaleAfter: Duration{10 * time.Minute}},
-		Storm:    StormRule{Rate: 30, Window: Duration{10 * time.Minute}, Clear: 10, List: 5},
+		Severe:      SevereRule{MinSeverity: 4, AutoResolve: Duration{time.Hour}},
+		Uncover:     UncoverRule{Rule: "hot-1h", Rings: 2, Severity: 3},
+		Overdue:     OverdueRule{Target: Duration{10 * time.Minute}, Severity: 3},
+		CaseOverdue: CaseOverdueRule{Severity: 2},
+		Dispatch:    DispatchRule{ArriveRings: 1, StaleAfter: Duration{10 * time.Minute}},
+		Storm:       StormRule{Rate: 30, Window: Duration{10 * time.Minute}, Clear: 10, List: 5},
 	}
 }
 
@@ -234,6 +244,8 @@ func (r *Rules) validate() error {
 		return errors.New("overdue.target: not negative (0 turns the rule off)")
 	case r.Overdue.Target.Duration > 0 && (r.Overdue.Severity < 1 || r.Overdue.Severity > 4):
 		return errors.New("overdue.severity: 1 to 4")
+	case r.CaseOverdue.Severity < 0 || r.CaseOverdue.Severity > 4:
+		return errors.New("caseOverdue.severity: 0 (off) to 4")
 	case r.Dispatch.ArriveRings < 0 || r.Dispatch.ArriveRings > 5:
 		return errors.New("dispatch.arriveRings: 0 to 5")
 	case r.Dispatch.StaleAfter.Duration < time.Minute:

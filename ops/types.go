@@ -16,6 +16,8 @@ const (
 	KindSevere  = "severe_incident"
 	KindUncover = "uncovered"
 	KindOverdue = "overdue_dispatch"
+	// KindCaseOverdue is a case waiting for handling past its deadline.
+	KindCaseOverdue = "case_overdue"
 	// KindStorm folds many alerts of one kind in one district (StormRule).
 	KindStorm = "storm"
 )
@@ -56,6 +58,7 @@ type Alert struct {
 	Resolution string    `json:"resolution,omitempty"`
 	Incident   string    `json:"incident,omitempty"`
 	Dispatch   string    `json:"dispatch,omitempty"`
+	Case       string    `json:"case,omitempty"`
 	Note       string    `json:"note,omitempty"`
 	// Of is a storm's members' kind; Members counts its members still active
 	// and Worst names the worst of them (highest severity, then newest). They

@@ -27,6 +27,16 @@ type Config struct {
 	Client        *http.Client                     // nil means a client with a 10s timeout
 	Now           func() time.Time                 // nil means time.Now (injectable clock)
 	Logf          func(format string, args ...any) // nil means log.Printf
+	// CaseKinds are the subcategories the simulator opens cases of, from
+	// part of its incidents, and moves through the loop (accept, assign,
+	// handle, check, close, rate; with some rework, escalation, suspension
+	// and lateness). None means no cases.
+	CaseKinds []CaseKind
+	// CaseChannels are the intake channels the cases come in by. Required
+	// with CaseKinds.
+	CaseChannels []string
+	// CaseShare is the share of incidents that become cases. Zero means 2 %.
+	CaseShare float64
 }
 
 // workers is how many POSTs may be in flight at once: enough to keep a high rate
@@ -65,6 +75,15 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Batch == 0 {
 		c.Batch = 500
+	}
+	if c.CaseShare < 0 || c.CaseShare > 1 {
+		return c, errors.New("sim: CaseShare must be between 0 and 1")
+	}
+	if c.CaseShare == 0 {
+		c.CaseShare = 0.02
+	}
+	if len(c.CaseKinds) > 0 && len(c.CaseChannels) == 0 {
+		return c, errors.New("sim: CaseChannels are required with CaseKinds")
 	}
 	if c.Seed == 0 {
 		c.Seed = time.Now().UnixNano()

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"sync"
 	"time"
 )
@@ -58,6 +59,21 @@ func (s *Simulator) Run(ctx context.Context) error {
 		defer func() { stop(); <-polled }()
 	}
 
+	var toCases chan Incident
+	if len(s.cfg.CaseKinds) > 0 {
+		toCases = make(chan Incident, 64)
+		cctx, stop := context.WithCancel(ctx)
+		casesDone := make(chan struct{})
+		go func() {
+			defer close(casesDone)
+			s.runCases(cctx, toCases)
+		}()
+		defer func() { stop(); <-casesDone }()
+	}
+	// Which incidents become cases is drawn apart from the incident stream,
+	// which must not depend on it.
+	crng := rand.New(rand.NewPCG(uint64(s.cfg.Seed), 4))
+
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	last := time.Now()
@@ -78,8 +94,17 @@ func (s *Simulator) Run(ctx context.Context) error {
 		for n > 0 {
 			k := min(n, s.cfg.Batch)
 			n -= k
-			if !enqueue(ctx, s, queue, incidentsPath, s.NextIncidents(k)) {
+			ins := s.NextIncidents(k)
+			if !enqueue(ctx, s, queue, incidentsPath, ins) {
 				return nil
+			}
+			for _, in := range ins {
+				if toCases != nil && crng.Float64() < s.cfg.CaseShare {
+					select {
+					case toCases <- in:
+					default: // the cases are behind: this one stays an incident
+					}
+				}
 			}
 		}
 		ps := s.NextPositions(dt)

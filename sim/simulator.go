@@ -33,6 +33,9 @@ type Simulator struct {
 
 	// Bounds in seconds on a unit's time on scene; fields so tests need not wait minutes.
 	sceneMin, sceneMax float64
+	// caseEvery is how often due case steps are taken; a field so tests need
+	// not wait.
+	caseEvery time.Duration
 
 	stats   counters
 	running atomic.Bool
@@ -45,14 +48,17 @@ type Simulator struct {
 // server's verdicts; Retries counts re-sent POSTs and Errors failed POSTs
 // (transport errors and error statuses, retried or not). Orders counts the
 // server's dispatches units took on, Cleared those they finished on scene.
+// Cases counts the cases opened, Moves the steps they were moved on.
 type Stats struct {
 	Sent, Accepted, Duplicates, Rejected, Retries, Errors int64
 	Orders, Cleared                                       int64
+	Cases, Moves                                          int64
 }
 
 type counters struct {
 	sent, accepted, duplicates, rejected, retries, errors atomic.Int64
 	orders, cleared                                       atomic.Int64
+	cases, moves                                          atomic.Int64
 }
 
 // New validates cfg and builds a simulator: hot spots placed, units at their
@@ -83,6 +89,7 @@ func New(cfg Config) (*Simulator, error) {
 		finished:   map[string]bool{},
 		sceneMin:   30,
 		sceneMax:   180,
+		caseEvery:  time.Second,
 		irng:       irng,
 		lastDrift:  start,
 		urng:       rand.New(rand.NewPCG(seed, 2)),
@@ -108,5 +115,7 @@ func (s *Simulator) Stats() Stats {
 		Errors:     c.errors.Load(),
 		Orders:     c.orders.Load(),
 		Cleared:    c.cleared.Load(),
+		Cases:      c.cases.Load(),
+		Moves:      c.moves.Load(),
 	}
 }

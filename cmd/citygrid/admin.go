@@ -15,7 +15,8 @@ const adminUsage = `usage:
   citygrid keys add    -auth FILE -role feed|wall|… [-source 110] ID   prints the new key once
   citygrid keys revoke -auth FILE ID
   citygrid keys list   -auth FILE
-  citygrid users add    -auth FILE -role wall|operator|dispatcher|admin NAME   reads the password from stdin
+  citygrid users add    -auth FILE -role wall|operator|dispatcher|admin [-scope CODE] NAME
+                        reads the password from stdin; -scope confines them to a region's cases
   citygrid users remove -auth FILE NAME
   citygrid users list   -auth FILE
 The running server re-reads FILE within 2 s of a change`
@@ -30,6 +31,7 @@ func runAdmin(args []string, stdin io.Reader, stdout io.Writer, getenv func(stri
 	path := fs.String("auth", getenv("CITYGRID_AUTH"), "credentials file (CITYGRID_AUTH)")
 	roleName := fs.String("role", "", "role")
 	source := fs.String("source", "", "for feed keys: the source they speak for")
+	scope := fs.String("scope", "", "for users: the code of the region whose cases they see and move (default the whole city)")
 	if err := fs.Parse(args[2:]); err != nil {
 		return err
 	}
@@ -95,7 +97,7 @@ func runAdmin(args []string, stdin io.Reader, stdout io.Writer, getenv func(stri
 		if err != nil && !errors.Is(err, io.EOF) {
 			return err
 		}
-		if err := store.SetUser(name, r, strings.TrimRight(pw, "\r\n")); err != nil {
+		if err := store.SetScopedUser(name, r, strings.TrimRight(pw, "\r\n"), *scope); err != nil {
 			return err
 		}
 		return store.Save()
@@ -109,7 +111,7 @@ func runAdmin(args []string, stdin io.Reader, stdout io.Writer, getenv func(stri
 		return store.Save()
 	case "users list":
 		for _, u := range store.Snapshot().Users {
-			fmt.Fprintf(stdout, "%s\t%s\n", u.Name, u.Role)
+			fmt.Fprintf(stdout, "%s\t%s\t%s\n", u.Name, u.Role, u.Scope)
 		}
 		return nil
 	}

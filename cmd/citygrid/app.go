@@ -17,6 +17,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/citygrid/citygrid/api"
 	"github.com/citygrid/citygrid/auth"
+	"github.com/citygrid/citygrid/cases"
 	"github.com/citygrid/citygrid/feed"
 	"github.com/citygrid/citygrid/geo"
 	"github.com/citygrid/citygrid/heat"
@@ -42,6 +43,8 @@ type app struct {
 	tailer   *stream.Tailer
 	loop     *live.Loop
 	ops      *ops.Service
+	cases    *cases.Service
+	catalog  *cases.Catalogue
 	creds    *auth.Store // nil when open
 	simKey   string      // the built-in simulator's key, when credentials are on
 	api      *api.API
@@ -90,7 +93,16 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 	history := now().Add(-min(rules.History(), cfg.Retention))
 	board := ops.NewBoard(ops.Config{Rules: rules, History: history,
 		Locate: func(p orb.Point, c geo.Cell) geo.RegionCodes { return regions.Load().AssignAt(p, c) }})
-	a.loop = live.NewLoop(live.Config{Tick: cfg.Tick, Now: now}, heat.NewState(now()), board)
+	catalogue, err := cases.LoadCatalogue(profiles.FS, cfg.Profile)
+	if err != nil {
+		return nil, fmt.Errorf("profile %q: %w", cfg.Profile, err)
+	}
+	if !catalogue.Calendar.Covers(now()) {
+		log.Printf("WARNING: profile %s: the working-time calendar has no holiday schedule for %d: case deadlines count weekends only; add calendar/%d.json", cfg.Profile, now().Year(), now().Year())
+	}
+	a.catalog = catalogue
+	book := cases.NewBook(catalogue)
+	a.loop = live.NewLoop(live.Config{Tick: cfg.Tick, Now: now}, heat.NewState(now()), board, book)
 	a.tailer = stream.NewTailer(a.rdb, stream.TailerConfig{
 		Layout:         layout,
 		Shards:         layout.Shards(a.profile),
@@ -101,11 +113,23 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 	})
 	a.ops = ops.NewService(ops.ServiceConfig{Loop: a.loop, Board: board, Store: stream.NewCommander(a.rdb, layout),
 		RulesFile: cfg.Rules, Logf: log.Printf})
+	a.cases = cases.NewService(cases.ServiceConfig{Loop: a.loop, Book: book, Store: stream.NewCaseStore(a.rdb, layout), Now: now,
+		Place: func(p orb.Point) (geo.RegionCodes, bool) {
+			if !a.profile.Contains(p) {
+				return geo.RegionCodes{}, false
+			}
+			return regions.Load().AssignAt(p, geo.CellOf(p, geo.FineRes)), true
+		},
+		CityCode: func() string { return regions.Load().CityCode() },
+		RegionExists: func(lv geo.Level, code string) bool {
+			return regions.Load().Layer(lv).Division(code) != nil
+		},
+	})
 	h := hub.New(ctx, hub.Config{Loop: a.loop, Regions: regions.Load, Logf: log.Printf,
 		Origins: splitList(cfg.Origins), Authorize: api.AuthorizeMessage})
 
 	a.api = api.New(api.Config{
-		Loop: a.loop, Ops: a.ops, Hub: h, Regions: regions,
+		Loop: a.loop, Ops: a.ops, Cases: a.cases, Hub: h, Regions: regions,
 		Tiles:   tiles.New(tiles.Config{Regions: regions.Load, Bound: a.profile.Bound}),
 		Decoder: &feed.Decoder{Profile: a.profile, Now: now, Regions: regions.Load, Limits: feed.Limits{MaxItems: cfg.MaxItems, MaxAge: cfg.Retention}},
 		Writer:  stream.NewWriter(a.rdb, layout, now), Reader: stream.NewReader(a.rdb, layout),
@@ -189,6 +213,47 @@ func (a *app) connectRedis() error {
 	return nil
 }
 
+// simCaseKinds are the catalogue's subcategories and channels, for the
+// simulator to open cases of (emergencies aside: they are rare).
+func simCaseKinds(cat *cases.Catalogue) (kinds []sim.CaseKind, channels []string) {
+	for _, c := range cat.Categories {
+		for _, s := range c.Subcategories {
+			if !s.Emergency {
+				kinds = append(kinds, sim.CaseKind{Code: s.Code, Limit: s.Limit()})
+			}
+		}
+	}
+	for _, ch := range cat.Channels {
+		channels = append(channels, ch.Code)
+	}
+	return kinds, channels
+}
+
+// preloadCases folds the stored case records into the book, waiting for
+// Redis if it is down.
+func (a *app) preloadCases(ctx context.Context) error {
+	for warned := false; ; warned = true {
+		n, err := a.cases.Preload(ctx)
+		if err == nil {
+			if n > 0 {
+				log.Printf("cases: %d case records loaded", n)
+			}
+			return nil
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if !warned {
+			log.Printf("cases: loading the case records: %v (retrying)", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Second):
+		}
+	}
+}
+
 // Addr is the address the server listens on.
 func (a *app) Addr() string { return a.listener.Addr().String() }
 
@@ -212,7 +277,14 @@ func (a *app) Run(ctx context.Context) error {
 		return nil
 	})
 	g.Go(func() error { return a.loop.Run(gctx) })
-	g.Go(func() error { return a.tailer.Run(gctx, a.loop) })
+	g.Go(func() error {
+		// Cases outlive the length-trimmed commands stream: their records
+		// are folded first, then the stream.
+		if err := a.preloadCases(gctx); err != nil {
+			return err
+		}
+		return a.tailer.Run(gctx, a.loop)
+	})
 	g.Go(func() error { return a.ops.Run(gctx) })
 	g.Go(func() error {
 		select {
@@ -229,8 +301,9 @@ func (a *app) Run(ctx context.Context) error {
 		g.Go(func() error { return reloadCredentials(gctx, a.creds) })
 	}
 	if a.cfg.Simulate {
+		kinds, channels := simCaseKinds(a.catalog)
 		s, err := sim.New(sim.Config{URL: a.selfURL(), Profile: a.profile, Rate: a.cfg.SimRate, APIKey: a.simKey, Logf: log.Printf,
-			Client: a.selfClient()})
+			Client: a.selfClient(), CaseKinds: kinds, CaseChannels: channels})
 		if err != nil {
 			return err
 		}

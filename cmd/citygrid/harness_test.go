@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/citygrid/citygrid/cases"
 	"github.com/citygrid/citygrid/geo"
 	"github.com/citygrid/citygrid/ops"
 	"github.com/citygrid/citygrid/profiles"
@@ -317,6 +318,7 @@ type wsFrame struct {
 		Open   []ops.Alert `json:"open"`
 	} `json:"alerts"`
 	Dispatches *[]ops.Dispatch `json:"dispatches"`
+	Cases      *cases.Summary  `json:"cases"`
 	Type       string          `json:"type"`
 	V          int             `json:"v"`
 	Seq        uint64          `json:"seq"`

@@ -189,6 +189,14 @@ func TestAccessMatrix(t *testing.T) {
 		{"POST", "/api/v1/dispatches/d-none/clear", empty, [8]int{401, 401, 403, 403, 403, 403, 404, 404}},
 		{"POST", "/api/v1/dispatches/d-none/cancel", empty, [8]int{401, 401, 403, 403, 403, 403, 404, 404}},
 		{"GET", "/api/v1/dispatch/suggest?cell=893098af1c3ffff", nil, [8]int{401, 401, 403, 403, 403, 200, 200, 200}},
+		{"POST", "/api/v1/cases", func() string {
+			return fmt.Sprintf(`{"id":"m-%d","title":"t","subcategory":"env.exposed-garbage","lat":31.3,"lng":120.6,"channel":"grid-worker"}`, time.Now().UnixNano())
+		}, [8]int{401, 401, 201, 403, 403, 201, 201, 201}},
+		{"GET", "/api/v1/cases", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
+		{"GET", "/api/v1/cases/catalogue", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
+		{"GET", "/api/v1/cases/stats?level=street", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
+		{"GET", "/api/v1/cases/c-none", nil, [8]int{401, 401, 403, 404, 404, 404, 404, 404}},
+		{"POST", "/api/v1/cases/c-none/accept", empty, [8]int{401, 401, 403, 403, 403, 403, 404, 404}},
 	}
 	for _, rt := range routes {
 		for i, cl := range callers {
