@@ -23,15 +23,19 @@ const LayerCases = "cases"
 // live.Fold, owned by the loop's goroutine; it is not safe for concurrent
 // use.
 type Book struct {
-	cat   *Catalogue
-	cases map[string]*Case
-	now   time.Time
+	cat *Catalogue
+	// all holds every case, scanned by the figures and the layer (a slice
+	// scans several times faster than a map); at indexes each id's place in it.
+	all []*Case
+	at  map[string]int
+	now time.Time
 
 	applied string   // the last command entry folded
 	waiters []waiter // questions waiting for a command to be folded
 
 	version   uint64 // bumped on every change a client can see
 	published uint64
+	sinceLook time.Duration // tick time since the layer was last looked at
 	recent    []Change // the latest changes, newest last
 	overdue   int      // open cases past their deadline at the last tick
 }
@@ -58,7 +62,7 @@ var (
 
 // NewBook returns an empty book over the catalogue.
 func NewBook(cat *Catalogue) *Book {
-	return &Book{cat: cat, cases: map[string]*Case{}}
+	return &Book{cat: cat, at: map[string]int{}}
 }
 
 // Catalogue is the book's catalogue.
@@ -87,11 +91,17 @@ func (b *Book) Apply(_ *live.Env, e *geo.Event) {
 // The store's snapshot and the stream may both hold a record; the version
 // says which is newer.
 func (b *Book) Put(c *Case) {
-	if old := b.cases[c.ID]; old != nil && old.Version >= c.Version {
+	i, known := b.at[c.ID]
+	if known && b.all[i].Version >= c.Version {
 		return
 	}
 	c.Label = c.State.Label()
-	b.cases[c.ID] = c
+	if known {
+		b.all[i] = c
+	} else {
+		b.at[c.ID] = len(b.all)
+		b.all = append(b.all, c)
+	}
 	b.version++
 	ch := Change{ID: c.ID, Title: c.Title, State: c.State, Label: c.Label, At: c.CreatedAt, Action: "register"}
 	if n := len(c.Timeline); n > 0 {
@@ -132,17 +142,17 @@ func (b *Book) wake() {
 
 // Case returns a copy of the case with id, overdue as of now, or nil.
 func (b *Book) Case(id string) *Case {
-	c := b.cases[id]
-	if c == nil {
+	i, ok := b.at[id]
+	if !ok {
 		return nil
 	}
-	return c.at(b.now)
+	return b.all[i].at(b.now)
 }
 
 // EachOverdueCase calls fn for every case waiting for handling past its
 // deadline (the alert rules read it: ops.Cases).
 func (b *Book) EachOverdueCase(fn func(id, title string, lat, lng float64, due time.Time)) {
-	for _, c := range b.cases {
+	for _, c := range b.all {
 		if c.OverdueAt(b.now) {
 			fn(c.ID, c.Title, c.Lat, c.Lng, c.Due)
 		}
@@ -150,7 +160,7 @@ func (b *Book) EachOverdueCase(fn func(id, title string, lat, lng float64, due t
 }
 
 // Len is how many cases the book holds.
-func (b *Book) Len() int { return len(b.cases) }
+func (b *Book) Len() int { return len(b.all) }
 
 // A Filter selects cases for a list.
 type Filter struct {
@@ -180,7 +190,7 @@ func (s *Scope) Holds(c *Case) bool { return s == nil || c.In(s.Level, s.Code) }
 func (b *Book) List(f Filter) ([]*Case, int) {
 	var out []*Case
 	q := strings.ToLower(f.Query)
-	for _, c := range b.cases {
+	for _, c := range b.all {
 		switch {
 		case f.State == "open" && !c.State.Open(),
 			f.State != "" && f.State != "open" && c.State != f.State,
@@ -220,11 +230,19 @@ func (b *Book) Layer(_ *live.Env, name string) []byte {
 	return b.layer()
 }
 
-// Tick publishes the cases layer when it changed (or a case fell overdue)
-// and someone watches it.
+// layerEvery is how often the cases layer is looked at: cases move in
+// minutes, and a look scans every case.
+const layerEvery = time.Second
+
+// Tick publishes the cases layer, at most once every layerEvery, when it
+// changed (or a case fell overdue) and someone watches it.
 func (b *Book) Tick(env *live.Env, t *live.Tick) {
+	if b.sinceLook += t.Every; b.sinceLook < layerEvery {
+		return
+	}
+	b.sinceLook = 0
 	overdue := 0
-	for _, c := range b.cases {
+	for _, c := range b.all {
 		if c.OverdueAt(b.now) {
 			overdue++
 		}
@@ -274,15 +292,21 @@ const maxListed = 500
 func (b *Book) Summarize() Summary {
 	s := Summary{Counts: map[State]int{}, ByDistrict: map[string]int{}, OverdueList: []Marker{}, Open: []Marker{}, Recent: []Change{}}
 	dayStart := startOfDay(b.now, b.cat.Calendar.Location())
-	var open, late []*Case
-	for _, c := range b.cases {
+	// The most overdue and the newest open cases: kept maxListed at a time
+	// as the scan goes, not sorted whole (a city has a hundred thousand).
+	late := newTop(maxListed, func(x, y *Case) bool { return x.Due.Before(y.Due) || x.Due.Equal(y.Due) && x.ID < y.ID })
+	open := newTop(maxListed, func(x, y *Case) bool {
+		return x.CreatedAt.After(y.CreatedAt) || x.CreatedAt.Equal(y.CreatedAt) && x.ID > y.ID
+	})
+	for _, c := range b.all {
 		switch {
 		case c.State.Open():
 			s.Counts[c.State]++
 			s.ByDistrict[c.Regions.District]++
-			open = append(open, c)
+			open.offer(c)
 			if c.OverdueAt(b.now) {
-				late = append(late, c)
+				s.Overdue++
+				late.offer(c)
 			}
 		case c.State == Closed && !c.ClosedAt.Before(dayStart):
 			s.Counts[Closed]++
@@ -290,13 +314,10 @@ func (b *Book) Summarize() Summary {
 			s.Counts[Rated]++
 		}
 	}
-	s.Overdue = len(late)
-	sort.Slice(late, func(i, j int) bool { return late[i].Due.Before(late[j].Due) })
-	sort.Slice(open, func(i, j int) bool { return open[i].CreatedAt.After(open[j].CreatedAt) })
-	for _, c := range late[:min(len(late), maxListed)] {
+	for _, c := range late.sorted() {
 		s.OverdueList = append(s.OverdueList, b.marker(c))
 	}
-	for _, c := range open[:min(len(open), maxListed)] {
+	for _, c := range open.sorted() {
 		s.Open = append(s.Open, b.marker(c))
 	}
 	recent := b.recent[max(0, len(b.recent)-maxRecent):]
@@ -319,4 +340,61 @@ func (b *Book) layer() []byte {
 func startOfDay(t time.Time, loc *time.Location) time.Time {
 	y, m, d := t.In(loc).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, loc)
+}
+
+// top keeps the k cases that come first by less, of those offered.
+type top struct {
+	k    int
+	less func(x, y *Case) bool
+	h    []*Case // a heap whose root is the last of the kept
+}
+
+func newTop(k int, less func(x, y *Case) bool) *top { return &top{k: k, less: less} }
+
+func (t *top) offer(c *Case) {
+	if len(t.h) < t.k {
+		t.h = append(t.h, c)
+		for i := len(t.h) - 1; i > 0; {
+			p := (i - 1) / 2
+			if !t.less(t.h[p], t.h[i]) {
+				break
+			}
+			t.h[p], t.h[i] = t.h[i], t.h[p]
+			i = p
+		}
+		return
+	}
+	if !t.less(c, t.h[0]) {
+		return
+	}
+	t.h[0] = c
+	for i := 0; ; {
+		l, r, last := 2*i+1, 2*i+2, i
+		if l < len(t.h) && t.less(t.h[last], t.h[l]) {
+			last = l
+		}
+		if r < len(t.h) && t.less(t.h[last], t.h[r]) {
+			last = r
+		}
+		if last == i {
+			return
+		}
+		t.h[i], t.h[last] = t.h[last], t.h[i]
+		i = last
+	}
+}
+
+// sorted is the kept cases, first first.
+func (t *top) sorted() []*Case {
+	out := slices.Clone(t.h)
+	slices.SortFunc(out, func(x, y *Case) int {
+		switch {
+		case t.less(x, y):
+			return -1
+		case t.less(y, x):
+			return 1
+		}
+		return 0
+	})
+	return out
 }

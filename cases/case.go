@@ -44,7 +44,13 @@ var labels = map[State]string{
 func (s State) Label() string { return labels[s] }
 
 // Open reports whether a case in state s is still in the loop.
-func (s State) Open() bool { return slices.Contains(OpenStates, s) }
+func (s State) Open() bool {
+	switch s {
+	case Registered, Accepted, Assigned, Handled, Verified, Suspended:
+		return true
+	}
+	return false
+}
 
 // Reporter is who raised a case. Name and phone are personal data: stored,
 // shown to dispatchers and above only, never in logs, the audit or the wall.

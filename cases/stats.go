@@ -76,7 +76,7 @@ func NewFigures(code string) *Figures {
 // the book's clock. Regions without cases are absent.
 func (b *Book) Stats(q StatsQuery) map[string]*Figures {
 	out := map[string]*Figures{}
-	for _, c := range b.cases {
+	for _, c := range b.all {
 		if c.Emergency != q.Emergency || !q.Within.Holds(c) {
 			continue
 		}

@@ -2,6 +2,7 @@ package cases_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -227,5 +228,33 @@ func TestBookFoldsRecords(t *testing.T) {
 	book.Put(&cases.Case{ID: "k", State: cases.Registered, Version: 1}) // an older record, from the snapshot
 	if c := book.Case("k"); c.State != cases.Accepted || c.Version != 2 || c.Label != "待派遣" {
 		t.Fatalf("book holds %+v", c)
+	}
+}
+
+// With more open cases than the layer lists, it lists the newest open and
+// the most overdue, in order.
+func TestSummaryKeepsTheFirstOfMany(t *testing.T) {
+	book := cases.NewBook(catalogue(t))
+	now := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	for i := range 1200 {
+		// Creation times and deadlines in a scrambled order.
+		k := (i * 7919) % 1200
+		book.Put(&cases.Case{ID: fmt.Sprintf("c%04d", k), State: cases.Assigned, Version: 1,
+			CreatedAt: now.Add(-time.Duration(k) * time.Minute), Due: now.Add(-time.Duration(1200-k) * time.Minute)})
+	}
+	book.Advance(now)
+	s := book.Summarize()
+	if s.Overdue != 1200 || len(s.Open) != 500 || len(s.OverdueList) != 500 {
+		t.Fatalf("overdue %d, %d open and %d overdue listed", s.Overdue, len(s.Open), len(s.OverdueList))
+	}
+	for i, m := range s.Open {
+		if want := fmt.Sprintf("c%04d", i); m.ID != want {
+			t.Fatalf("open[%d] is %s, want %s (the newest first)", i, m.ID, want)
+		}
+	}
+	for i, m := range s.OverdueList {
+		if want := fmt.Sprintf("c%04d", i); m.ID != want {
+			t.Fatalf("overdue[%d] is %s, want %s (the most overdue first)", i, m.ID, want)
+		}
 	}
 }

@@ -472,3 +472,49 @@ func signInFrom(t *testing.T, s *server, user, ip string) *http.Cookie {
 	t.Fatalf("sign in %s from %s: %d", user, ip, resp.StatusCode)
 	return nil
 }
+
+// Transitions per second through the API: eight dispatchers each moving
+// their own cases along the loop (accept, assign, handle, verify, close,
+// rate), on a real Redis. Every transition is a version-checked script call
+// and waits until this node has folded it.
+func BenchmarkCaseTransitions(b *testing.B) {
+	rs := redistest.Start(b)
+	s := startServer(b, rs.URL(), redistest.Prefix(b))
+	steps := []struct {
+		action string
+		body   any
+	}{
+		{"accept", nil}, {"assign", nil}, {"handle", map[string]string{"note": "done"}},
+		{"verify", nil}, {"close", nil}, {"rate", map[string]int{"satisfaction": 5}},
+	}
+	n := (b.N + len(steps) - 1) / len(steps)
+	ids := make([]string, n)
+	for i := range ids {
+		var r caseReply
+		if code := s.call("POST", "/api/v1/cases", newCaseBody(fmt.Sprintf("bench-%d", i), 31.3, 120.6), &r); code != 201 {
+			b.Fatalf("register: %d %s", code, r.Error)
+		}
+		ids[i] = r.ID
+	}
+	work := make(chan string, n)
+	for _, id := range ids {
+		work <- id
+	}
+	close(work)
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for id := range work {
+				for _, st := range steps {
+					if code, r := s.moveCase(id, st.action, st.body); code != 200 {
+						b.Errorf("%s %s: %d %s", id, st.action, code, r.Error)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.ReportMetric(float64(n*len(steps))/b.Elapsed().Seconds(), "transitions/s")
+}

@@ -27,7 +27,7 @@ import (
 
 // server is a citygrid started by a test on a free port.
 type server struct {
-	t    *testing.T
+	t    testing.TB
 	URL  string
 	app  *app
 	stop func()
@@ -35,19 +35,19 @@ type server struct {
 
 // startServer runs citygrid against redisURL (empty: embedded) until stopped or
 // the test ends, and waits until it is ready.
-func startServer(t *testing.T, redisURL, prefix string, extra ...string) *server {
+func startServer(t testing.TB, redisURL, prefix string, extra ...string) *server {
 	t.Helper()
 	return startServerClock(t, nil, redisURL, prefix, extra...)
 }
 
 // startServerClock is startServer with an injected clock (nil: the real one).
-func startServerClock(t *testing.T, now func() time.Time, redisURL, prefix string, extra ...string) *server {
+func startServerClock(t testing.TB, now func() time.Time, redisURL, prefix string, extra ...string) *server {
 	t.Helper()
 	return startServerWith(t, func(c *Config) { c.now = now }, redisURL, prefix, extra...)
 }
 
 // startServerWith is startServer with what tests may set beyond the flags.
-func startServerWith(t *testing.T, set func(*Config), redisURL, prefix string, extra ...string) *server {
+func startServerWith(t testing.TB, set func(*Config), redisURL, prefix string, extra ...string) *server {
 	t.Helper()
 	args := append([]string{"-addr", "127.0.0.1:0", "-redis", redisURL, "-prefix", prefix, "-tick", "100ms"}, extra...)
 	cfg, err := parseConfig(args, func(string) string { return "" })
@@ -291,7 +291,7 @@ func ndjson(t *testing.T, items []wireIncident) []byte {
 
 // wsClient is a real websocket client of the hub.
 type wsClient struct {
-	t    *testing.T
+	t    testing.TB
 	conn *websocket.Conn
 }
 
