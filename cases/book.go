@@ -36,8 +36,8 @@ type Book struct {
 	version   uint64 // bumped on every change a client can see
 	published uint64
 	sinceLook time.Duration // tick time since the layer was last looked at
-	recent    []Change // the latest changes, newest last
-	overdue   int      // open cases past their deadline at the last tick
+	recent    []Change      // the latest changes, newest last
+	overdue   int           // open cases past their deadline at the last tick
 }
 
 // A Change is one transition as the cases layer lists it.
