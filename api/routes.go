@@ -105,6 +105,9 @@ func (a *API) serveWS(c *gin.Context) {
 		return
 	}
 	defer a.guard.wsRelease(c)
+	// The server's read and write timeouts bound a request, not a
+	// websocket: net/http lifts a connection's deadlines when the hub
+	// hijacks it (TestWebsocketOutlivesTheRequestTimeouts holds this).
 	a.cfg.Hub.ServeHTTP(c.Writer, c.Request)
 }
 

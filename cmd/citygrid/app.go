@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"path"
+	"syscall"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -22,6 +23,7 @@ import (
 	"github.com/citygrid/citygrid/geo"
 	"github.com/citygrid/citygrid/heat"
 	"github.com/citygrid/citygrid/hub"
+	"github.com/citygrid/citygrid/internal/connlimit"
 	"github.com/citygrid/citygrid/live"
 	"github.com/citygrid/citygrid/ops"
 	"github.com/citygrid/citygrid/profiles"
@@ -137,9 +139,11 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 		Credentials: a.creds, SimulatorKey: a.simKey, TLS: cfg.TLSCert != "",
 		MaxBody: cfg.MaxBody, RateLimit: cfg.RateLimit, WSPerIP: cfg.WSPerIP, Now: now, Logf: log.Printf,
 	})
-	if a.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
 		return nil, err
 	}
+	a.listener = connlimit.New(ln, maxConns(cfg.MaxConns), cfg.MaxConnsIP)
 	return a, nil
 }
 
@@ -254,6 +258,30 @@ func (a *app) preloadCases(ctx context.Context) error {
 	}
 }
 
+// connReserve is the descriptors kept back from connections: Redis's, files,
+// the listener.
+const connReserve = 256
+
+// maxConns is the bound on open connections: n, or the descriptor limit
+// (raised to its hard maximum first, where allowed) less connReserve.
+func maxConns(n int) int {
+	if n > 0 {
+		return n
+	}
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 1024
+	}
+	if lim.Cur < lim.Max {
+		raised := lim
+		raised.Cur = lim.Max
+		if syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised) == nil {
+			lim = raised
+		}
+	}
+	return max(64, int(min(lim.Cur, 1<<20))-connReserve)
+}
+
 // Addr is the address the server listens on.
 func (a *app) Addr() string { return a.listener.Addr().String() }
 
@@ -262,7 +290,11 @@ func (a *app) Addr() string { return a.listener.Addr().String() }
 // nothing is half-written), then the loop, the tailer and the services stop.
 func (a *app) Run(ctx context.Context) error {
 	defer a.close()
-	srv := &http.Server{Handler: a.api, ReadHeaderTimeout: 10 * time.Second}
+	// Every phase of a connection is bounded, so idle or slow clients cannot
+	// hold descriptors for ever; a websocket's connection, once hijacked, is
+	// not (net/http lifts its deadlines).
+	srv := &http.Server{Handler: a.api, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: a.cfg.ReadTimeout, WriteTimeout: a.cfg.WriteTimeout, IdleTimeout: a.cfg.IdleTimeout}
 	bg, bgCancel := context.WithCancel(context.Background())
 	defer bgCancel()
 	g, gctx := errgroup.WithContext(bg)

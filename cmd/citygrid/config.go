@@ -32,6 +32,14 @@ type Config struct {
 	RateLimit float64       // -rate-limit, CITYGRID_RATE_LIMIT: requests/s per identity
 	WSPerIP   int           // -ws-per-ip, CITYGRID_WS_PER_IP
 	Rules     string        // -rules, CITYGRID_RULES: alert rules file; empty: the profile's
+	// Connections: how long one may idle between requests or take to send a
+	// request or its answer (the websocket excepted), and how many may be
+	// open in all and from one address.
+	IdleTimeout  time.Duration // -idle-timeout, CITYGRID_IDLE_TIMEOUT
+	ReadTimeout  time.Duration // -read-timeout, CITYGRID_READ_TIMEOUT
+	WriteTimeout time.Duration // -write-timeout, CITYGRID_WRITE_TIMEOUT
+	MaxConns     int           // -max-conns, CITYGRID_MAX_CONNS; 0: from the descriptor limit
+	MaxConnsIP   int           // -max-conns-per-ip, CITYGRID_MAX_CONNS_PER_IP; 0: no bound
 
 	now       func() time.Time // tests inject a clock
 	redisHook redis.Hook       // tests watch or hold the server's Redis calls
@@ -59,6 +67,11 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.Float64Var(&c.RateLimit, "rate-limit", 50, "requests per second per key, user or address when credentials are on; 0: no limit (CITYGRID_RATE_LIMIT)")
 	fs.IntVar(&c.WSPerIP, "ws-per-ip", 64, "websocket connections per address when credentials are on; 0: no limit (CITYGRID_WS_PER_IP)")
 	fs.StringVar(&c.Rules, "rules", "", "alert and dispatch rules file, re-read when it changes; empty: the profile's rules.json (CITYGRID_RULES)")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", time.Minute, "how long a connection may idle between requests (CITYGRID_IDLE_TIMEOUT)")
+	fs.DurationVar(&c.ReadTimeout, "read-timeout", time.Minute, "how long a client may take to send a request, body included (CITYGRID_READ_TIMEOUT)")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", 2*time.Minute, "how long an answer may take to send; websockets excepted (CITYGRID_WRITE_TIMEOUT)")
+	fs.IntVar(&c.MaxConns, "max-conns", 0, "most connections open at once; 0: the descriptor limit less a reserve (CITYGRID_MAX_CONNS)")
+	fs.IntVar(&c.MaxConnsIP, "max-conns-per-ip", 512, "most connections open at once from one address; 0: no bound (CITYGRID_MAX_CONNS_PER_IP)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
