@@ -218,13 +218,15 @@ func run(ctx context.Context, o options) error {
 	if o.rulesOff {
 		rules.HotCell, rules.Anomaly, rules.Uncover.Rule = nil, nil, ""
 		rules.Severe.MinSeverity, rules.Overdue.Target.Duration, rules.Storm.Rate = 0, 0, 0
+		rules.CaseOverdue.Severity = 0
 		log.Printf("rules: every alert rule off (-rules-off)")
 	}
 	rulesFile := filepath.Join(dir, "rules.json")
 	if err := writeRules(rulesFile, rules); err != nil {
 		return err
 	}
-	srvArgs := []string{"-tick", o.tick.String(), "-rules", rulesFile}
+	// Every client of the load comes from one address: no bound per address.
+	srvArgs := []string{"-tick", o.tick.String(), "-rules", rulesFile, "-max-conns-per-ip", "0"}
 	srv, err := startServer(ctx, bin, rs.url(), srvArgs, logf, pprofAddr, nil)
 	if err != nil {
 		return err
