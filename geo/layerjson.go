@@ -1,12 +1,14 @@
 package geo
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 
+	"github.com/google/btree"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 )
@@ -153,10 +155,16 @@ func checkRing(r orb.Ring) string {
 	return ""
 }
 
-// selfIntersection finds two non-adjacent edges of a closed ring that cross,
-// sweeping edges in order of their west end so only edges whose longitude
-// ranges overlap are compared.
+// selfIntersection finds two non-adjacent edges of a closed ring that cross.
 // Repeated consecutive positions, common in real data, are not crossings.
+//
+// It sweeps a vertical line from west to east (Shamos and Hoey), keeping the
+// edges the line cuts ordered from south to north: two edges that cross are
+// neighbours in that order somewhere before their crossing, so each edge is
+// compared only with its neighbours as it enters and leaves. That costs
+// O(n log n) for any ring; comparing every edge with those whose longitudes
+// overlap cost the square of the vertices for a zig-zag (an upload of a few
+// megabytes held a core for hours).
 func selfIntersection(ring orb.Ring) (int, int, bool) {
 	r := make(orb.Ring, 0, len(ring))
 	orig := make([]int, 0, len(ring)) // index in ring of each kept position
@@ -170,27 +178,130 @@ func selfIntersection(ring orb.Ring) (int, int, bool) {
 		return 0, 0, false
 	}
 	n := len(r) - 1 // edges; r[n] == r[0]
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
+	sw := sweep{edges: make([]sweepEdge, n)}
+	events := make([]sweepEvent, 0, 2*n)
+	for i := range n {
+		a, b := r[i], r[i+1]
+		if b[0] < a[0] || b[0] == a[0] && b[1] < a[1] {
+			a, b = b, a
+		}
+		sw.edges[i] = sweepEdge{a: a, b: b, id: i}
+		events = append(events, sweepEvent{p: a, enter: true, e: i}, sweepEvent{p: b, e: i})
 	}
-	lo := func(i int) float64 { return math.Min(r[i][0], r[i+1][0]) }
-	hi := func(i int) float64 { return math.Max(r[i][0], r[i+1][0]) }
-	sort.Slice(idx, func(a, b int) bool { return lo(idx[a]) < lo(idx[b]) })
-	for a, i := range idx {
-		for _, j := range idx[a+1:] {
-			if lo(j) > hi(i) {
-				break
+	// West to east, south to north; at one point, leaving edges go first.
+	slices.SortFunc(events, func(x, y sweepEvent) int {
+		switch {
+		case x.p[0] != y.p[0]:
+			return cmp.Compare(x.p[0], y.p[0])
+		case x.p[1] != y.p[1]:
+			return cmp.Compare(x.p[1], y.p[1])
+		case x.enter != y.enter:
+			if x.enter {
+				return 1
 			}
-			if d := (i - j + n) % n; d == 1 || d == n-1 || i == j {
-				continue // neighbours share a vertex
+			return -1
+		}
+		return cmp.Compare(x.e, y.e)
+	})
+	cuts := btree.NewG(32, sw.less)
+	crossing := func(i, j int) bool {
+		if d := (i - j + n) % n; d == 1 || d == n-1 || i == j {
+			return false // neighbours share a vertex
+		}
+		return segmentsCross(r[i], r[i+1], r[j], r[j+1])
+	}
+	for _, ev := range events {
+		sw.at, sw.leaving = ev.p, !ev.enter
+		e := &sw.edges[ev.e]
+		below, above := sw.neighbours(cuts, e)
+		if ev.enter {
+			cuts.ReplaceOrInsert(e)
+			for _, o := range []*sweepEdge{below, above} {
+				if o != nil && crossing(e.id, o.id) {
+					return orig[min(e.id, o.id)], orig[max(e.id, o.id)], true
+				}
 			}
-			if segmentsCross(r[i], r[i+1], r[j], r[j+1]) {
-				return orig[min(i, j)], orig[max(i, j)], true
-			}
+			continue
+		}
+		cuts.Delete(e)
+		if below != nil && above != nil && crossing(below.id, above.id) {
+			return orig[min(below.id, above.id)], orig[max(below.id, above.id)], true
 		}
 	}
 	return 0, 0, false
+}
+
+// sweep is the state of selfIntersection's sweep: the edges, and the event
+// point the line stands at.
+type sweep struct {
+	edges   []sweepEdge
+	at      orb.Point
+	leaving bool // the event is an edge leaving: ties are ordered as just west of at
+}
+
+// A sweepEdge is an edge from its west end a to its east end b.
+type sweepEdge struct {
+	a, b orb.Point
+	id   int
+}
+
+type sweepEvent struct {
+	p     orb.Point
+	enter bool
+	e     int
+}
+
+// y is where the edge crosses the sweep line (a vertical edge: the event
+// point, within the edge).
+func (s *sweep) y(e *sweepEdge) float64 {
+	if e.a[0] == e.b[0] {
+		return min(max(s.at[1], e.a[1]), e.b[1])
+	}
+	return e.a[1] + (e.b[1]-e.a[1])*(s.at[0]-e.a[0])/(e.b[0]-e.a[0])
+}
+
+// slope is the edge's dy/dx (+Inf for a vertical edge).
+func (e *sweepEdge) slope() float64 {
+	if e.a[0] == e.b[0] {
+		return math.Inf(1)
+	}
+	return (e.b[1] - e.a[1]) / (e.b[0] - e.a[0])
+}
+
+// less orders the edges the line cuts from south to north. Edges meeting at
+// the line are ordered as they lie just east of it (the lower slope below),
+// or, when an edge leaves there, just west of it (the higher slope below),
+// which is the order they were kept in.
+func (s *sweep) less(x, y *sweepEdge) bool {
+	if x == y {
+		return false
+	}
+	if yx, yy := s.y(x), s.y(y); yx != yy {
+		return yx < yy
+	}
+	if sx, sy := x.slope(), y.slope(); sx != sy {
+		return sx < sy != s.leaving
+	}
+	return x.id < y.id
+}
+
+// neighbours are the edges just below and just above e in the order.
+func (s *sweep) neighbours(cuts *btree.BTreeG[*sweepEdge], e *sweepEdge) (below, above *sweepEdge) {
+	cuts.DescendLessOrEqual(e, func(o *sweepEdge) bool {
+		if o == e {
+			return true
+		}
+		below = o
+		return false
+	})
+	cuts.AscendGreaterOrEqual(e, func(o *sweepEdge) bool {
+		if o == e {
+			return true
+		}
+		above = o
+		return false
+	})
+	return below, above
 }
 
 func orient(a, b, c orb.Point) float64 {
