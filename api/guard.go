@@ -112,9 +112,42 @@ func (g *guard) identify(c *gin.Context) {
 			c.Abort()
 			return
 		default:
-			g.set(c, id)
+			// The session says who signed in; the credentials say who they
+			// are now: a removed person is signed out, a changed role or
+			// scope holds at once.
+			cur, ok := g.store.Person(id.Name)
+			if !ok {
+				_ = g.sessions.Delete(ctx, token)
+				return
+			}
+			g.set(c, cur)
 		}
 	}
+}
+
+// StillAllowed reports whether the request's credential still admits it to
+// the wall: its key not revoked, its person not removed nor lowered below
+// the wall role. An open websocket is checked with it after each reload of
+// the credentials, and closed when it says no.
+func (a *API) StillAllowed(r *http.Request) bool {
+	g := a.guard
+	if g.open() {
+		return true
+	}
+	id, ok := identityOf(r)
+	if !ok {
+		return false
+	}
+	if id.Key {
+		key := r.Header.Get("X-API-Key")
+		if h := r.Header.Get("Authorization"); key == "" {
+			key, _ = strings.CutPrefix(h, "Bearer ")
+		}
+		cur, err := g.store.Key(key)
+		return err == nil && cur.Role.Can(auth.Wall)
+	}
+	cur, ok := g.store.Person(id.Name)
+	return ok && cur.Role.Can(auth.Wall)
 }
 
 func (g *guard) set(c *gin.Context, id auth.Identity) {

@@ -206,6 +206,19 @@ func (s *Store) User(name, password string) (Identity, error) {
 	return Identity{Name: u.Name, Role: u.Role, Scope: u.Scope}, nil
 }
 
+// Person returns who the user called name is now (their role and scope), and
+// false if there is no such user: a session holds who someone was when they
+// signed in, and is checked against this on every request.
+func (s *Store) Person(name string) (Identity, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	u := s.users[name]
+	if u == nil {
+		return Identity{}, false
+	}
+	return Identity{Name: u.Name, Role: u.Role, Scope: u.Scope}, true
+}
+
 // AddKey creates a key, returning it (the only time it is seen) and saving its hash.
 func (s *Store) AddKey(id string, role Role, source string) (string, error) {
 	key, hash, err := NewKey(id)

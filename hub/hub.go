@@ -144,6 +144,23 @@ func (h *Hub) sweepAt(now int64, late []*client) []*client {
 	return late
 }
 
+// CloseUnless closes the connection of every client whose upgrade request
+// keep refuses (its key was revoked, its person removed), and returns how
+// many it closed.
+func (h *Hub) CloseUnless(keep func(r *http.Request) bool, reason string) int {
+	var gone []*client
+	h.each(func(c *client) {
+		if !keep(c.req) {
+			gone = append(gone, c)
+		}
+	})
+	for _, c := range gone {
+		c.ended.Store(true)
+		go c.conn.Close(websocket.StatusPolicyViolation, reason)
+	}
+	return len(gone)
+}
+
 // closeAll closes every client when the hub ends, and lets the writers go.
 func (h *Hub) closeAll() {
 	h.writers.close()

@@ -46,6 +46,7 @@ type app struct {
 	loop     *live.Loop
 	ops      *ops.Service
 	cases    *cases.Service
+	hub      *hub.Hub
 	catalog  *cases.Catalogue
 	creds    *auth.Store // nil when open
 	simKey   string      // the built-in simulator's key, when credentials are on
@@ -127,15 +128,15 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 			return regions.Load().Layer(lv).Division(code) != nil
 		},
 	})
-	h := hub.New(ctx, hub.Config{Loop: a.loop, Regions: regions.Load, Logf: log.Printf,
+	a.hub = hub.New(ctx, hub.Config{Loop: a.loop, Regions: regions.Load, Logf: log.Printf,
 		Origins: splitList(cfg.Origins), Authorize: api.AuthorizeMessage})
 
 	a.api = api.New(api.Config{
-		Loop: a.loop, Ops: a.ops, Cases: a.cases, Hub: h, Regions: regions,
+		Loop: a.loop, Ops: a.ops, Cases: a.cases, Hub: a.hub, Regions: regions,
 		Tiles:   tiles.New(tiles.Config{Regions: regions.Load, Bound: a.profile.Bound}),
 		Decoder: &feed.Decoder{Profile: a.profile, Now: now, Regions: regions.Load, Limits: feed.Limits{MaxItems: cfg.MaxItems, MaxAge: cfg.Retention}},
 		Writer:  stream.NewWriter(a.rdb, layout, now), Reader: stream.NewReader(a.rdb, layout),
-		Audit: stream.NewAudit(a.rdb, layout), Sessions: auth.NewSessions(a.rdb, layout.Prefix),
+		Audit: stream.NewAudit(a.rdb, layout), Sessions: auth.NewSessions(a.rdb, layout.Prefix, now),
 		Credentials: a.creds, SimulatorKey: a.simKey, TLS: cfg.TLSCert != "",
 		MaxBody: cfg.MaxBody, RateLimit: cfg.RateLimit, WSPerIP: cfg.WSPerIP, Now: now, Logf: log.Printf,
 	})
@@ -330,7 +331,13 @@ func (a *app) Run(ctx context.Context) error {
 		g.Go(func() error { return expireEmbedded(gctx, a.embedded) })
 	}
 	if a.creds != nil {
-		g.Go(func() error { return reloadCredentials(gctx, a.creds) })
+		g.Go(func() error {
+			return reloadCredentials(gctx, a.creds, func() {
+				if n := a.hub.CloseUnless(a.api.StillAllowed, "credential revoked"); n > 0 {
+					log.Printf("auth: closed %d websockets whose key was revoked or person removed", n)
+				}
+			})
+		})
 	}
 	if a.cfg.Simulate {
 		kinds, channels := simCaseKinds(a.catalog)
@@ -420,8 +427,9 @@ func expireEmbedded(ctx context.Context, m *miniredis.Miniredis) error {
 }
 
 // reloadCredentials re-reads the credentials file every 2 s, so a revoked key
-// or a removed user stops working without a restart.
-func reloadCredentials(ctx context.Context, s *auth.Store) error {
+// or a removed user stops working without a restart; then it calls reloaded
+// (which closes the websockets they held).
+func reloadCredentials(ctx context.Context, s *auth.Store, reloaded func()) error {
 	t := time.NewTicker(2 * time.Second)
 	defer t.Stop()
 	for {
@@ -432,6 +440,7 @@ func reloadCredentials(ctx context.Context, s *auth.Store) error {
 			if err := s.Reload(); err != nil {
 				log.Printf("%v", err)
 			}
+			reloaded()
 		}
 	}
 }
