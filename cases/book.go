@@ -283,6 +283,7 @@ type Marker struct {
 	Street   string    `json:"street,omitempty"`
 	Due      time.Time `json:"due,omitzero"`
 	Overdue  bool      `json:"overdue"`
+	Warning  bool      `json:"warning"` // 80 % of its time gone, not yet overdue
 }
 
 // maxListed bounds the markers of the layer.
@@ -328,8 +329,9 @@ func (b *Book) Summarize() Summary {
 }
 
 func (b *Book) marker(c *Case) Marker {
+	overdue := c.OverdueAt(b.now)
 	return Marker{ID: c.ID, Title: c.Title, State: c.State, Label: c.Label, Lat: c.Lat, Lng: c.Lng,
-		District: c.Regions.District, Street: c.Regions.Street, Due: c.Due, Overdue: c.OverdueAt(b.now)}
+		District: c.Regions.District, Street: c.Regions.Street, Due: c.Due, Overdue: overdue, Warning: !overdue && c.Warned(b.now)}
 }
 
 func (b *Book) layer() []byte {
