@@ -158,6 +158,42 @@ describe('console roles against a server with credentials', () => {
     await p.context().close();
   });
 
+  it('cases: an operator reads a case but is offered no action; a dispatcher is offered its actions', async () => {
+    const t0 = Date.now();
+    const made = await api('POST', '/api/v1/cases', {
+      id: `e2e-roles-case-${t0}`,
+      title: 'e2e 路灯损坏',
+      subcategory: 'facility.streetlight',
+      channel: 'hotline-12345',
+      lat: C8LAT,
+      lng: C8LNG,
+      reporter: { name: '王某', phone: '13900000000' },
+    });
+    expect(made.status, JSON.stringify(made.json)).toBe(201);
+    const id = made.json.id as string;
+    const open = async (user: string) => {
+      const p = await signedInConsole(user);
+      await p.click(`[data-testid="case-row"][data-case-id="${id}"]`, { timeout: 30_000 });
+      await p.waitForSelector(`[data-testid="case-page"][data-case-id="${id}"][data-loaded="1"]`, { timeout: 15_000 });
+      const actions = await p.$$eval('[data-testid="case-actions"] button', (bs) => bs.map((b) => (b as HTMLElement).dataset.action));
+      const reporter = await p.$('[data-testid="case-reporter"]');
+      return { p, actions, reporter: reporter ? await reporter.textContent() : null };
+    };
+    const op = await open(USERS.operator);
+    expect(op.actions).toEqual([]);
+    expect(op.reporter).toBeNull(); // personal data: dispatchers and up only
+    expect(await op.p.textContent('[data-testid="case-actions"]')).toContain('dispatcher');
+    await op.p.context().close();
+    const di = await open(USERS.dispatcher);
+    expect(di.actions).toEqual(['accept', 'reject']);
+    expect(di.reporter).toContain('13900000000');
+    await di.p.click('[data-testid="case-action-accept"]');
+    await di.p.waitForSelector('[data-testid="case-page"][data-state="accepted"]', { timeout: 15_000 });
+    expect(((await api('GET', `/api/v1/cases/${id}`)).json as { state: string }).state).toBe('accepted');
+    await di.p.context().close();
+    timings.casesRolesMs = Date.now() - t0;
+  });
+
   it('broke nothing on the pages', () => {
     expect(problems).toEqual([]);
   });

@@ -219,6 +219,44 @@ describe('wall view against the real server', () => {
     expect(await page.locator('[data-testid="districts"] tr').count()).toBeGreaterThanOrEqual(9);
   });
 
+  it('shows the case loop as the REST API counts it while the simulator moves cases', async () => {
+    const t0 = Date.now();
+    // One case of the test's own, so there is something to count whatever the simulator did yet.
+    const posted = await fetch(`${server.base}/api/v1/cases`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'citygrid' },
+      body: JSON.stringify({ id: `e2e-wall-case-${t0}`, title: 'e2e 井盖缺失', subcategory: 'facility.manhole', channel: 'grid-worker', lat: 31.3, lng: 120.62 }),
+    });
+    expect(posted.status).toBe(201);
+    const total = async (q: string) => ((await (await fetch(`${server.base}/api/v1/cases?${q}&limit=1`)).json()) as { total: number }).total;
+    const keys = ['registered', 'accepted', 'assigned', 'handled', 'verified', 'suspended'];
+    const rest = async () => {
+      const out: number[] = [];
+      for (const k of keys) out.push(await total(`state=${k}`));
+      out.push(await total('overdue=true'));
+      return out;
+    };
+    // The simulator moves its cases every few minutes: the page's figures equal two REST reads around them.
+    const shown = await waitFor('the case strip to equal GET /api/v1/cases', 30_000, async () => {
+      const before = await rest();
+      const dom: number[] = [];
+      for (const k of [...keys, 'overdue']) dom.push(await domNumber(page, `case-count-${k}`));
+      const after = await rest();
+      return JSON.stringify(before) === JSON.stringify(after) && JSON.stringify(dom) === JSON.stringify(after) ? dom : undefined;
+    });
+    expect(shown[0]).toBeGreaterThanOrEqual(1);
+    // Every open case is a point on the map (up to the layer's 500).
+    await waitFor('every open case drawn', 30_000, async () => {
+      const before = await total('state=open');
+      const drawn = await page.evaluate(
+        () => (window as unknown as { citygrid: { layers: () => { id: string; props: { data: unknown[] } }[] } }).citygrid.layers().find((l) => l.id === 'cases')?.props.data.length ?? 0,
+      );
+      const after = await total('state=open');
+      return before === after && drawn === Math.min(500, after) ? true : undefined;
+    });
+    timings.caseStripMs = Date.now() - t0;
+  });
+
   it('moves the counter within two seconds of a posted batch', async () => {
     const before = await domNumber(page, 'count-1h');
     const n = 50;

@@ -1,7 +1,25 @@
 // REST calls the page makes. Every state-changing request carries
 // X-Requested-With: citygrid (the server's CSRF check).
 
-import type { Alert, AlertsResponse, Dispatch, DispatchesResponse, HeatResponse, IncidentsResponse, Res, Session, SuggestResponse, Window } from './protocol';
+import type {
+  Alert,
+  AlertsResponse,
+  Case,
+  CaseActionBody,
+  CaseAnswer,
+  CaseCatalogue,
+  CasesResponse,
+  CaseStatsResponse,
+  Dispatch,
+  DispatchesResponse,
+  HeatResponse,
+  IncidentsResponse,
+  NewCase,
+  Res,
+  Session,
+  SuggestResponse,
+  Window,
+} from './protocol';
 import { parseIncidents } from './incidents';
 
 export const CSRF_HEADER = { 'X-Requested-With': 'citygrid' };
@@ -107,9 +125,13 @@ export function may(role: string, least: 'wall' | 'operator' | 'dispatcher' | 'a
 
 /** An answer to a state-changing call: the new object, or why not. */
 export type Outcome<T> =
-  | { ok: true; value: T }
-  /** 409: another dispatcher (or the server) got there first; `dispatch` names the winner when known. */
-  | { ok: false; status: number; error: string; conflict: boolean; dispatch?: string };
+  /** `status`: 200, or 201 for a new object. */
+  | { ok: true; value: T; status?: number }
+  /**
+   * 409: another dispatcher (or the server) got there first; `dispatch` names
+   * the winner when known, `state` where a case stands now.
+   */
+  | { ok: false; status: number; error: string; conflict: boolean; dispatch?: string; state?: string };
 
 async function post<T>(url: string, body?: unknown): Promise<Outcome<T>> {
   let r: Response;
@@ -129,14 +151,15 @@ async function post<T>(url: string, body?: unknown): Promise<Outcome<T>> {
   } catch {
     // no JSON body
   }
-  if (r.ok) return { ok: true, value: j as T };
-  const o = (j && typeof j === 'object' ? j : {}) as { error?: unknown; dispatch?: unknown };
+  if (r.ok) return { ok: true, value: j as T, status: r.status };
+  const o = (j && typeof j === 'object' ? j : {}) as { error?: unknown; dispatch?: unknown; state?: unknown };
   return {
     ok: false,
     status: r.status,
     error: typeof o.error === 'string' ? o.error : `HTTP ${r.status}`,
     conflict: r.status === 409,
     dispatch: typeof o.dispatch === 'string' ? o.dispatch : undefined,
+    state: typeof o.state === 'string' ? o.state : undefined,
   };
 }
 
@@ -197,9 +220,15 @@ export type Fetched<T> = { ok: true; value: T } | { ok: false; status: number; e
 
 /** getIncidents asks for one cell's incidents in a window, newest first; never throws. */
 export async function getIncidents(cell: string, window: Window, limit = INCIDENTS_LIMIT): Promise<Fetched<IncidentsResponse>> {
+  const r = await fetched<unknown>(incidentsURL(cell, window, limit));
+  return r.ok ? { ok: true, value: parseIncidents(r.value) } : r;
+}
+
+/** fetched GETs a JSON body, or says why not (the server's error text); never throws. */
+async function fetched<T>(url: string): Promise<Fetched<T>> {
   let r: Response;
   try {
-    r = await fetch(incidentsURL(cell, window, limit), { credentials: 'same-origin' });
+    r = await fetch(url, { credentials: 'same-origin' });
   } catch (e) {
     return { ok: false, status: 0, error: String(e) };
   }
@@ -213,5 +242,82 @@ export async function getIncidents(cell: string, window: Window, limit = INCIDEN
     const o = (j && typeof j === 'object' ? j : {}) as { error?: unknown };
     return { ok: false, status: r.status, error: typeof o.error === 'string' ? o.error : `HTTP ${r.status}` };
   }
-  return { ok: true, value: parseIncidents(j) };
+  return { ok: true, value: j as T };
+}
+
+/** What the console's case queue asks for (GET /api/v1/cases). */
+export interface CaseQuery {
+  /** A state, 'open' for every open one, or '' for all. */
+  state?: string;
+  /** A region: its level and code, together. */
+  level?: string;
+  code?: string;
+  overdue?: boolean;
+  /** Text in the id, title or description. */
+  q?: string;
+  department?: string;
+  limit?: number;
+}
+
+/** The rows the case queue asks for. */
+export const CASES_LIMIT = 100;
+
+export function casesURL(q: CaseQuery): string {
+  const p = new URLSearchParams();
+  if (q.state) p.set('state', q.state);
+  if (q.level && q.code) {
+    p.set('level', q.level);
+    p.set('code', q.code);
+  }
+  if (q.overdue) p.set('overdue', 'true');
+  if (q.q) p.set('q', q.q);
+  if (q.department) p.set('department', q.department);
+  p.set('limit', String(q.limit ?? CASES_LIMIT));
+  return '/api/v1/cases?' + p.toString();
+}
+
+/** getCases lists cases, newest registered first; never throws. */
+export function getCases(q: CaseQuery): Promise<Fetched<CasesResponse>> {
+  return fetched(casesURL(q));
+}
+
+export function caseURL(id: string, action?: string): string {
+  return `/api/v1/cases/${encodeURIComponent(id)}` + (action ? `/${encodeURIComponent(action)}` : '');
+}
+
+/** getCase asks for one case and the actions its state allows; never throws. */
+export function getCase(id: string): Promise<Fetched<CaseAnswer>> {
+  return fetched(caseURL(id));
+}
+
+/** registerCase registers a case (201), or answers the one already registered under the body's id (200). */
+export function registerCase(c: NewCase): Promise<Outcome<Case>> {
+  return post('/api/v1/cases', c);
+}
+
+/** moveCase takes one step of the loop; 409 says where the case stands now (`state`). */
+export function moveCase(id: string, action: string, body: CaseActionBody = {}): Promise<Outcome<CaseAnswer>> {
+  return post(caseURL(id, action), body);
+}
+
+let catalogue: Promise<CaseCatalogue> | undefined;
+
+/** getCatalogue asks once for the kinds of case and the channels (again after a failure). */
+export function getCatalogue(): Promise<CaseCatalogue> {
+  if (!catalogue) {
+    catalogue = get<CaseCatalogue>('/api/v1/cases/catalogue');
+    catalogue.catch(() => (catalogue = undefined));
+  }
+  return catalogue;
+}
+
+export function caseStatsURL(level: string, code?: string): string {
+  const p = new URLSearchParams({ level });
+  if (code) p.set('code', code);
+  return '/api/v1/cases/stats?' + p.toString();
+}
+
+/** getCaseStats asks for the figures of every region of a level over the last 30 days; never throws. */
+export function getCaseStats(level: string, code?: string): Promise<Fetched<CaseStatsResponse>> {
+  return fetched(caseStatsURL(level, code));
 }

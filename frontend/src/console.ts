@@ -109,6 +109,7 @@ export async function showCell(
   );
   delete panel.dataset.region;
   delete panel.dataset.alert;
+  delete panel.dataset.case;
   panel.hidden = false;
   // A tiny bbox around the centre selects exactly this cell at this resolution.
   const e = 1e-6;
@@ -151,6 +152,7 @@ export async function showRegion(panel: HTMLElement, hit: RegionHit, win: Window
   );
   panel.dataset.region = `${hit.level}:${hit.code}`;
   delete panel.dataset.alert;
+  delete panel.dataset.case;
   panel.hidden = false;
   let f: RegionFigures | undefined;
   try {

@@ -1,16 +1,20 @@
-// The duty officer's desk on the console page: the alerts and dispatches
-// panels, the topic controls, and what a click picks (a hot cell, an alert, a
-// dispatch, a region). The wall has none of it.
+// The duty officer's desk on the console page: the alerts, dispatches and
+// cases panels, the topic controls, and what a click picks (a hot cell, an
+// alert, a dispatch, a case, a region). The wall has none of it.
 
 import type { PickingInfo } from '@deck.gl/core';
 import { signOut } from './api';
 import type { Config } from './config';
+import { CasePage } from './casepage';
+import type { RegionNames } from './cases';
+import { CasesPanel } from './casespanel';
 import { buildControls, showCell, showRegion } from './console';
 import type { Districts } from './districts';
 import type { Hud } from './hud';
 import type { MapParts } from './map';
 import { AlertsPanel, DispatchesPanel, showAlert } from './opspanels';
-import type { Alert, CellCount, Dispatch } from './protocol';
+import { CASES_ID } from './layers';
+import type { Alert, CaseMarker, CasesLayer, CellCount, Dispatch } from './protocol';
 import { HIT_LAYER_ID, pickRegion, SELECTED_LAYER_ID, selectedFilter } from './regions';
 import type { Renderer } from './render';
 import type { Store } from './store';
@@ -28,17 +32,22 @@ export interface DeskOptions {
   config: () => Config;
   /** Switch the page to a new configuration (URL, socket, counters). */
   reconfigure: (next: Config) => void;
+  /** Region names for the case lists. */
+  names: RegionNames;
 }
 
 export class Desk {
   readonly alerts: AlertsPanel;
   readonly dispatches: DispatchesPanel;
+  readonly cases: CasesPanel;
+  private casePage: CasePage | null = null;
   private parts: MapParts | null = null;
 
   constructor(private readonly o: DeskOptions) {
     const { hud, districts, role } = o;
     this.alerts = new AlertsPanel(hud.alertsBox, { role, districts, onPick: (a) => this.pickAlert(a) });
     this.dispatches = new DispatchesPanel(hud.dispatchesBox, { role, districts, onPick: (d) => this.pickDispatch(d) });
+    this.cases = new CasesPanel(hud.casesBox, { names: o.names, onPick: (c) => this.pickCase(c.id, c) });
     const cfg = o.config();
     if (!cfg.kiosk) {
       buildControls(hud.controls, cfg, o.reconfigure, o.open ? undefined : () => void signOut().then(() => location.reload()));
@@ -62,8 +71,12 @@ export class Desk {
     });
   }
 
-  /** onClick is deck.gl's click: a heat hexagon shows its cell's panel. */
+  /** onClick is deck.gl's click: a heat hexagon shows its cell's panel, a case point its case. */
   onClick = (info: PickingInfo): void => {
+    if (info.layer?.id === CASES_ID && info.object) {
+      this.pickCase((info.object as CaseMarker).id);
+      return;
+    }
     const obj = info.object as CellCount | undefined;
     if (info.layer?.id !== 'heat' || !obj) return;
     this.selectRegion('', '');
@@ -71,6 +84,29 @@ export class Desk {
     const { hud, store, districts, role } = this.o;
     void showCell(hud.cellPanel, obj.cell, this.o.config(), districts, store.units.values(), () => this.closePanel(), role);
   };
+
+  /** casesChanged: the cases layer moved: the queue and an open case page follow. */
+  casesChanged(l: CasesLayer | null): void {
+    this.cases.layerChanged();
+    this.casePage?.layerChanged(l);
+  }
+
+  /** pickCase opens a case's page in the side panel (and centres the map on it when its place is known). */
+  pickCase(id: string, at?: { lat: number; lng: number }): void {
+    this.selectRegion('', '');
+    this.o.renderer.select('');
+    const { hud, role, names } = this.o;
+    this.casePage = new CasePage(hud.cellPanel, id, {
+      role,
+      names,
+      onClose: () => {
+        this.casePage = null;
+        this.closePanel();
+      },
+      onChanged: () => this.cases.refresh(),
+    });
+    if (at) this.parts?.map.easeTo({ center: [at.lng, at.lat], duration: 600 });
+  }
 
   /** reset drops what was picked (the topic changed under it). */
   reset(): void {
@@ -86,6 +122,7 @@ export class Desk {
   private closePanel(): void {
     this.o.hud.cellPanel.hidden = true;
     delete this.o.hud.cellPanel.dataset.alert;
+    delete this.o.hud.cellPanel.dataset.case;
     this.o.renderer.select('');
   }
 

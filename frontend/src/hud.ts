@@ -1,5 +1,6 @@
 // The HUD: DOM around the map. Counters, units by status, hottest cells,
-// districts, the ticker, the legend, the clock and the connection badge.
+// districts, the ticker, the legend, the clock and the connection badge, and
+// the boxes the case screens fill (caseswall.ts, casespanel.ts).
 // Every label is bilingual; nothing is hover-only. It only writes the DOM;
 // main.ts decides when.
 
@@ -69,6 +70,13 @@ export class Hud {
   /** Console: the alerts panel's box and the dispatches panel's box (opspanels.ts fills them). */
   readonly alertsBox: HTMLElement;
   readonly dispatchesBox: HTMLElement;
+  /** The case loop strip under the map, the wall's overdue cases and street ranking, the map's case legend (caseswall.ts). */
+  readonly caseStrip: HTMLElement;
+  readonly caseOverdueBox: HTMLElement;
+  readonly caseRankBox: HTMLElement;
+  readonly caseLegend: HTMLElement;
+  /** Console: the case queue's box (casespanel.ts). */
+  readonly casesBox: HTMLElement;
   private alertsTotal: HTMLElement;
   private alertsUnacked: HTMLElement;
   private alertsKinds: HTMLElement;
@@ -144,6 +152,9 @@ export class Hud {
     this.districtBody = el('tbody', { 'data-testid': 'districts' });
     this.alertsBox = el('div', { class: 'ops-box', 'data-testid': 'alerts-panel' });
     this.dispatchesBox = el('div', { class: 'ops-box', 'data-testid': 'dispatches-panel' });
+    this.casesBox = el('div', { class: 'ops-box', 'data-testid': 'cases-panel' });
+    this.caseOverdueBox = el('div', { class: 'case-overdue-box' });
+    this.caseRankBox = el('div', { class: 'case-rank-box' });
     const right = el(
       'aside',
       { class: 'panel right' },
@@ -151,23 +162,32 @@ export class Hud {
       el('div', { class: 'console-only' }, this.alertsBox),
       el('h2', { class: 'console-only' }, '出警 Dispatches'),
       el('div', { class: 'console-only' }, this.dispatchesBox),
+      el('h2', { class: 'console-only' }, '案件 Cases'),
+      el('div', { class: 'console-only' }, this.casesBox),
       el('h2', {}, '最热网格 Hottest cells'),
       this.hotList,
       el('h2', {}, '各区 Districts'),
       el('table', { class: 'districts' }, el('thead', {}, el('tr', {}, el('th', {}, '区 District'), el('th', {}, '事件 Incidents'), el('th', {}, '网格 Cells'))), this.districtBody),
+      el('h2', { class: 'wall-only' }, '超期案件 Overdue cases'),
+      el('div', { class: 'wall-only' }, this.caseOverdueBox),
+      el('h2', { class: 'wall-only' }, '街道按期结案率 On-time closure by street'),
+      el('div', { class: 'wall-only' }, this.caseRankBox),
     );
+    this.caseStrip = el('section', { class: 'case-strip', 'data-testid': 'case-strip' });
 
     this.ticker = el('div', { class: 'ticker-items', 'data-testid': 'ticker' });
     const bottom = el('footer', { class: 'ticker' }, el('span', { class: 'ticker-title' }, '最新 Latest'), this.ticker);
 
     this.legend = el('div', { class: 'legend', 'data-testid': 'legend' });
+    this.caseLegend = el('div', { class: 'legend case-legend', 'data-testid': 'case-legend' });
     this.mapBox = el('main', { class: 'map', id: 'map' });
     this.controls = el('div', { class: 'controls', 'data-testid': 'controls' });
     this.cellPanel = el('div', { class: 'cell-panel', 'data-testid': 'cell-panel', hidden: '' });
     const banner = el('div', { class: 'not-live', 'data-testid': 'not-live' }, '数据非实时 · DATA NOT LIVE');
-    const mapWrap = el('div', { class: 'map-wrap' }, this.mapBox, this.legend, this.controls, this.cellPanel, banner);
+    const legends = el('div', { class: 'legends' }, this.legend, this.caseLegend);
+    const mapWrap = el('div', { class: 'map-wrap' }, this.mapBox, legends, this.controls, this.cellPanel, banner);
 
-    root.replaceChildren(top, left, mapWrap, right, bottom);
+    root.replaceChildren(top, left, mapWrap, this.caseStrip, right, bottom);
   }
 
   setCount(w: Window, n: number | undefined): void {

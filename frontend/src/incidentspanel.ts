@@ -1,7 +1,9 @@
 // The side panel's list of a picked cell's incidents, newest first, each with
-// a button that makes it the target of the suggestions' Dispatch buttons.
+// a button that makes it the target of the suggestions' Dispatch buttons, and
+// one that registers a case from it (caseform.ts).
 
 import { getIncidents, INCIDENTS_LIMIT, may } from './api';
+import { caseForm } from './caseform';
 import { el, sevChip, WINDOW_LABELS } from './hud';
 import { incidentAgo, incidentsFailText, incidentText, type IncidentPick } from './incidents';
 import type { Incident, Window } from './protocol';
@@ -16,6 +18,7 @@ export function incidentsBox(cell: string, win: Window, role: string, pick?: Inc
   const note = el('div', { class: 'muted more', 'data-testid': 'incidents-note' }, '…');
   const box = el('div', { class: 'incidents-box' }, el('h4', {}, '事件 Incidents ', el('span', { class: 'muted' }, WINDOW_LABELS[win] ?? win)), list, note);
   const ok = may(role, 'dispatcher');
+  const registers = may(role, 'operator');
 
   const mark = () => {
     const id = pick?.incident?.id;
@@ -47,6 +50,21 @@ export function incidentsBox(cell: string, win: Window, role: string, pick?: Inc
       b.addEventListener('click', (ev) => {
         ev.stopPropagation();
         pick.set(pick.incident?.id === i.id ? undefined : i);
+      });
+      r.querySelector('.row-head')?.append(b);
+    }
+    if (registers) {
+      // Click 1 opens the form prefilled from the incident; its Submit is click 2.
+      const b = el('button', { type: 'button', class: 'case-register', 'data-testid': 'case-register', 'aria-expanded': 'false' }, '立案 Register case') as HTMLButtonElement;
+      const close = () => {
+        r.querySelector('[data-testid="case-form"]')?.remove();
+        b.setAttribute('aria-expanded', 'false');
+      };
+      b.addEventListener('click', (ev) => {
+        ev.stopPropagation();
+        if (r.querySelector('[data-testid="case-form"]')) return close();
+        r.append(caseForm(i, close));
+        b.setAttribute('aria-expanded', 'true');
       });
       r.querySelector('.row-head')?.append(b);
     }

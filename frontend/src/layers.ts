@@ -5,7 +5,7 @@ import { H3HexagonLayer } from '@deck.gl/geo-layers';
 import { LineLayer, PathLayer, ScatterplotLayer } from '@deck.gl/layers';
 import type { Layer } from '@deck.gl/core';
 import { cellToLatLng, isValidCell } from 'h3-js';
-import type { Alert, CellCount, Dispatch, Unit } from './protocol';
+import type { Alert, CaseMarker, CasesLayer, CellCount, Dispatch, Unit } from './protocol';
 import { colorOf, type RGBA, type Scale } from './scale';
 
 export const HEAT_ID = 'heat';
@@ -16,6 +16,7 @@ export const ALERTS_ID = 'alerts';
 export const DISPATCHES_ID = 'dispatches';
 export const DISPATCH_TARGETS_ID = 'dispatch-targets';
 export const TRACKS_ID = 'tracks';
+export const CASES_ID = 'cases';
 
 /** Alert rings by severity 1..4: pale, yellow, orange, red. */
 export const SEVERITY_COLORS: RGBA[] = [
@@ -53,6 +54,45 @@ export function statusColor(status: string): RGBA {
   return STATUS_COLORS[status] ?? OTHER_STATUS;
 }
 
+/**
+ * Open cases by state: hues apart from the heat ramp (purple → pale yellow),
+ * the unit statuses (sky blue, yellow, rose, slate), the alert severities and
+ * the on-scene green, in the order of the loop.
+ */
+export const CASE_COLORS: Record<string, RGBA> = {
+  registered: [196, 181, 253, 255], // lavender
+  accepted: [129, 140, 248, 255], // indigo
+  assigned: [163, 230, 53, 255], // lime
+  handled: [45, 212, 191, 255], // teal
+  verified: [214, 196, 150, 255], // khaki
+  suspended: [168, 120, 80, 255], // brown
+};
+const OTHER_CASE: RGBA = [226, 232, 240, 255];
+/** The ring of an overdue case: red and thick, around a larger dot. */
+export const OVERDUE_RING: RGBA = [255, 40, 40, 255];
+const CASE_OUTLINE: RGBA = [11, 15, 23, 255];
+
+export function caseColor(state: string): RGBA {
+  return CASE_COLORS[state] ?? OTHER_CASE;
+}
+
+/**
+ * casePoints: the open cases to draw: the layer's open ones and its overdue
+ * ones (an overdue case may be older than the newest 500), once each, the
+ * overdue ones last so they are drawn on top.
+ */
+export function casePoints(l: CasesLayer | null): CaseMarker[] {
+  if (!l) return [];
+  const seen = new Set<string>();
+  const all: CaseMarker[] = [];
+  for (const m of [...(l.open ?? []), ...(l.overdueList ?? [])]) {
+    if (seen.has(m.id)) continue;
+    seen.add(m.id);
+    all.push(m);
+  }
+  return [...all.filter((m) => !m.overdue), ...all.filter((m) => m.overdue)];
+}
+
 export interface LayerInput {
   cells: CellCount[];
   units: Unit[];
@@ -74,6 +114,8 @@ export interface LayerInput {
   dispatches?: DispatchLine[];
   /** Recent tracks of the dispatched units (trackPaths). */
   tracks?: TrackPath[];
+  /** Open cases (casePoints): a dot coloured by state, overdue ones larger in a red ring. */
+  cases?: CaseMarker[];
 }
 
 /** One active dispatch on the map: from the unit's position to the target cell's centre. */
@@ -230,6 +272,24 @@ export function buildLayers(s: LayerInput): Layer[] {
         getColor: lineColor,
         widthUnits: 'pixels',
         getWidth: (l) => (l.status === 'on_scene' ? 2 : 3) * k,
+        pickable: true,
+      }) as unknown as Layer,
+    );
+  }
+  if (s.cases && s.cases.length > 0) {
+    layers.push(
+      new ScatterplotLayer<CaseMarker>({
+        id: CASES_ID,
+        data: s.cases,
+        getPosition: (c) => [c.lng, c.lat],
+        getFillColor: (c) => caseColor(c.state),
+        getLineColor: (c) => (c.overdue ? OVERDUE_RING : CASE_OUTLINE),
+        getRadius: (c) => (c.overdue ? 7.5 : 4.5) * k,
+        radiusUnits: 'pixels',
+        stroked: true,
+        lineWidthUnits: 'pixels',
+        getLineWidth: (c) => (c.overdue ? 3 : 1.5) * k,
+        // Pickable: the console opens a clicked case; tests ask what is drawn.
         pickable: true,
       }) as unknown as Layer,
     );

@@ -1,6 +1,6 @@
 // The page's live feed: the socket subscribed to the page's topic, frames
 // folded into the store, a resync asked once per gap, and a fallback for a
-// server that does not know the alerts and dispatches layers.
+// server that does not know the cases layer, or the alerts and dispatches layers.
 
 import type { Config } from './config';
 import type { Layer, Subscribe } from './protocol';
@@ -8,12 +8,20 @@ import { markOnce } from './render';
 import { LiveSocket, wsURL, type SocketStatus } from './socket';
 import { apply, opsRefused, type Store } from './store';
 
-/** The layers the page subscribes to; alerts and dispatches are dropped for a server that does not know them. */
-const LAYERS: Layer[] = ['heat', 'units', 'alerts', 'dispatches'];
+/**
+ * The layers the page subscribes to, most first: a server that refuses a set
+ * (it does not know a layer) is asked for the next one.
+ */
+export const LAYER_SETS: readonly Layer[][] = [
+  ['heat', 'units', 'alerts', 'dispatches', 'cases'],
+  ['heat', 'units', 'alerts', 'dispatches'],
+  ['heat', 'units'],
+];
 
-/** subscription is the subscribe message of a configuration. */
-export function subscription(c: Config, ops = true): Subscribe {
-  const s: Subscribe = { type: 'subscribe', layers: ops ? LAYERS : ['heat', 'units'], res: c.res, window: c.window };
+/** subscription is the subscribe message of a configuration, with the layers of LAYER_SETS[set]. */
+export function subscription(c: Config, set = 0): Subscribe {
+  const layers = LAYER_SETS[Math.min(Math.max(0, set), LAYER_SETS.length - 1)];
+  const s: Subscribe = { type: 'subscribe', layers: [...layers], res: c.res, window: c.window };
   if (c.category) s.category = c.category;
   if (c.minSeverity > 1) s.minSeverity = c.minSeverity;
   return s;
@@ -33,14 +41,14 @@ export class Feed {
   readonly socket: LiveSocket;
   /** Whether the socket is open now. */
   open = false;
-  /** Whether the server takes the alerts and dispatches layers. */
-  private ops = true;
+  /** The LAYER_SETS the server takes (the first until it refuses one). */
+  private set = 0;
   private resyncPending = false;
 
   constructor(private readonly o: FeedOptions) {
     this.socket = new LiveSocket(
       { url: wsURL(location), onFrame: (f) => this.frame(f), onStatus: (s) => this.status(s) },
-      subscription(o.config(), this.ops),
+      subscription(o.config(), this.set),
     );
   }
 
@@ -50,15 +58,15 @@ export class Feed {
 
   /** resubscribe switches to the page's topic as the configuration now says. */
   resubscribe(): void {
-    this.socket.subscribe(subscription(this.o.config(), this.ops));
+    this.socket.subscribe(subscription(this.o.config(), this.set));
   }
 
   private frame(f: Parameters<typeof apply>[1]): void {
     const { store } = this.o;
-    // A server without the alerts and dispatches layers refuses the first
-    // subscribe: ask again with heat and units only.
-    if (this.ops && opsRefused(store, f)) {
-      this.ops = false;
+    // A server without one of the layers refuses the first subscribe: ask
+    // again with fewer.
+    if (this.set < LAYER_SETS.length - 1 && opsRefused(store, f)) {
+      this.set++;
       this.resubscribe();
       return;
     }

@@ -3,6 +3,8 @@
 import './fonts.css';
 import './style.css';
 import { getSession } from './api';
+import { RegionNames } from './cases';
+import { CaseWall, pollCaseStats } from './caseswall';
 import { configQuery, parseConfig, type Config } from './config';
 import { Desk } from './desk';
 import { Districts, type FeatureCollection } from './districts';
@@ -49,6 +51,10 @@ async function boot(): Promise<void> {
   const hud = new Hud(root, cfg.window, outlineFC.features?.[0]?.properties?.name ?? '');
   const store = newStore();
   let parts: MapParts | undefined;
+  // Cases: the strip, the legend, the wall's overdue list and ranking; names of streets from the stats.
+  const names = new RegionNames(districts);
+  const caseWall = new CaseWall(hud, names);
+  caseWall.update(null, Date.now());
 
   // Alerts and dispatches: the console's panels, the wall's list.
   let desk: Desk | undefined;
@@ -62,9 +68,14 @@ async function boot(): Promise<void> {
     store, hud, districts, config,
     onAlerts: (sorted, now) => desk?.alerts.update(sorted, now),
     onDispatches: showDispatches,
+    onCases: (l, now) => {
+      caseWall.update(l, now);
+      desk?.casesChanged(l);
+    },
   });
 
   const refreshTotals = pollTotals(hud, config);
+  pollCaseStats(caseWall, names);
   const checkSession = sessionCheck();
   const feed = new Feed({
     store, config, onChange: renderer.schedule,
@@ -80,12 +91,13 @@ async function boot(): Promise<void> {
     const now = Date.now();
     desk?.alerts.tick(now);
     desk?.dispatches.tick(now);
+    caseWall.tick(now);
     if (!desk && store.dispatches.length > 0) showDispatches(now);
   }, 1000);
 
   if (cfg.view === 'console') {
     desk = new Desk({
-      hud, store, districts, renderer, role, open, config,
+      hud, store, districts, renderer, role, open, config, names,
       reconfigure: (next) => {
         const resub = next.res !== cfg.res || next.window !== cfg.window || next.category !== cfg.category || next.minSeverity !== cfg.minSeverity;
         const rebuild = next.window !== cfg.window;

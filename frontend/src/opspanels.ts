@@ -345,6 +345,7 @@ export function showAlert(panel: HTMLElement, a: Alert, role: string, districts:
   );
   panel.dataset.region = '';
   panel.dataset.alert = a.id;
+  delete panel.dataset.case;
   panel.hidden = false;
 }
 

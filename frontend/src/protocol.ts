@@ -6,7 +6,7 @@ export const PROTOCOL_VERSION = 1;
 
 export type Res = 7 | 8 | 9;
 export type Window = '15m' | '1h' | '24h';
-export type Layer = 'heat' | 'units' | 'regions' | 'alerts' | 'dispatches';
+export type Layer = 'heat' | 'units' | 'regions' | 'alerts' | 'dispatches' | 'cases';
 export type UnitStatus = 'available' | 'dispatched' | 'busy' | 'off-duty';
 
 export const RESOLUTIONS: readonly Res[] = [7, 8, 9];
@@ -195,6 +195,226 @@ export interface SuggestResponse {
   suggestions: Suggestion[];
 }
 
+// Cases (docs/API.md "Cases"): the closed loop of grid governance.
+
+export type CaseState = 'registered' | 'accepted' | 'assigned' | 'handled' | 'verified' | 'closed' | 'rated' | 'rejected' | 'suspended';
+/** Every state, in the order of the loop. */
+export const CASE_STATES: readonly CaseState[] = ['registered', 'accepted', 'assigned', 'handled', 'verified', 'closed', 'rated', 'rejected', 'suspended'];
+/** The open states (`?state=open`): the five waiting for a step, and suspended. */
+export const OPEN_CASE_STATES: readonly CaseState[] = ['registered', 'accepted', 'assigned', 'handled', 'verified', 'suspended'];
+/** The actions of POST /api/v1/cases/{id}/{action}, in the order of the loop. */
+export const CASE_ACTIONS = ['accept', 'reject', 'assign', 'handle', 'verify', 'return', 'close', 'rate', 'escalate', 'transfer', 'suspend', 'resume', 'reopen'] as const;
+export type CaseAction = (typeof CASE_ACTIONS)[number];
+/** The levels a case is settled at, lowest first. */
+export const CASE_LEVELS = ['community', 'street', 'district', 'city'] as const;
+
+/** A case's place by region level (codes). */
+export interface CaseRegions {
+  district?: string;
+  street?: string;
+  community?: string;
+  grid?: string;
+}
+
+/** One step of a case's timeline. */
+export interface CaseStep {
+  action: string;
+  from?: CaseState | string;
+  to: CaseState | string;
+  at: string;
+  by: string;
+  actorLevel?: string;
+  actorRegion?: string;
+  /** The assignment after the step. */
+  level?: string;
+  region?: string;
+  department?: string;
+  note?: string;
+  satisfaction?: number;
+}
+
+/** A case as GET /api/v1/cases lists it. Empty fields and times not reached are left out. */
+export interface Case {
+  id: string;
+  title: string;
+  category: string;
+  subcategory: string;
+  description?: string;
+  channel: string;
+  incident?: string;
+  lat: number;
+  lng: number;
+  cell: string;
+  regions: CaseRegions;
+  /** Dispatchers and admins only. */
+  reporter?: { name?: string; phone?: string };
+  emergency?: boolean;
+  state: CaseState | string;
+  /** The state's big-screen name. */
+  label: string;
+  resumeTo?: string;
+  level?: string;
+  region?: string;
+  department?: string;
+  limitMinutes: number;
+  createdAt: string;
+  createdBy: string;
+  assignedAt?: string;
+  due?: string;
+  warnAt?: string;
+  suspendedAt?: string;
+  handledAt?: string;
+  closedAt?: string;
+  ratedAt?: string;
+  onTime: boolean;
+  deferred?: boolean;
+  handlingMinutes?: number;
+  rework: number;
+  escalations: number;
+  transfers: number;
+  reopened: number;
+  satisfaction?: number;
+  comment?: string;
+  /** Waiting for handling past `due`. */
+  overdue: boolean;
+  /** Waiting for handling with 80 % of its time gone. */
+  warning?: boolean;
+  version: number;
+  timeline?: CaseStep[];
+}
+
+/** GET /api/v1/cases/{id} and the answer to an action: the case and what its state allows. */
+export interface CaseAnswer extends Case {
+  actions: string[];
+}
+
+/** GET /api/v1/cases */
+export interface CasesResponse {
+  cases: Case[];
+  /** The matches before the limit. */
+  total: number;
+}
+
+/** POST /api/v1/cases */
+export interface NewCase {
+  id?: string;
+  title: string;
+  subcategory: string;
+  lat: number;
+  lng: number;
+  channel: string;
+  incident?: string;
+  description?: string;
+  reporter?: { name?: string; phone?: string };
+}
+
+/** The body of POST /api/v1/cases/{id}/{action}, as the action needs. */
+export interface CaseActionBody {
+  note?: string;
+  level?: string;
+  region?: string;
+  department?: string;
+  satisfaction?: number;
+  comment?: string;
+}
+
+export interface CaseSubcategory {
+  code: string;
+  label: string;
+  category: string;
+  hours?: number;
+  days?: number;
+  limitMinutes: number;
+  department: string;
+  level: string;
+  emergency?: boolean;
+}
+
+export interface CaseCategory {
+  code: string;
+  label: string;
+  subcategories: CaseSubcategory[];
+}
+
+/** GET /api/v1/cases/catalogue */
+export interface CaseCatalogue {
+  channels: { code: string; label: string }[];
+  categories: CaseCategory[];
+  states: { state: string; label: string }[];
+  /** Hours of one working day. */
+  workingDay: number;
+}
+
+/** One row of GET /api/v1/cases/stats: a region (or a department) over the period. */
+export interface CaseStatsRow {
+  code: string;
+  name?: string;
+  /** The open cases now, by state. */
+  counts: Record<string, number>;
+  overdue: number;
+  registered: number;
+  closed: number;
+  due: number;
+  suspended: number;
+  closedDue: number;
+  closedOnTime: number;
+  closureRate: number | null;
+  onTimeRate: number | null;
+  rework: number;
+  rated: number;
+  satisfaction: number | null;
+  handlingHours: number | null;
+}
+
+/** GET /api/v1/cases/stats */
+export interface CaseStatsResponse {
+  level: string;
+  from: string;
+  to: string;
+  rows: CaseStatsRow[];
+}
+
+/** A case on the map (the cases layer). */
+export interface CaseMarker {
+  id: string;
+  title: string;
+  state: CaseState | string;
+  label: string;
+  lat: number;
+  lng: number;
+  district?: string;
+  street?: string;
+  due?: string;
+  overdue: boolean;
+}
+
+/** One recent change of the cases layer (`action` register for a new case). */
+export interface CaseChange {
+  id: string;
+  title: string;
+  action: string;
+  state: CaseState | string;
+  label: string;
+  at: string;
+}
+
+/**
+ * The websocket's cases layer: the whole summary, replacing what the client
+ * had. `counts` holds the open states and the cases closed today (`closed`,
+ * `rated`); a state with none is left out.
+ */
+export interface CasesLayer {
+  counts: Record<string, number>;
+  byDistrict: Record<string, number>;
+  overdue: number;
+  /** Most overdue first (at most 500). */
+  overdueList: CaseMarker[];
+  /** Open cases, newest first (at most 500). */
+  open: CaseMarker[];
+  /** The latest 20 changes, newest first. */
+  recent: CaseChange[];
+}
+
 interface FrameBase {
   v: number;
   seq: number;
@@ -210,6 +430,8 @@ interface FrameBase {
   alerts?: AlertsLayer;
   /** Active dispatches and those ended in the last 10 minutes; whole replacement. */
   dispatches?: Dispatch[];
+  /** The cases layer's whole summary; a delta without it leaves it as it was. */
+  cases?: CasesLayer;
 }
 
 export interface SnapshotFrame extends FrameBase {

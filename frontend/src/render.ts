@@ -6,9 +6,9 @@ import type { Layer as DeckLayer } from '@deck.gl/core';
 import type { Config } from './config';
 import type { Districts } from './districts';
 import type { Hud } from './hud';
-import { buildLayers, dispatchLines, hotSubset, trackPaths } from './layers';
+import { buildLayers, casePoints, dispatchLines, hotSubset, trackPaths } from './layers';
 import type { MapParts } from './map';
-import type { Alert, CellCount } from './protocol';
+import type { Alert, CaseMarker, CasesLayer, CellCount } from './protocol';
 import { makeScale } from './scale';
 import {
   activeDispatches,
@@ -37,6 +37,8 @@ export interface RendererOptions {
   onAlerts?: (sorted: Alert[], now: number) => void;
   /** The dispatches, or the units they follow, changed. */
   onDispatches: (now: number) => void;
+  /** The cases layer changed (null: not subscribed, or not seen yet). */
+  onCases?: (l: CasesLayer | null, now: number) => void;
 }
 
 export class Renderer {
@@ -55,6 +57,8 @@ export class Renderer {
   private unitsVersion = -1;
   private alertsVersion = -1;
   private dispatchesVersion = -1;
+  private casesVersion = -1;
+  private cases: CaseMarker[] = [];
   private layersDirty = true;
   private lastHeatBuild = 0;
   private heatTimer: ReturnType<typeof setTimeout> | undefined;
@@ -117,6 +121,12 @@ export class Renderer {
       opsChanged = true;
     }
     if (opsChanged) this.o.onDispatches(now);
+    if (store.casesVersion !== this.casesVersion) {
+      this.casesVersion = store.casesVersion;
+      this.cases = casePoints(store.cases);
+      this.layersDirty = true;
+      this.o.onCases?.(store.cases, now);
+    }
     if (this.layersDirty && this.parts) {
       this.layersDirty = false;
       const lines = dispatchLines(activeDispatches(store), store.units);
@@ -133,6 +143,7 @@ export class Renderer {
         alerts: this.alerts,
         dispatches: lines,
         tracks: trackPaths(lines, store.tracks),
+        cases: this.cases,
       });
       this.parts.overlay.setProps({ layers: this.drawn });
       if (this.cells.length > 0) markOnce('cg:first-heat');

@@ -8,6 +8,7 @@ import {
   isGone,
   type Alert,
   type AlertCounts,
+  type CasesLayer,
   type CellCount,
   type Dispatch,
   type Frame,
@@ -53,6 +54,10 @@ export interface Store {
   /** Active dispatches plus those ended in the last 10 minutes. */
   dispatches: Dispatch[];
   dispatchesVersion: number;
+  /** The cases layer as last sent; null until it has been seen. */
+  cases: CasesLayer | null;
+  /** Bumped when the cases layer changes. */
+  casesVersion: number;
   /** Each unit's recent positions as [lng, lat], oldest first, at most MAX_TRACK. */
   tracks: Map<string, [number, number][]>;
 }
@@ -81,6 +86,8 @@ export function newStore(): Store {
     alertsVersion: 0,
     dispatches: [],
     dispatchesVersion: 0,
+    cases: null,
+    casesVersion: 0,
     tracks: new Map(),
   };
 }
@@ -176,6 +183,18 @@ export function apply(s: Store, f: Frame, now: number): Applied {
   } else if (f.type === 'snapshot' && s.dispatches.length > 0) {
     s.dispatches = [];
     s.dispatchesVersion++;
+    changed = true;
+  }
+  // The cases layer comes whole after a change; a repeat is not a change.
+  if (f.cases) {
+    if (!sameJSON(s.cases, f.cases)) {
+      s.cases = f.cases;
+      s.casesVersion++;
+      changed = true;
+    }
+  } else if (f.type === 'snapshot' && s.cases) {
+    s.cases = null;
+    s.casesVersion++;
     changed = true;
   }
   const total = f.total ?? sumCells(s.cells);
@@ -353,8 +372,8 @@ export function dispatchSeconds(d: Dispatch, now: number): number {
 
 /**
  * opsRefused: whether a frame is a server's refusal of the first subscribe
- * because of its layers: a server older than the alerts and dispatches layers.
- * The page then subscribes to heat and units alone.
+ * because of its layers: a server older than the cases layer, or than the
+ * alerts and dispatches layers. The page then asks for fewer layers.
  */
 export function opsRefused(s: Store, f: Frame): boolean {
   return f.type === 'error' && s.seq === 0 && /layer/i.test(f.error);
