@@ -3,9 +3,12 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
+	"github.com/citygrid/citygrid/auth"
 	"github.com/citygrid/citygrid/feed"
 	"github.com/citygrid/citygrid/geo"
 	"github.com/citygrid/citygrid/stream"
@@ -39,13 +42,18 @@ func (a *API) postEvents(kind geo.EventKind) gin.HandlerFunc {
 			return
 		}
 		body := http.MaxBytesReader(c.Writer, c.Request.Body, a.cfg.MaxBody)
-		events, _, rejected, err := a.cfg.Decoder.Decode(kind, body, f)
-		if rejected != nil {
-			ans.Rejected = rejected
-		}
+		events, index, rejected, err := a.cfg.Decoder.Decode(kind, body, f)
 		if err != nil {
+			if rejected != nil {
+				ans.Rejected = rejected
+			}
 			a.refuse(c, &ans, err)
 			return
+		}
+		who, _ := identityOf(c.Request)
+		events, rejected = bindToPoster(events, index, rejected, who)
+		if rejected != nil {
+			ans.Rejected = rejected
 		}
 		var results []stream.Result
 		if len(events) > 0 {
@@ -72,6 +80,40 @@ func (a *API) postEvents(kind geo.EventKind) gin.HandlerFunc {
 		}
 		c.JSON(http.StatusAccepted, ans)
 	}
+}
+
+// bindToPoster records who posted each event, and holds a key made for one
+// source to it: an incident without a source gets the key's, one naming
+// another source is refused (a feed must not speak in another's name, nor
+// use up its ids). Keys without a source (admin keys, the simulator's) and
+// people post for any source.
+func bindToPoster(events []geo.Event, index []int, rejected []feed.Rejection, who auth.Identity) ([]geo.Event, []feed.Rejection) {
+	kept := events[:0]
+	refused := false
+	for i := range events {
+		e := &events[i]
+		switch e.Kind {
+		case geo.KindIncident:
+			in := &e.Incident
+			if who.Source != "" && in.Source == "" {
+				in.Source = who.Source
+			}
+			if who.Source != "" && in.Source != who.Source {
+				rejected = append(rejected, feed.Rejection{Index: index[i], ID: in.ID,
+					Error: fmt.Sprintf("source: this key posts for source %s only, not %q", who.Source, in.Source)})
+				refused = true
+				continue
+			}
+			in.By = who.Name
+		case geo.KindPosition:
+			e.Position.By = who.Name
+		}
+		kept = append(kept, *e)
+	}
+	if refused {
+		slices.SortFunc(rejected, func(x, y feed.Rejection) int { return x.Index - y.Index })
+	}
+	return kept, rejected
 }
 
 // refuse answers a batch that failed as a whole with the status its error

@@ -25,6 +25,8 @@ type Incident struct {
 	// Regions are the codes of the regions holding the incident, set at
 	// ingest (Regions.Assign), so folds and queries need no geometry.
 	Regions RegionCodes `json:"regions,omitzero"`
+	// By is who posted it: the key's id, or the person's name.
+	By string `json:"by,omitempty"`
 }
 
 // Point is where the incident happened.
@@ -76,6 +78,8 @@ type Position struct {
 	Cells Cells `json:"-"`
 	// Regions are the codes of the regions holding the position, set at ingest.
 	Regions RegionCodes `json:"regions,omitzero"`
+	// By is who posted it: the key's id, or the person's name.
+	By string `json:"by,omitempty"`
 }
 
 // Point is where the unit is.

@@ -34,6 +34,7 @@ func IncidentFields(in *geo.Incident) []string {
 		"reg", formatRegions(in.Regions),
 		"c8", formatCoarse(in.Cells, 8),
 		"c7", formatCoarse(in.Cells, 7),
+		"by", in.By,
 	}
 }
 
@@ -53,6 +54,7 @@ func PositionFields(p *geo.Position) []string {
 		"reg", formatRegions(p.Regions),
 		"c8", formatCoarse(p.Cells, 8),
 		"c7", formatCoarse(p.Cells, 7),
+		"by", p.By,
 	}
 }
 
@@ -86,6 +88,7 @@ func (d *fieldReader) incident() (geo.Incident, error) {
 	in.Address = d.keep(d.str("addr"))
 	in.Regions = d.regions("reg")
 	in.Cells = d.cells(in.Cell)
+	in.By = d.intern(d.str("by")) // "" in entries from before it was kept
 	return in, d.err
 }
 
@@ -103,6 +106,7 @@ func (d *fieldReader) position() (geo.Position, error) {
 	p.Speed = d.optional("spd")
 	p.Regions = d.regions("reg")
 	p.Cells = d.cells(p.Cell)
+	p.By = d.intern(d.str("by"))
 	return p, d.err
 }
 

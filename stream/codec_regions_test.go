@@ -19,19 +19,25 @@ func fieldMap(fs []string) map[string]any {
 func TestCodecCarriesRegions(t *testing.T) {
 	rc := geo.RegionCodes{District: "320508", Street: "320508001", Community: "320508001001", Grid: "320508001001003"}
 	in := incident("a", 31.3, 120.6, time.UnixMilli(1_700_000_000_000).UTC())
-	in.Regions = rc
+	in.Regions, in.By = rc, "feed-110"
 	fs := stream.IncidentFields(&in)
-	if n := len(fs); fs[n-6] != "reg" || fs[n-4] != "c8" || fs[n-2] != "c7" {
-		t.Fatalf("reg, c8 and c7 must be the last fields, in that order (fixed order, appended): %v", fs)
+	if n := len(fs); fs[n-8] != "reg" || fs[n-6] != "c8" || fs[n-4] != "c7" || fs[n-2] != "by" {
+		t.Fatalf("reg, c8, c7 and by must be the last fields, in that order (fixed order, appended): %v", fs)
 	}
 	got, err := stream.DecodeIncident(fieldMap(fs))
-	if err != nil || got.Regions != rc {
-		t.Fatalf("incident regions = %+v, %v; want %+v", got.Regions, err, rc)
+	if err != nil || got.Regions != rc || got.By != "feed-110" {
+		t.Fatalf("incident regions = %+v, by %q, %v; want %+v", got.Regions, got.By, err, rc)
 	}
-	p := geo.Position{Unit: "u", Lat: 31.3, Lng: 120.6, Time: in.Time, Cell: in.Cell, Regions: geo.RegionCodes{District: "320508"}}
+	p := geo.Position{Unit: "u", Lat: 31.3, Lng: 120.6, Time: in.Time, Cell: in.Cell, Regions: geo.RegionCodes{District: "320508"}, By: "car-7"}
 	gp, err := stream.DecodePosition(fieldMap(stream.PositionFields(&p)))
-	if err != nil || gp.Regions != p.Regions {
-		t.Fatalf("position regions = %+v, %v; want %+v", gp.Regions, err, p.Regions)
+	if err != nil || gp.Regions != p.Regions || gp.By != "car-7" {
+		t.Fatalf("position regions = %+v, by %q, %v; want %+v", gp.Regions, gp.By, err, p.Regions)
+	}
+	// Entries from before "by" was kept decode, by nobody.
+	m := fieldMap(fs)
+	delete(m, "by")
+	if got, err := stream.DecodeIncident(m); err != nil || got.By != "" || got.Regions != rc {
+		t.Fatalf("an entry without by: %+v %v", got, err)
 	}
 }
 

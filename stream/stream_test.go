@@ -147,3 +147,26 @@ func TestShardsCoverWhatTheWriterWrites(t *testing.T) {
 		}
 	}
 }
+
+// An incident is a duplicate of one from the same source with the same id:
+// one source's ids cannot suppress another's.
+func TestDuplicatesAreBySourceAndID(t *testing.T) {
+	rdb := redistest.Start(t).Client()
+	w := stream.NewWriter(rdb, stream.Layout{Prefix: redistest.Prefix(t)}, nil)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	from := func(src string) geo.Incident {
+		in := incident("same-id", 31.30, 120.60, now)
+		in.Source = src
+		return in
+	}
+	res, err := w.Add(context.Background(), events(from("110"), from("12345"), from("110"), from(""), from("")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []bool{false, false, true, false, true}
+	for i, r := range res {
+		if r.Duplicate != want[i] {
+			t.Fatalf("results %+v: want duplicates %v", res, want)
+		}
+	}
+}

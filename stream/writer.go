@@ -234,7 +234,8 @@ type Result struct {
 }
 
 // Add appends events (incidents and positions), each deduplicated by its
-// source's key: an incident by its id, a position by its unit and event time.
+// source's key: an incident by its source and id, a position by its unit and
+// event time.
 // It returns one Result per event, in order, or an error wrapping
 // ErrUnavailable if Redis could not be reached; then some events may be
 // stored, none are acknowledged, and a retry of the same batch stores the rest
@@ -262,12 +263,23 @@ func (w *Writer) Add(ctx context.Context, events []geo.Event) ([]Result, error) 
 func stored(e *geo.Event) (k Kind, cell geo.Cell, dedupe string, fields []string, err error) {
 	switch e.Kind {
 	case geo.KindIncident:
-		return Incidents, e.Incident.Cell, e.Incident.ID, IncidentFields(&e.Incident), nil
+		return Incidents, e.Incident.Cell, incidentKey(&e.Incident), IncidentFields(&e.Incident), nil
 	case geo.KindPosition:
 		p := &e.Position
 		return Positions, p.Cell, p.Unit + "\x00" + strconv.FormatInt(p.Time.UnixMilli(), 10), PositionFields(p), nil
 	}
 	return "", 0, "", nil, fmt.Errorf("stream: a %s is not stored by Writer.Add", e.Kind)
+}
+
+// incidentKey is what an incident is deduplicated by: its source and its id,
+// so one source's ids cannot suppress another's. An incident without a
+// source is known by its id alone, as every incident was before sources
+// were bound to keys (a retry that spans the upgrade is still a duplicate).
+func incidentKey(in *geo.Incident) string {
+	if in.Source == "" {
+		return in.ID
+	}
+	return in.Source + "\x00" + in.ID
 }
 
 type pending struct {

@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/citygrid/citygrid/internal/redistest"
 	"github.com/coder/websocket"
 )
 
@@ -78,5 +81,61 @@ func TestRevokedCredentialsCloseTheirWebsockets(t *testing.T) {
 		if websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
 			t.Errorf("%s websocket: %v, want closed for the revoked credential", name, err)
 		}
+	}
+}
+
+// A key made for one source posts for it only; the dedupe key is the source
+// and the id, so another source's incidents cannot be suppressed by using
+// their ids first; every incident says which key posted it.
+func TestFeedKeysAreBoundToTheirSource(t *testing.T) {
+	c := newCreds(t)
+	var out strings.Builder
+	if err := runAdmin([]string{"keys", "add", "-auth", c.path, "-role", "admin", "ops-admin"}, nil, &out, os.Getenv); err != nil {
+		t.Fatal(err)
+	}
+	adminKey := strings.TrimSpace(out.String())
+	rs := redistest.Start(t)
+	s := startServer(t, rs.URL(), redistest.Prefix(t), "-auth", c.path)
+	feed := caller{name: "feed-110", key: c.keys["feed"]}
+	adm := caller{name: "admin", key: adminKey}
+	wall := caller{name: "wall", key: c.keys["wallkey"]}
+	p := place(31.31, 120.61)
+	post := func(who caller, body string) (int, ingestReply) {
+		resp, b := who.send(t, "POST", s.URL+"/api/v1/incidents", body)
+		var r ingestReply
+		_ = json.Unmarshal(b, &r.IngestAnswer)
+		return resp.StatusCode, r
+	}
+	one := func(id, src string) string {
+		return fmt.Sprintf(`{"id":%q,"source":%q,"lat":%v,"lng":%v,"severity":4,"category":"theft"}`, id, src, p.lat, p.lng)
+	}
+	// In another source's name: refused, naming the source.
+	if code, r := post(feed, one("x-1", "12345")); code != 400 || len(r.Rejected) != 1 || !strings.HasPrefix(r.Rejected[0].Error, "source:") {
+		t.Fatalf("the 110 key posting as 12345: %d %+v", code, r.IngestAnswer)
+	}
+	// Its own, with the source left out: stored as 110's.
+	if code, r := post(feed, "["+one("x-1", "")+","+one("x-2", "12345")+"]"); code != 202 || r.Accepted != 1 || len(r.Rejected) != 1 || r.Rejected[0].Index != 1 {
+		t.Fatalf("a batch of its own and another's: %d %+v", code, r.IngestAnswer)
+	}
+	// 12345's incident of the same id is not a duplicate of 110's.
+	if code, r := post(adm, one("x-1", "12345")); code != 202 || r.Accepted != 1 || r.Duplicates != 0 {
+		t.Fatalf("12345's x-1 after 110's: %d %+v", code, r.IngestAnswer)
+	}
+	if code, r := post(feed, one("x-1", "110")); code != 202 || r.Duplicates != 1 {
+		t.Fatalf("110's x-1 again: %d %+v", code, r.IngestAnswer)
+	}
+	var got struct {
+		Incidents []struct{ ID, Source, By string } `json:"incidents"`
+	}
+	eventually(t, "both x-1 are readable", func() bool {
+		_, b := wall.send(t, "GET", s.URL+"/api/v1/incidents?window=1h&cell="+p.cell.String(), "")
+		return json.Unmarshal(b, &got) == nil && len(got.Incidents) == 2
+	})
+	by := map[string]string{}
+	for _, in := range got.Incidents {
+		by[in.Source] = in.By
+	}
+	if by["110"] != "feed-110" || by["12345"] != "ops-admin" {
+		t.Fatalf("who posted what: %+v", got.Incidents)
 	}
 }
