@@ -41,6 +41,7 @@ type app struct {
 	cfg      Config
 	profile  *geo.Profile
 	rdb      *redis.Client
+	wdb      *redis.Client // changes: no blind retries (see connectRedis)
 	embedded *miniredis.Miniredis // nil when -redis names a server
 	tailer   *stream.Tailer
 	loop     *live.Loop
@@ -114,9 +115,9 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 		Commands:       true,
 		Logf:           log.Printf,
 	})
-	a.ops = ops.NewService(ops.ServiceConfig{Loop: a.loop, Board: board, Store: stream.NewCommander(a.rdb, layout),
+	a.ops = ops.NewService(ops.ServiceConfig{Loop: a.loop, Board: board, Store: stream.NewCommander(a.wdb, layout),
 		RulesFile: cfg.Rules, Logf: log.Printf})
-	a.cases = cases.NewService(cases.ServiceConfig{Loop: a.loop, Book: book, Store: stream.NewCaseStore(a.rdb, layout), Now: now,
+	a.cases = cases.NewService(cases.ServiceConfig{Loop: a.loop, Book: book, Store: stream.NewCaseStore(a.wdb, layout), Now: now,
 		Place: func(p orb.Point) (geo.RegionCodes, bool) {
 			if !a.profile.Contains(p) {
 				return geo.RegionCodes{}, false
@@ -135,7 +136,7 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 		Loop: a.loop, Ops: a.ops, Cases: a.cases, Hub: a.hub, Regions: regions,
 		Tiles:   tiles.New(tiles.Config{Regions: regions.Load, Bound: a.profile.Bound}),
 		Decoder: &feed.Decoder{Profile: a.profile, Now: now, Regions: regions.Load, Limits: feed.Limits{MaxItems: cfg.MaxItems, MaxAge: cfg.Retention}},
-		Writer:  stream.NewWriter(a.rdb, layout, now), Reader: stream.NewReader(a.rdb, layout),
+		Writer:  stream.NewWriter(a.wdb, layout, now), Reader: stream.NewReader(a.rdb, layout),
 		Audit: stream.NewAudit(a.rdb, layout), Sessions: auth.NewSessions(a.rdb, layout.Prefix, now),
 		Credentials: a.creds, SimulatorKey: a.simKey, TLS: cfg.TLSCert != "",
 		MaxBody: cfg.MaxBody, RateLimit: cfg.RateLimit, WSPerIP: cfg.WSPerIP, Now: now, Logf: log.Printf,
@@ -212,8 +213,17 @@ func (a *app) connectRedis() error {
 	opts.WriteTimeout = 3 * time.Second
 	opts.MaxRetries = 1
 	a.rdb = redis.NewClient(opts)
+	// Changes (ingest, commands, cases) are never retried blindly: a call
+	// that timed out may still run, and its retry would find its own
+	// effects (events reported as duplicates that were never sent before, a
+	// case "changed meanwhile" by the same change). They fail instead, and
+	// the caller's retry is answered truly.
+	once := *opts
+	once.MaxRetries = -1
+	a.wdb = redis.NewClient(&once)
 	if a.cfg.redisHook != nil {
 		a.rdb.AddHook(a.cfg.redisHook)
+		a.wdb.AddHook(a.cfg.redisHook)
 	}
 	return nil
 }
@@ -403,6 +413,9 @@ func (a *app) selfClient() *http.Client {
 func (a *app) close() {
 	if a.rdb != nil {
 		a.rdb.Close()
+	}
+	if a.wdb != nil {
+		a.wdb.Close()
 	}
 	if a.embedded != nil {
 		a.embedded.Close()

@@ -102,3 +102,43 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 		t.Fatalf("acknowledged %d, stored %d", r.accepted, stored)
 	}
 }
+
+// A Redis that stalls past the read timeout: the feed is told nothing was
+// acknowledged (503), never that its new events were duplicates; its retry
+// is answered truly, and every event is counted once.
+func TestAStallIsNotAnsweredWithDuplicates(t *testing.T) {
+	rs := redistest.Start(t)
+	s := startServer(t, rs.URL(), redistest.Prefix(t))
+	items, want := randomIncidents(t, 50, 11, "stall", 9)
+	body := ndjson(t, items)
+	post := func() (int, api.IngestAnswer) {
+		resp, err := http.Post(s.URL+"/api/v1/incidents", "application/x-ndjson", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var a api.IngestAnswer
+		_ = json.NewDecoder(resp.Body).Decode(&a)
+		return resp.StatusCode, a
+	}
+	// Writes stall for 4.5 s, longer than the 3 s the server waits for a reply.
+	if err := rs.Client().Do(context.Background(), "CLIENT", "PAUSE", "4500", "WRITE").Err(); err != nil {
+		t.Fatal(err)
+	}
+	code, a := post()
+	if code == http.StatusAccepted && a.Accepted != 50 {
+		t.Fatalf("during the stall: 202 with %d accepted and %d duplicates of 50 never sent before", a.Accepted, a.Duplicates)
+	}
+	if code != http.StatusAccepted && code != http.StatusServiceUnavailable {
+		t.Fatalf("during the stall: %d %+v", code, a)
+	}
+	// The feed retries until it is answered (the pause ends meanwhile).
+	for code != http.StatusAccepted {
+		time.Sleep(500 * time.Millisecond)
+		code, a = post()
+	}
+	if a.Accepted+a.Duplicates != 50 {
+		t.Fatalf("the retry: %+v", a)
+	}
+	s.waitHeat("res=9&window=1h", want)
+}
