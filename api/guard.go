@@ -43,6 +43,8 @@ type guard struct {
 	audit    *stream.Audit
 	tls      bool
 	limits   *limiter
+	// failures counts failed sign-ins per account (see accountFailures).
+	failures *limiter
 	wsPerIP  int
 	logf     func(format string, args ...any)
 	// simKey lets the built-in simulator (-simulate) feed this process: a
@@ -57,7 +59,7 @@ type guard struct {
 func newGuard(cfg Config) *guard {
 	g := &guard{
 		store: cfg.Credentials, sessions: cfg.Sessions, audit: cfg.Audit, tls: cfg.TLS, logf: cfg.Logf,
-		conn: map[string]int{},
+		conn: map[string]int{}, failures: newLimiter(accountFailureRate, accountFailureBurst),
 	}
 	if g.open() {
 		return g
@@ -283,6 +285,22 @@ func newLimiter(perSecond float64, burst int) *limiter {
 		return nil
 	}
 	return &limiter{rate: rate.Limit(perSecond), burst: burst, buckets: map[string]*bucket{}}
+}
+
+// peek reports whether who has a token left, without taking it (and, if
+// not, how long until one comes).
+func (l *limiter) peek(who string) (time.Duration, bool) {
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[who]
+	if b == nil || b.lim.TokensAt(now) >= 1 {
+		return 0, true
+	}
+	r := b.lim.ReserveN(now, 1)
+	d := r.DelayFrom(now)
+	r.CancelAt(now)
+	return d, false
 }
 
 func (l *limiter) allow(who string) (time.Duration, bool) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -16,6 +17,22 @@ import (
 // signInLimit allows each address one sign-in attempt every 6 s on average,
 // with bursts of 5: enough for a person who mistyped, too few to guess.
 var signInLimit = newLimiter(1.0/6, 5)
+
+// Each account may fail 10 sign-ins, then one every 30 s: guesses spread over
+// many addresses still meet one bound. Only failures count, so the person
+// themself is held up only while someone guesses.
+const (
+	accountFailureRate  = 1.0 / 30
+	accountFailureBurst = 10
+)
+
+// hashing bounds the password checks running at once to half the cores
+// (at least one): a flood of sign-ins queues here instead of taking every
+// core from the feeds, the wall and the person signing in.
+var hashing = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
+
+// hashWait is how long a sign-in waits for a turn before it is told to retry.
+const hashWait = 5 * time.Second
 
 // getSession answers who the caller is: 200 with the identity, or 401.
 func (g *guard) getSession(c *gin.Context) {
@@ -61,8 +78,23 @@ func (g *guard) postSession(c *gin.Context) {
 		c.JSON(http.StatusBadRequest, gin.H{"error": "body: send {\"user\":\"…\",\"password\":\"…\"}"})
 		return
 	}
+	account := "account:" + clipName(body.User)
+	if wait, ok := g.failures.peek(account); !ok {
+		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		c.JSON(http.StatusTooManyRequests, gin.H{"error": "too many failed sign-ins for this user; wait"})
+		return
+	}
+	select {
+	case hashing <- struct{}{}:
+	case <-time.After(hashWait):
+		c.Header("Retry-After", "2")
+		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "sign-in: busy; retry"})
+		return
+	}
 	id, err := g.store.User(body.User, body.Password)
+	<-hashing
 	if err != nil {
+		g.failures.allow(account)
 		g.record(c, stream.AuditEvent{Who: clipName(body.User), Action: "signin", OK: false})
 		c.JSON(http.StatusUnauthorized, gin.H{"error": "wrong user or password"})
 		return

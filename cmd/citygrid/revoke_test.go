@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -137,5 +138,35 @@ func TestFeedKeysAreBoundToTheirSource(t *testing.T) {
 	}
 	if by["110"] != "feed-110" || by["12345"] != "ops-admin" {
 		t.Fatalf("who posted what: %+v", got.Incidents)
+	}
+}
+
+// Guesses at one account from many addresses meet one bound: ten are
+// checked, the rest refused before any password is hashed; other accounts
+// sign in as before.
+func TestSignInsAreThrottledPerAccount(t *testing.T) {
+	c := newCreds(t)
+	s := startServer(t, "", "guess", "-auth", c.path)
+	try := func(user, password, ip string) int {
+		client := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}).DialContext}}
+		resp, err := client.Post(s.URL+"/api/v1/session", "application/json", strings.NewReader(`{"user":"`+user+`","password":"`+password+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	codes := map[int]int{}
+	for i := range 20 {
+		codes[try("operator-person", "wrong guess", fmt.Sprintf("127.0.1.%d", 40+i))]++
+	}
+	if codes[http.StatusUnauthorized] != 10 || codes[http.StatusTooManyRequests] != 10 {
+		t.Fatalf("20 guesses from 20 addresses: %v, want 10 checked and 10 refused", codes)
+	}
+	if code := try("operator-person", testPassword, "127.0.1.90"); code != http.StatusTooManyRequests {
+		t.Errorf("the right password while the account is throttled: %d", code)
+	}
+	if code := try("dispatcher-person", testPassword, "127.0.1.91"); code != http.StatusOK {
+		t.Errorf("another account: %d", code)
 	}
 }
