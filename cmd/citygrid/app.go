@@ -41,7 +41,7 @@ type app struct {
 	cfg      Config
 	profile  *geo.Profile
 	rdb      *redis.Client
-	wdb      *redis.Client // changes: no blind retries (see connectRedis)
+	wdb      *redis.Client        // changes: no blind retries (see connectRedis)
 	embedded *miniredis.Miniredis // nil when -redis names a server
 	tailer   *stream.Tailer
 	loop     *live.Loop
