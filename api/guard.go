@@ -45,6 +45,8 @@ type guard struct {
 	limits   *limiter
 	// failures counts failed sign-ins per account (see accountFailures).
 	failures *limiter
+	// keyFails counts bad keys per address for the audit.
+	keyFails failCounts
 	wsPerIP  int
 	logf     func(format string, args ...any)
 	// simKey lets the built-in simulator (-simulate) feed this process: a
@@ -95,7 +97,20 @@ func (g *guard) identify(c *gin.Context) {
 	if key != "" {
 		id, err := g.store.Key(key)
 		if err != nil {
-			g.record(c, stream.AuditEvent{Action: "key.fail", OK: false, Detail: err.Error()})
+			// Bad keys meet the address's rate limit before anything else,
+			// and the audit keeps one record per address and reason a
+			// minute: a flood of them can neither hold a core nor flush the
+			// audit.
+			if g.limits != nil {
+				if wait, ok := g.limits.allow("ip:" + clientIP(c.Request)); !ok {
+					c.Header("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+					c.AbortWithStatusJSON(http.StatusTooManyRequests, gin.H{"error": "too many requests; slow down"})
+					return
+				}
+			}
+			if g.keyFails.first(clientIP(c.Request), err.Error(), time.Now()) {
+				g.record(c, stream.AuditEvent{Action: "key.fail", OK: false, Detail: err.Error()})
+			}
 			g.unauthorized(c, "invalid or revoked API key")
 			return
 		}
@@ -228,6 +243,77 @@ func (g *guard) wsRelease(c *gin.Context) {
 }
 
 // record appends to the audit stream; a failure to audit is logged, not fatal.
+// failCounts aggregates repeated failures for the audit: the first of a
+// minute from one address, for one reason, is recorded as it happens; the
+// rest are counted, and recorded as one event when the minute is over.
+type failCounts struct {
+	mu sync.Mutex
+	m  map[failKey]*failWindow
+}
+
+type failKey struct{ from, reason string }
+
+type failWindow struct {
+	start time.Time
+	more  int // failures after the first
+}
+
+// first counts a failure and reports whether it is the first of its minute.
+func (f *failCounts) first(from, reason string, now time.Time) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.m == nil {
+		f.m = map[failKey]*failWindow{}
+	}
+	k := failKey{from, reason}
+	if w := f.m[k]; w != nil && now.Sub(w.start) < time.Minute {
+		w.more++
+		return false
+	}
+	if len(f.m) >= maxFailWindows {
+		return false // counted nowhere rather than grow without bound
+	}
+	f.m[k] = &failWindow{start: now}
+	return true
+}
+
+// maxFailWindows bounds the addresses counted at once.
+const maxFailWindows = 100_000
+
+// due takes the windows that ended by now, and the counts to record.
+func (f *failCounts) due(now time.Time) map[failKey]failWindow {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[failKey]failWindow{}
+	for k, w := range f.m {
+		if now.Sub(w.start) >= time.Minute {
+			if w.more > 0 {
+				out[k] = *w
+			}
+			delete(f.m, k)
+		}
+	}
+	return out
+}
+
+// FlushAudit records the repeated failures of the minutes that have ended,
+// one event per address and reason. The server calls it every few seconds.
+func (a *API) FlushAudit() {
+	g := a.guard
+	if g.audit == nil {
+		return
+	}
+	for k, w := range g.keyFails.due(time.Now()) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		err := g.audit.Add(ctx, stream.AuditEvent{Action: "key.fail", From: k.from, OK: false,
+			Detail: fmt.Sprintf("%s: %d more times in the minute from %s", k.reason, w.more, w.start.UTC().Format(time.RFC3339))})
+		cancel()
+		if err != nil {
+			g.logf("audit: %v", err)
+		}
+	}
+}
+
 func (g *guard) record(c *gin.Context, e stream.AuditEvent) {
 	if id, ok := identityOf(c.Request); ok && e.Who == "" {
 		e.Who, e.Role = id.Name, string(id.Role)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -23,12 +24,27 @@ type AuditEvent struct {
 	Detail string    `json:"detail,omitempty"`
 }
 
-// Audit appends to and reads the audit stream, <prefix>:{audit}:events. It keeps
-// the newest 1,000,000 events.
+// Audit appends to and reads the audit stream, <prefix>:{audit}:events. It
+// keeps events for AuditRetention, however many: trimming by count would let
+// a flood of requests push the sign-ins and dispatches before it out. When the
+// stream grows past AuditAlarm entries it says so (Logf), at most once an hour.
 type Audit struct {
 	rdb redis.UniversalClient
 	key string
+	// Logf reports the size alarm; nil means no logging.
+	Logf func(format string, args ...any)
+
+	alarmed atomic.Int64 // Unix seconds of the last alarm
+	added   atomic.Int64 // events added, to look at the size now and then
 }
+
+// AuditRetention is how long audit events are kept: six months, as China's
+// Cybersecurity Law asks of network logs.
+const AuditRetention = 183 * 24 * time.Hour
+
+// AuditAlarm is the length past which the audit stream raises its alarm:
+// a flood that aggregation did not hold.
+const AuditAlarm = 5_000_000
 
 // NewAudit returns the audit stream of a layout.
 func NewAudit(rdb redis.UniversalClient, l Layout) *Audit {
@@ -46,11 +62,26 @@ func (a *Audit) Add(ctx context.Context, e AuditEvent) error {
 		"action", clipText(e.Action, 64), "target", clipText(e.Target, 256),
 		"from", clipText(e.From, 64), "ok", strconv.FormatBool(e.OK), "detail", clipText(e.Detail, 512),
 	}
-	err := a.rdb.XAdd(ctx, &redis.XAddArgs{Stream: a.key, MaxLen: 1_000_000, Approx: true, Values: values}).Err()
+	minID := strconv.FormatInt(time.Now().Add(-AuditRetention).UnixMilli(), 10)
+	err := a.rdb.XAdd(ctx, &redis.XAddArgs{Stream: a.key, MinID: minID, Approx: true, Values: values}).Err()
 	if err != nil {
 		return fmt.Errorf("stream: audit: %w", err)
 	}
+	if a.added.Add(1)%1000 == 1 {
+		a.checkSize(ctx)
+	}
 	return nil
+}
+
+// checkSize raises the size alarm when the stream has grown past AuditAlarm.
+func (a *Audit) checkSize(ctx context.Context) {
+	n, err := a.rdb.XLen(ctx, a.key).Result()
+	now := time.Now().Unix()
+	if err != nil || n < AuditAlarm || a.Logf == nil || now-a.alarmed.Load() < 3600 {
+		return
+	}
+	a.alarmed.Store(now)
+	a.Logf("ALARM: the audit stream holds %d events (alarm at %d): something is writing far more than people do; see GET /api/v1/audit", n, AuditAlarm)
 }
 
 // Recent returns up to n events, newest first.

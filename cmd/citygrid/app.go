@@ -132,12 +132,14 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 	a.hub = hub.New(ctx, hub.Config{Loop: a.loop, Regions: regions.Load, Logf: log.Printf,
 		Origins: splitList(cfg.Origins), Authorize: api.AuthorizeMessage})
 
+	audit := stream.NewAudit(a.rdb, layout)
+	audit.Logf = log.Printf
 	a.api = api.New(api.Config{
 		Loop: a.loop, Ops: a.ops, Cases: a.cases, Hub: a.hub, Regions: regions,
 		Tiles:   tiles.New(tiles.Config{Regions: regions.Load, Bound: a.profile.Bound}),
 		Decoder: &feed.Decoder{Profile: a.profile, Now: now, Regions: regions.Load, Limits: feed.Limits{MaxItems: cfg.MaxItems, MaxAge: cfg.Retention}},
 		Writer:  stream.NewWriter(a.wdb, layout, now), Reader: stream.NewReader(a.rdb, layout),
-		Audit: stream.NewAudit(a.rdb, layout), Sessions: auth.NewSessions(a.rdb, layout.Prefix, now),
+		Audit: audit, Sessions: auth.NewSessions(a.rdb, layout.Prefix, now),
 		Credentials: a.creds, SimulatorKey: a.simKey, TLS: cfg.TLSCert != "",
 		MaxBody: cfg.MaxBody, RateLimit: cfg.RateLimit, WSPerIP: cfg.WSPerIP, Now: now, Logf: log.Printf,
 	})
@@ -343,6 +345,7 @@ func (a *app) Run(ctx context.Context) error {
 	if a.creds != nil {
 		g.Go(func() error {
 			return reloadCredentials(gctx, a.creds, func() {
+				a.api.FlushAudit()
 				if n := a.hub.CloseUnless(a.api.StillAllowed, "credential revoked"); n > 0 {
 					log.Printf("auth: closed %d websockets whose key was revoked or person removed", n)
 				}

@@ -170,3 +170,46 @@ func TestSignInsAreThrottledPerAccount(t *testing.T) {
 		t.Errorf("another account: %d", code)
 	}
 }
+
+// A flood of bad keys meets the address's rate limit, and writes one audit
+// record a minute, not one each: it cannot push older records out.
+func TestBadKeysMeetTheRateLimitAndDoNotFloodTheAudit(t *testing.T) {
+	c := newCreds(t)
+	var out strings.Builder
+	if err := runAdmin([]string{"keys", "add", "-auth", c.path, "-role", "admin", "auditor"}, nil, &out, os.Getenv); err != nil {
+		t.Fatal(err)
+	}
+	auditor := caller{name: "auditor", key: strings.TrimSpace(out.String())}
+	s := startServer(t, "", "badkeys", "-auth", c.path, "-rate-limit", "5")
+	client := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.2.1")}}).DialContext}}
+	codes := map[int]int{}
+	for range 200 {
+		req, _ := http.NewRequest("GET", s.URL+"/api/v1/heat", nil)
+		req.Header.Set("Authorization", "Bearer cg_nonsense-key-that-is-not-one")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		codes[resp.StatusCode]++
+	}
+	if codes[http.StatusTooManyRequests] < 150 || codes[http.StatusUnauthorized] == 0 {
+		t.Fatalf("200 bad keys from one address: %v, want most refused by the rate limit", codes)
+	}
+	_, b := auditor.send(t, "GET", s.URL+"/api/v1/audit", "")
+	var audit struct {
+		Events []struct{ Action, From string } `json:"events"`
+	}
+	if err := json.Unmarshal(b, &audit); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range audit.Events {
+		if e.Action == "key.fail" && e.From == "127.0.2.1" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d key.fail records for %d refused keys; want one until the minute is over", n, codes[http.StatusUnauthorized])
+	}
+}
