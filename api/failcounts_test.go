@@ -32,3 +32,21 @@ func TestRepeatedFailuresAreCountedNotRecorded(t *testing.T) {
 		t.Fatal("the next minute's first failure is not recorded")
 	}
 }
+
+// A user name someone typed reaches the audit as text that reads as it is.
+func TestClipNameKeepsTheAuditReadable(t *testing.T) {
+	for in, want := range map[string]string{
+		"li.wei":            "li.wei",
+		"evil\u202etxt.exe": "evil?txt.exe",
+		"a\x1b[31mred":      "a?[31mred",
+		"bad\xffbyte":       "bad?byte",
+		"王伟":                "王伟",
+	} {
+		if got := clipName(in); got != want {
+			t.Errorf("clipName(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := clipName(string(make([]byte, 200))); len(got) != 64 {
+		t.Errorf("a 200-byte name kept %d bytes", len(got))
+	}
+}

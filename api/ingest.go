@@ -78,6 +78,9 @@ func (a *API) postEvents(kind geo.EventKind) gin.HandlerFunc {
 		}
 		a.metrics.ingested(metric, ans.Accepted, ans.Duplicates, len(ans.Rejected))
 		if len(results) == 0 {
+			if len(ans.Rejected) == 0 {
+				ans.Error = "body: no items"
+			}
 			c.JSON(http.StatusBadRequest, ans)
 			return
 		}

@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/citygrid/citygrid/auth"
+	"github.com/citygrid/citygrid/geo"
 	"github.com/citygrid/citygrid/stream"
 	"github.com/gin-gonic/gin"
 )
@@ -151,7 +153,15 @@ func unavailable(what string, err error) error {
 
 func clipName(s string) string {
 	if len(s) > 64 {
-		return s[:64]
+		s = s[:64]
 	}
-	return s
+	// A name someone typed goes into the audit: no bytes that are not text,
+	// nothing that would read otherwise than it is.
+	s = strings.ToValidUTF8(s, "?")
+	return strings.Map(func(r rune) rune {
+		if geo.HiddenRune(r) {
+			return '?'
+		}
+		return r
+	}, s)
 }

@@ -475,7 +475,7 @@ func checkText(field, s string, max int) error {
 		return &geo.FieldError{Field: field, Reason: fmt.Sprintf("longer than %d bytes", max)}
 	case !utf8.ValidString(s):
 		return &geo.FieldError{Field: field, Reason: "not valid UTF-8"}
-	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' || r == 0x7f }):
+	case strings.ContainsFunc(s, func(r rune) bool { return r != '\n' && r != '\t' && geo.HiddenRune(r) }):
 		return &geo.FieldError{Field: field, Reason: "contains control characters"}
 	}
 	return nil

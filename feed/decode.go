@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -172,6 +173,9 @@ func (d *Decoder) decodeIncident(it item, now time.Time) (geo.Incident, string, 
 	if err := json.Unmarshal(it.raw, &w); err != nil {
 		return geo.Incident{}, "", it.jsonError(err)
 	}
+	if err := invalidUTF8(it.raw); err != nil {
+		return geo.Incident{}, clip(derefOr(w.ID), 128), err
+	}
 	var id string
 	if w.ID != nil {
 		id = *w.ID
@@ -212,6 +216,9 @@ func (d *Decoder) decodePosition(it item, now time.Time) (geo.Position, string, 
 	var w positionWire
 	if err := json.Unmarshal(it.raw, &w); err != nil {
 		return geo.Position{}, "", it.jsonError(err)
+	}
+	if err := invalidUTF8(it.raw); err != nil {
+		return geo.Position{}, clip(derefOr(w.Unit), 64), err
 	}
 	var unit string
 	if w.Unit != nil {
@@ -317,7 +324,40 @@ func checkText(fields map[string]textField) error {
 	return nil
 }
 
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+// isControl reports characters no feed text may hold: C0 and C1 controls
+// (U+0085, U+009B: a terminal escape), and the marks that reorder text as it
+// is shown (U+202E and the other bidirectional overrides and isolates), which
+// make a title read as something else on the wall and in the logs.
+func isControl(r rune) bool { return geo.HiddenRune(r) }
+
+// invalidUTF8 names the field of an item that is not valid UTF-8: JSON
+// decoding would quietly turn the bad bytes into U+FFFD.
+func invalidUTF8(raw []byte) error {
+	if utf8.Valid(raw) {
+		return nil
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) == nil {
+		names := make([]string, 0, len(fields))
+		for k := range fields {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		for _, k := range names {
+			if !utf8.Valid(fields[k]) {
+				return fmt.Errorf("%s: not valid UTF-8", clip(strings.ToValidUTF8(k, "?"), 64))
+			}
+		}
+	}
+	return errors.New("item: not valid UTF-8")
+}
+
+func derefOr(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return strings.ToValidUTF8(*p, "")
+}
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 

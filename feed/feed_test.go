@@ -38,6 +38,10 @@ func TestIncidentsItemErrors(t *testing.T) {
 		{"outside Suzhou", `{"id":"x","lat":39.9,"lng":116.4}`, "outside the suzhou area"},
 		{"long title", `{"id":"x","lat":31.3,"lng":120.6,"title":"` + strings.Repeat("x", 300) + `"}`, "title: longer than 256 bytes"},
 		{"control char", `{"id":"x\u0001","lat":31.3,"lng":120.6}`, "id: contains control characters"},
+		{"next line U+0085", `{"id":"x","lat":31.3,"lng":120.6,"title":"a\u0085b"}`, "title: contains control characters"},
+		{"CSI U+009B", "{\"id\":\"x\",\"lat\":31.3,\"lng\":120.6,\"address\":\"a\u009b31m\"}", "address: contains control characters"},
+		{"right-to-left override", "{\"id\":\"x\",\"lat\":31.3,\"lng\":120.6,\"title\":\"gpj.\u202eexe\"}", "title: contains control characters"},
+		{"invalid UTF-8", "{\"id\":\"x\",\"lat\":31.3,\"lng\":120.6,\"title\":\"a\xffb\"}", "title: not valid UTF-8"},
 		{"not an object", `[1,2]`, "must be a JSON object"},
 	}
 	for _, tc := range cases {

@@ -43,6 +43,10 @@ func TestParseLayerErrors(t *testing.T) {
 		field string
 		want  string
 	}{
+		{"markup in a code", geo.LevelDistrict, fc(f(sq, `{"code":"<b>A</b>"}`)), "properties.code", "letters, digits"},
+		{"control character in a code", geo.LevelDistrict, fc(f(sq, `{"code":"A\u0007"}`)), "properties.code", "letters, digits"},
+		{"markup in a name", geo.LevelDistrict, fc(f(sq, `{"code":"A","name":"<script>x</script>"}`)), "properties.name", "without control characters or markup"},
+		{"override in a name", geo.LevelDistrict, fc(f(sq, `{"code":"A","name":"abc\u202e"}`)), "properties.name", "without control characters or markup"},
 		{"point", geo.LevelDistrict, fc(f(`{"type":"Point","coordinates":[0,0]}`, `{"code":"A"}`)), "geometry", "feature 0: geometry: Point, want Polygon or MultiPolygon"},
 		{"null geometry", geo.LevelDistrict, fc(f(`null`, `{"code":"A"}`)), "geometry", "missing"},
 		{"short ring", geo.LevelDistrict, fc(f(`{"type":"Polygon","coordinates":[[[0,0],[1,0],[0,0]]]}`, `{"code":"A"}`)), "geometry", "3 positions"},

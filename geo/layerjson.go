@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/btree"
 	"github.com/paulmach/orb"
@@ -96,15 +97,21 @@ func divisionOf(i int, f *geojson.Feature, level Level) (Division, error) {
 	if len(d.Code) > 64 {
 		return bad("properties.code", "longer than 64 bytes")
 	}
-	if strings.ContainsAny(d.Code, ",\n") {
-		return bad("properties.code", "%q has a comma or a newline (codes travel comma-joined with each event)", d.Code)
+	if !safeCode(d.Code) {
+		return bad("properties.code", "%q: letters, digits, '.', '_' and '-' only (codes travel in URLs, keys and comma-joined with each event)", d.Code)
 	}
 	d.Name = f.Properties.MustString("name", d.Code)
+	if len(d.Name) > 128 || !utf8.ValidString(d.Name) || strings.ContainsFunc(d.Name, HiddenRune) || strings.ContainsAny(d.Name, "<>") {
+		return bad("properties.name", "at most 128 bytes of text, without control characters or markup")
+	}
 	switch p := f.Properties["parent"].(type) {
 	case string:
 		d.Parent = p
 	case float64:
 		d.Parent = fmt.Sprint(int64(p))
+	}
+	if d.Parent != "" && (len(d.Parent) > 64 || !safeCode(d.Parent)) {
+		return bad("properties.parent", "%q is not a region code", clipText(d.Parent, 64))
 	}
 	if d.Parent == "" && level > LevelDistrict {
 		return bad("properties.parent", "missing: a %s names its %s", level, level-1)
@@ -134,6 +141,24 @@ func divisionOf(i int, f *geojson.Feature, level Level) (Division, error) {
 		}
 	}
 	return d, nil
+}
+
+// safeCode reports whether a region code is one: ASCII letters, digits, '.',
+// '_' and '-' (division codes are digits; generated ones too).
+func safeCode(code string) bool {
+	for _, r := range code {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
 }
 
 // checkRing says what is wrong with a ring, or "".

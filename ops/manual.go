@@ -135,6 +135,9 @@ func (b *Board) AssignProposal(units Units, req DispatchRequest, by string) (Pro
 		cell = geo.CellOf(cell.Center(), geo.FineRes)
 	}
 	ctr := cell.Center()
+	if b.locate != nil && b.locate(ctr, cell).IsZero() {
+		return Proposal{}, nil, &geo.FieldError{Field: "cell", Reason: "outside the city's districts"}
+	}
 	d.Cell, d.cell, d.Lat, d.Lng = cell.String(), cell, ctr.Lat(), ctr.Lon()
 	data, _ := json.Marshal(d)
 	return Proposal{Claim: geo.Claim{Mode: geo.Take, Set: claimsBusy, Field: unit, Owner: d.ID},

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,6 +81,8 @@ func ParseBBox(v []float64) (orb.Bound, error) {
 	}
 	b := orb.Bound{Min: orb.Point{v[0], v[1]}, Max: orb.Point{v[2], v[3]}}
 	switch {
+	case slices.ContainsFunc(v, func(f float64) bool { return math.IsNaN(f) || math.IsInf(f, 0) }):
+		return b, &geo.FieldError{Field: "bbox", Reason: "must be four finite numbers"}
 	case v[0] < -180 || v[2] > 180 || v[1] < -90 || v[3] > 90:
 		return b, &geo.FieldError{Field: "bbox", Reason: "outside lng -180..180, lat -90..90"}
 	case v[0] > v[2] || v[1] > v[3]:

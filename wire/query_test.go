@@ -50,3 +50,16 @@ func TestQueryParse(t *testing.T) {
 		t.Errorf("SplitBBox of a word: %v", err)
 	}
 }
+
+// A bbox of NaN or infinities is refused, not taken as the whole city.
+func TestBBoxMustBeFinite(t *testing.T) {
+	for _, s := range []string{"NaN,NaN,NaN,NaN", "120,31,Inf,32", "-Inf,31,121,32", "120,NaN,121,32"} {
+		v, err := wire.SplitBBox(s)
+		if err == nil {
+			_, err = wire.ParseBBox(v)
+		}
+		if err == nil || !strings.Contains(err.Error(), "bbox:") {
+			t.Errorf("bbox=%s: %v", s, err)
+		}
+	}
+}

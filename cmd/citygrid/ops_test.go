@@ -429,6 +429,10 @@ func TestDispatchLifecycleAcrossNodesAndARestart(t *testing.T) {
 	if code := a.call("POST", "/api/v1/dispatches", map[string]string{"unit": "car-7", "cell": "nonsense"}, &bad); code != 400 || bad.Error != "cell: not an H3 cell" {
 		t.Fatalf("bad cell: %d %q", code, bad.Error)
 	}
+	beijing := geo.CellOf(orb.Point{116.40, 39.90}, geo.FineRes).String()
+	if code := a.call("POST", "/api/v1/dispatches", map[string]string{"unit": "car-7", "cell": beijing}, &bad); code != 400 || bad.Error != "cell: outside the city's districts" {
+		t.Fatalf("a cell in Beijing: %d %q", code, bad.Error)
+	}
 
 	// Eight dispatchers, on two nodes, send car-7 at once: exactly one wins.
 	var wg sync.WaitGroup
