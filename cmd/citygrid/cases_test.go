@@ -518,3 +518,61 @@ func BenchmarkCaseTransitions(b *testing.B) {
 	wg.Wait()
 	b.ReportMetric(float64(n*len(steps))/b.Elapsed().Seconds(), "transitions/s")
 }
+
+// Escalation up the levels and back down, and a suspension stopping the
+// clock, through the API on an injected clock.
+func TestCaseEscalationAndSuspensionThroughTheAPI(t *testing.T) {
+	rs := redistest.Start(t)
+	// Monday 2 Nov 2026, 09:00 in Suzhou (01:00 UTC).
+	clock := newTestClock(time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC))
+	s := startServerClock(t, clock.Now, rs.URL(), redistest.Prefix(t))
+	p := place(31.30, 120.60)
+	body := newCaseBody("esc-1", p.lat, p.lng)
+	body["subcategory"] = "dispute.neighbour" // 3 working days, settled in the community
+	var made caseReply
+	if code := s.call("POST", "/api/v1/cases", body, &made); code != 201 {
+		t.Fatalf("register: %d %s", code, made.Error)
+	}
+	move := func(action string, body any) caseReply {
+		t.Helper()
+		code, r := s.moveCase(made.ID, action, body)
+		if code != 200 {
+			t.Fatalf("%s: %d %q", action, code, r.Error)
+		}
+		return r
+	}
+	move("accept", nil)
+	r := move("assign", nil)
+	// Hand-worked in testdata/cases/deadlines.json: Thu 5 Nov 09:00.
+	if due := time.Date(2026, 11, 5, 1, 0, 0, 0, time.UTC); !r.Due.Equal(due) || r.Level != "community" || r.Region != made.Regions.Community {
+		t.Fatalf("assigned: due %v, %s %s", r.Due, r.Level, r.Region)
+	}
+	for _, up := range []struct{ level, region string }{{"street", made.Regions.Street}, {"district", made.Regions.District}} {
+		r = move("escalate", map[string]string{"note": "needs the level above"})
+		if r.Level != up.level || r.Region != up.region {
+			t.Fatalf("escalated to %s %s, want %s %s", r.Level, r.Region, up.level, up.region)
+		}
+	}
+	r = move("assign", map[string]string{"level": "community", "note": "back down with the district's instructions"})
+	if r.Level != "community" || r.Escalations != 2 || r.Region != made.Regions.Community {
+		t.Fatalf("sent down: %+v", r.Case)
+	}
+	// Suspended Tue 3 Nov 14:00, resumed Wed 4 Nov 10:00: 5 working hours
+	// stopped, the deadline moves to Thu 5 Nov 15:30.
+	clock.Advance(29 * time.Hour) // Tue 14:00
+	if code, r := s.moveCase(made.ID, "suspend", nil); code != 400 || !strings.HasPrefix(r.Error, "note:") {
+		t.Fatalf("suspend without the approved reason: %d %q", code, r.Error)
+	}
+	r = move("suspend", map[string]string{"note": "approved: the neighbours are away"})
+	if r.State != cases.Suspended {
+		t.Fatalf("suspended: %s", r.State)
+	}
+	clock.Advance(20 * time.Hour) // Wed 10:00
+	r = move("resume", nil)
+	if due := time.Date(2026, 11, 5, 7, 30, 0, 0, time.UTC); r.State != cases.Assigned || !r.Due.Equal(due) || !r.Deferred {
+		t.Fatalf("resumed: %s due %v deferred %v", r.State, r.Due, r.Deferred)
+	}
+	if len(r.Timeline) != 8 { // register, accept, assign, escalate ×2, assign, suspend, resume
+		t.Fatalf("%d steps: %+v", len(r.Timeline), r.Timeline)
+	}
+}
