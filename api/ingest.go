@@ -92,7 +92,9 @@ func (a *API) postEvents(kind geo.EventKind) gin.HandlerFunc {
 // source to it: an incident without a source gets the key's, one naming
 // another source is refused (a feed must not speak in another's name, nor
 // use up its ids). Keys without a source (admin keys, the simulator's) and
-// people post for any source.
+// people post for any source. A vehicle terminal's key bound to units
+// reports positions of those only: one vehicle cannot take another out of
+// service.
 func bindToPoster(events []geo.Event, index []int, rejected []feed.Rejection, who auth.Identity) ([]geo.Event, []feed.Rejection) {
 	kept := events[:0]
 	refused := false
@@ -112,7 +114,14 @@ func bindToPoster(events []geo.Event, index []int, rejected []feed.Rejection, wh
 			}
 			in.By = who.Name
 		case geo.KindPosition:
-			e.Position.By = who.Name
+			p := &e.Position
+			if !who.ReportsFor(p.Unit) {
+				rejected = append(rejected, feed.Rejection{Index: index[i], ID: p.Unit,
+					Error: fmt.Sprintf("unit: this key reports for %s only, not %q", who.Units, p.Unit)})
+				refused = true
+				continue
+			}
+			p.By = who.Name
 		}
 		kept = append(kept, *e)
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -17,6 +18,9 @@ type Identity struct {
 	Name   string `json:"user"`
 	Role   Role   `json:"role"`
 	Source string `json:"source,omitempty"` // for feed keys: the source they speak for
+	// Units, for a vehicle terminal's feed key, is the unit it reports for,
+	// or a prefix ending in "*" for a fleet's ("SU-car-*"); empty: any.
+	Units string `json:"units,omitempty"`
 	// Scope is the code of the region a person is confined to (their
 	// street's staff see and move only its cases); empty for the whole city.
 	Scope string `json:"scope,omitempty"`
@@ -28,6 +32,7 @@ type Key struct {
 	ID      string    `json:"id"`
 	Role    Role      `json:"role"`
 	Source  string    `json:"source,omitempty"`
+	Units   string    `json:"units,omitempty"` // the units a vehicle key reports for (see Identity.Units)
 	Hash    string    `json:"hash"`
 	Created time.Time `json:"created"`
 	Revoked bool      `json:"revoked,omitempty"`
@@ -180,7 +185,7 @@ func (s *Store) Key(key string) (Identity, error) {
 	if k.Revoked {
 		return Identity{}, ErrRevoked
 	}
-	return Identity{Name: k.ID, Role: k.Role, Source: k.Source, Key: true}, nil
+	return Identity{Name: k.ID, Role: k.Role, Source: k.Source, Units: k.Units, Key: true}, nil
 }
 
 // dummyHash makes a sign-in with an unknown name cost what one with a known
@@ -206,6 +211,18 @@ func (s *Store) User(name, password string) (Identity, error) {
 	return Identity{Name: u.Name, Role: u.Role, Scope: u.Scope}, nil
 }
 
+// ReportsFor reports whether the identity may post positions of unit: any
+// unit when it is bound to none.
+func (id Identity) ReportsFor(unit string) bool {
+	switch {
+	case id.Units == "":
+		return true
+	case strings.HasSuffix(id.Units, "*"):
+		return strings.HasPrefix(unit, strings.TrimSuffix(id.Units, "*"))
+	}
+	return unit == id.Units
+}
+
 // Person returns who the user called name is now (their role and scope), and
 // false if there is no such user: a session holds who someone was when they
 // signed in, and is checked against this on every request.
@@ -221,6 +238,15 @@ func (s *Store) Person(name string) (Identity, bool) {
 
 // AddKey creates a key, returning it (the only time it is seen) and saving its hash.
 func (s *Store) AddKey(id string, role Role, source string) (string, error) {
+	return s.AddBoundKey(id, role, source, "")
+}
+
+// AddBoundKey is AddKey for a key that reports for some units only: one unit,
+// or a prefix ending in "*".
+func (s *Store) AddBoundKey(id string, role Role, source, units string) (string, error) {
+	if units != "" && (len(units) > 64 || strings.ContainsFunc(units, func(r rune) bool { return r <= ' ' || r == 0x7f })) {
+		return "", fmt.Errorf("auth: -units %q: a unit id, or a prefix ending in *", units)
+	}
 	key, hash, err := NewKey(id)
 	if err != nil {
 		return "", err
@@ -230,7 +256,7 @@ func (s *Store) AddKey(id string, role Role, source string) (string, error) {
 	if _, dup := s.keys[id]; dup {
 		return "", fmt.Errorf("auth: key %q exists; revoke it or pick another id", id)
 	}
-	s.file.Keys = append(s.file.Keys, Key{ID: id, Role: role, Source: source, Hash: hash, Created: time.Now().UTC()})
+	s.file.Keys = append(s.file.Keys, Key{ID: id, Role: role, Source: source, Units: units, Hash: hash, Created: time.Now().UTC()})
 	s.reindex()
 	return key, nil
 }

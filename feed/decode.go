@@ -20,8 +20,14 @@ import (
 type Limits struct {
 	// MaxItems is the most items one request may carry. Zero means 10,000.
 	MaxItems int
-	// MaxAhead is how far in the future an event time may be. Zero means 5 minutes.
+	// MaxAhead is how far in the future an incident's time may be. Zero
+	// means 5 minutes.
 	MaxAhead time.Duration
+	// PositionAhead is how far in the future a position's time may be: the
+	// clock skew of a vehicle's terminal. A position is a unit's state, and
+	// the latest by event time wins, so one stamped far ahead would outlive
+	// the unit's real reports. Zero means 30 seconds.
+	PositionAhead time.Duration
 	// MaxAge is how old an event may be; older ones would be trimmed from the
 	// streams at once. Zero means 7 days.
 	MaxAge time.Duration
@@ -33,6 +39,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxAhead == 0 {
 		l.MaxAhead = 5 * time.Minute
+	}
+	if l.PositionAhead == 0 {
+		l.PositionAhead = 30 * time.Second
 	}
 	if l.MaxAge == 0 {
 		l.MaxAge = 7 * 24 * time.Hour
@@ -203,7 +212,7 @@ func (d *Decoder) decodeIncident(it item, now time.Time) (geo.Incident, string, 
 	if in.Lat, in.Lng, err = d.latLng(w.Lat, w.Lng); err != nil {
 		return in, id, err
 	}
-	if in.Time, err = d.eventTime(w.Time, now); err != nil {
+	if in.Time, err = d.eventTime(w.Time, now, d.Limits.withDefaults().MaxAhead, "in the future"); err != nil {
 		return in, id, err
 	}
 	return in, id, nil
@@ -248,7 +257,7 @@ func (d *Decoder) decodePosition(it item, now time.Time) (geo.Position, string, 
 	if p.Lat, p.Lng, err = d.latLng(w.Lat, w.Lng); err != nil {
 		return p, unit, err
 	}
-	if p.Time, err = d.eventTime(w.Time, now); err != nil {
+	if p.Time, err = d.eventTime(w.Time, now, d.Limits.withDefaults().PositionAhead, "ahead of the server's clock (the clock skew allowed)"); err != nil {
 		return p, unit, err
 	}
 	return p, unit, nil
@@ -271,7 +280,10 @@ func (d *Decoder) latLng(lat, lng *float64) (float64, float64, error) {
 	return *lat, *lng, nil
 }
 
-func (d *Decoder) eventTime(s *string, now time.Time) (time.Time, error) {
+// eventTime reads an event's time: now when it has none, at most ahead in
+// the future (beyond is "more than <ahead> <beyond>"), and within the
+// retention.
+func (d *Decoder) eventTime(s *string, now time.Time, ahead time.Duration, beyond string) (time.Time, error) {
 	if s == nil || *s == "" {
 		return now, nil
 	}
@@ -280,8 +292,8 @@ func (d *Decoder) eventTime(s *string, now time.Time) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("time: must be RFC 3339, like 2026-11-25T08:30:00+08:00, not %q", clip(*s, 40))
 	}
 	l := d.Limits.withDefaults()
-	if t.After(now.Add(l.MaxAhead)) {
-		return time.Time{}, fmt.Errorf("time: more than %v in the future", l.MaxAhead)
+	if t.After(now.Add(ahead)) {
+		return time.Time{}, fmt.Errorf("time: more than %v %s", ahead, beyond)
 	}
 	if t.Before(now.Add(-l.MaxAge)) {
 		return time.Time{}, fmt.Errorf("time: older than the %v retention", l.MaxAge)

@@ -12,7 +12,9 @@ import (
 )
 
 const adminUsage = `usage:
-  citygrid keys add    -auth FILE -role feed|wall|… [-source 110] ID   prints the new key once
+  citygrid keys add    -auth FILE -role feed|wall|… [-source 110] [-units SU-car-*] ID
+                        prints the new key once; -source: the only source it posts for;
+                        -units: the only units it reports positions of
   citygrid keys revoke -auth FILE ID
   citygrid keys list   -auth FILE
   citygrid users add    -auth FILE -role wall|operator|dispatcher|admin [-scope CODE] NAME
@@ -31,6 +33,7 @@ func runAdmin(args []string, stdin io.Reader, stdout io.Writer, getenv func(stri
 	path := fs.String("auth", getenv("CITYGRID_AUTH"), "credentials file (CITYGRID_AUTH)")
 	roleName := fs.String("role", "", "role")
 	source := fs.String("source", "", "for feed keys: the source they speak for")
+	units := fs.String("units", "", "for vehicle terminals' feed keys: the unit they report for, or a prefix ending in * (default any)")
 	scope := fs.String("scope", "", "for users: the code of the region whose cases they see and move (default the whole city)")
 	if err := fs.Parse(args[2:]); err != nil {
 		return err
@@ -59,7 +62,7 @@ func runAdmin(args []string, stdin io.Reader, stdout io.Writer, getenv func(stri
 		if err := needName(); err != nil {
 			return err
 		}
-		key, err := store.AddKey(name, r, *source)
+		key, err := store.AddBoundKey(name, r, *source, *units)
 		if err != nil {
 			return err
 		}

@@ -213,3 +213,32 @@ func TestBadKeysMeetTheRateLimitAndDoNotFloodTheAudit(t *testing.T) {
 		t.Fatalf("%d key.fail records for %d refused keys; want one until the minute is over", n, codes[http.StatusUnauthorized])
 	}
 }
+
+// A vehicle terminal's key reports its own units only, and no report may be
+// stamped far enough ahead to outlive the unit's real ones.
+func TestVehicleKeysAreBoundToTheirUnits(t *testing.T) {
+	c := newCreds(t)
+	var out strings.Builder
+	if err := runAdmin([]string{"keys", "add", "-auth", c.path, "-role", "feed", "-units", "SU-car-*", "car-fleet"}, nil, &out, os.Getenv); err != nil {
+		t.Fatal(err)
+	}
+	fleet := caller{name: "car-fleet", key: strings.TrimSpace(out.String())}
+	s := startServer(t, "", "units", "-auth", c.path)
+	post := func(body string) (int, ingestReply) {
+		resp, b := fleet.send(t, "POST", s.URL+"/api/v1/positions", body)
+		var r ingestReply
+		_ = json.Unmarshal(b, &r.IngestAnswer)
+		return resp.StatusCode, r
+	}
+	pos := func(unit, status string, at time.Time) string {
+		return fmt.Sprintf(`{"unit":%q,"status":%q,"lat":31.3,"lng":120.6,"time":%q}`, unit, status, at.UTC().Format(time.RFC3339Nano))
+	}
+	now := time.Now()
+	if code, r := post("[" + pos("SU-car-001", "available", now) + "," + pos("SU-foot-009", "off-duty", now) + "]"); code != 202 || r.Accepted != 1 ||
+		len(r.Rejected) != 1 || !strings.HasPrefix(r.Rejected[0].Error, "unit: this key reports for SU-car-* only") {
+		t.Fatalf("a car fleet's key reporting a foot patrol: %d %+v", code, r.IngestAnswer)
+	}
+	if code, r := post(pos("SU-car-001", "off-duty", now.Add(5*time.Minute))); code != 400 || len(r.Rejected) != 1 || !strings.HasPrefix(r.Rejected[0].Error, "time: more than 30s ahead") {
+		t.Fatalf("a report stamped 5 minutes ahead: %d %+v", code, r.IngestAnswer)
+	}
+}
