@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"mime"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -142,6 +143,24 @@ func (g *guard) identify(c *gin.Context) {
 	}
 }
 
+// simpleBody reports whether the request's body is of a kind another site's
+// page can send without a CORS preflight: none, or a form's or plain text.
+func simpleBody(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return true
+	}
+	switch mt {
+	case "text/plain", "application/x-www-form-urlencoded", "multipart/form-data":
+		return true
+	}
+	return false
+}
+
 // StillAllowed reports whether the request's credential still admits it to
 // the wall: its key not revoked, its person not removed nor lowered below
 // the wall role. An open websocket is checked with it after each reload of
@@ -189,8 +208,18 @@ func (g *guard) requireAny(needs ...auth.Role) gin.HandlerFunc {
 			c.AbortWithStatusJSON(http.StatusForbidden, gin.H{"error": fmt.Sprintf("role %s may not do this (needs %s)", id.Role, needs[0])})
 			return
 		}
-		if !id.Key && !g.open() && c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead && c.GetHeader(CSRFHeader) == "" {
+		change := c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead
+		switch {
+		case !change || id.Key || c.GetHeader(CSRFHeader) != "":
+		case !g.open():
 			c.AbortWithStatusJSON(http.StatusForbidden, gin.H{"error": "missing " + CSRFHeader + " header (required with a session cookie)"})
+			return
+		case simpleBody(c.Request):
+			// Open mode trusts whoever reaches loopback, so a web page the
+			// developer visits must not be able to change anything: a
+			// cross-site form or a plain fetch sends only these types; any
+			// other (JSON) or the header needs a preflight, never granted.
+			c.AbortWithStatusJSON(http.StatusForbidden, gin.H{"error": "a change needs Content-Type: application/json (or another JSON type) or the " + CSRFHeader + " header"})
 			return
 		}
 		c.Next()

@@ -242,3 +242,37 @@ func TestVehicleKeysAreBoundToTheirUnits(t *testing.T) {
 		t.Fatalf("a report stamped 5 minutes ahead: %d %+v", code, r.IngestAnswer)
 	}
 }
+
+// In open mode, a change a web page on another site could send (a form, plain
+// text, no type) is refused; JSON, any other type, or the header is taken.
+func TestOpenModeRefusesCrossSiteChanges(t *testing.T) {
+	s := startServer(t, "", "csrf")
+	body := `{"id":"csrf-1","lat":31.3,"lng":120.6}`
+	for _, ct := range []string{"", "text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"} {
+		req, _ := http.NewRequest("POST", s.URL+"/api/v1/incidents", strings.NewReader(body))
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("Content-Type %q: %d, want 403", ct, resp.StatusCode)
+		}
+	}
+	req, _ := http.NewRequest("POST", s.URL+"/api/v1/incidents", strings.NewReader(body))
+	req.Header.Set("X-Requested-With", "citygrid")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Errorf("with the header: %d", resp.StatusCode)
+	}
+	if r := s.post("/api/v1/incidents", "application/json", []byte(`{"id":"csrf-2","lat":31.3,"lng":120.6}`)); r.Status != http.StatusAccepted {
+		t.Errorf("JSON: %d", r.Status)
+	}
+}
