@@ -2,10 +2,10 @@ package api
 
 import (
 	"context"
-	"mime"
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"mime"
 	"net"
 	"net/http"
 	"slices"
