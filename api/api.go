@@ -71,6 +71,9 @@ type Config struct {
 	// WSPerIP bounds the websockets of one address when Credentials are set.
 	// Zero means no bound.
 	WSPerIP int
+	// HistoryLost says when Redis was seen to have lost its data (see
+	// stream.Epoch), if it was; /readyz and the metrics say so. Nil: never.
+	HistoryLost func() (time.Time, bool)
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
 	// Logf reports what a client is not told (an unexpected error, a failed

@@ -41,6 +41,8 @@ func newMetrics(a *API) *metrics {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "citygrid_ready", Help: "1 once the live state is rebuilt from the streams and the regions are generated."},
 			func() float64 { return boolFloat(a.cfg.Loop.Ready() && a.cfg.Regions.Loaded()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "citygrid_history_lost", Help: "1 once Redis was seen to have lost its data (its epoch changed) since this node started."},
+			func() float64 { _, lost := a.historyLost(); return boolFloat(lost) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "citygrid_ws_clients", Help: "Connected websocket clients."},
 			func() float64 { return float64(a.cfg.Hub.Stats().Clients) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "citygrid_ws_frames_total", Help: "Frames written to websocket clients."},

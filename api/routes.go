@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/citygrid/citygrid/auth"
 	"github.com/citygrid/citygrid/frontend"
@@ -120,5 +121,18 @@ func (a *API) getReady(c *gin.Context) {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"ready": false, "reason": "generating the regions"})
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"ready": true})
+	body := gin.H{"ready": true}
+	if since, lost := a.historyLost(); lost {
+		body["historyLost"] = since
+		body["warning"] = "Redis lost its data: history before then may be gone, and ids sent again may have been taken as new; restart to rebuild from what Redis holds"
+	}
+	c.JSON(http.StatusOK, body)
+}
+
+// historyLost says when Redis was seen to have lost its data, if it was.
+func (a *API) historyLost() (time.Time, bool) {
+	if a.cfg.HistoryLost == nil {
+		return time.Time{}, false
+	}
+	return a.cfg.HistoryLost()
 }

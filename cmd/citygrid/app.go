@@ -48,6 +48,7 @@ type app struct {
 	ops      *ops.Service
 	cases    *cases.Service
 	hub      *hub.Hub
+	epoch    *stream.Epoch // notices a Redis that lost its data
 	catalog  *cases.Catalogue
 	creds    *auth.Store // nil when open
 	simKey   string      // the built-in simulator's key, when credentials are on
@@ -134,6 +135,7 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 
 	audit := stream.NewAudit(a.rdb, layout)
 	audit.Logf = log.Printf
+	a.epoch = stream.NewEpoch(a.rdb, layout)
 	a.api = api.New(api.Config{
 		Loop: a.loop, Ops: a.ops, Cases: a.cases, Hub: a.hub, Regions: regions,
 		Tiles:   tiles.New(tiles.Config{Regions: regions.Load, Bound: a.profile.Bound}),
@@ -141,7 +143,8 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 		Writer:  stream.NewWriter(a.wdb, layout, now), Reader: stream.NewReader(a.rdb, layout),
 		Audit: audit, Sessions: auth.NewSessions(a.rdb, layout.Prefix, now),
 		Credentials: a.creds, SimulatorKey: a.simKey, TLS: cfg.TLSCert != "",
-		MaxBody: cfg.MaxBody, RateLimit: cfg.RateLimit, WSPerIP: cfg.WSPerIP, Now: now, Logf: log.Printf,
+		HistoryLost: a.epoch.Lost,
+		MaxBody:     cfg.MaxBody, RateLimit: cfg.RateLimit, WSPerIP: cfg.WSPerIP, Now: now, Logf: log.Printf,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -331,6 +334,13 @@ func (a *app) Run(ctx context.Context) error {
 		return a.tailer.Run(gctx, a.loop)
 	})
 	g.Go(func() error { return a.ops.Run(gctx) })
+	g.Go(func() error {
+		every := a.cfg.epochEvery
+		if every == 0 {
+			every = 2 * time.Second
+		}
+		return a.epoch.Run(gctx, every, time.Now, log.Printf)
+	})
 	g.Go(func() error {
 		select {
 		case <-a.loop.WhenReady():

@@ -41,8 +41,9 @@ type Config struct {
 	MaxConns     int           // -max-conns, CITYGRID_MAX_CONNS; 0: from the descriptor limit
 	MaxConnsIP   int           // -max-conns-per-ip, CITYGRID_MAX_CONNS_PER_IP; 0: no bound
 
-	now       func() time.Time // tests inject a clock
-	redisHook redis.Hook       // tests watch or hold the server's Redis calls
+	now        func() time.Time // tests inject a clock
+	epochEvery time.Duration    // how often Redis's epoch is checked; zero: 2 s
+	redisHook  redis.Hook       // tests watch or hold the server's Redis calls
 }
 
 // parseConfig reads flags, falling back to env for each flag not given.

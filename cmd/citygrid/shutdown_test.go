@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -141,4 +142,39 @@ func TestAStallIsNotAnsweredWithDuplicates(t *testing.T) {
 		t.Fatalf("the retry: %+v", a)
 	}
 	s.waitHeat("res=9&window=1h", want)
+}
+
+// A Redis that comes back empty is noticed and said: in /readyz and the
+// metrics. A restart over the same Redis is not a loss.
+func TestARedisThatLostItsDataIsNoticed(t *testing.T) {
+	rs := redistest.Start(t)
+	prefix := redistest.Prefix(t)
+	fast := func(c *Config) { c.epochEvery = 50 * time.Millisecond }
+	s := startServerWith(t, fast, rs.URL(), prefix)
+	ready := func() map[string]any {
+		var body map[string]any
+		eventually(t, "ready", func() bool { return s.call("GET", "/readyz", nil, &body) == 200 })
+		return body
+	}
+	time.Sleep(300 * time.Millisecond)
+	s.stop()
+	s = startServerWith(t, fast, rs.URL(), prefix)
+	time.Sleep(300 * time.Millisecond)
+	if body := ready(); body["historyLost"] != nil {
+		t.Fatalf("a restart over the same Redis: %v", body)
+	}
+	if err := rs.Client().FlushAll(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the loss is noticed", func() bool { return ready()["historyLost"] != nil })
+	resp, err := http.Get(s.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	_, _ = io.Copy(&b, resp.Body)
+	if !strings.Contains(b.String(), "\ncitygrid_history_lost 1\n") {
+		t.Error("the metric does not say so")
+	}
 }
