@@ -13,7 +13,7 @@ import { Feed } from './live';
 import { createMap, fitTo, type MapParts } from './map';
 import { markOnce, Renderer } from './render';
 import { signInForm } from './signin';
-import { sessionCheck, showStatus } from './status';
+import { sessionCheck, showStatus, watchHistory } from './status';
 import { activeDispatches, newStore } from './store';
 import { pollTotals } from './totals';
 
@@ -86,6 +86,7 @@ async function boot(): Promise<void> {
     },
   });
   const tickStatus = showStatus(store, hud, () => feed.open);
+  watchHistory(root);
   // Ages and elapsed times move once a second.
   setInterval(() => {
     const now = Date.now();

@@ -39,3 +39,45 @@ export function sessionCheck(): () => void {
     );
   };
 }
+
+/** The part of GET /readyz the page reads. */
+export interface Readiness {
+  ready?: boolean;
+  historyLost?: string;
+  warning?: string;
+}
+
+/**
+ * historyLostText is what the banner says when the server saw Redis lose its
+ * data, or undefined: figures before then may be incomplete, and nobody may
+ * take them for whole.
+ */
+export function historyLostText(r: Readiness): string | undefined {
+  if (!r.historyLost) return undefined;
+  const at = new Date(r.historyLost);
+  const when = Number.isNaN(at.getTime()) ? r.historyLost : at.toLocaleString('zh-CN', { hour12: false });
+  return `历史数据丢失 History lost at ${when}: figures before then may be incomplete`;
+}
+
+/** watchHistory asks /readyz every 30 s and shows the banner while it says history was lost. */
+export function watchHistory(root: HTMLElement): void {
+  const banner = document.createElement('div');
+  banner.className = 'history-lost';
+  banner.dataset.testid = 'history-lost';
+  banner.hidden = true;
+  root.prepend(banner);
+  const check = () =>
+    fetch('/readyz', { credentials: 'same-origin' })
+      .then((r) => r.json() as Promise<Readiness>)
+      .then(
+        (r) => {
+          const text = historyLostText(r);
+          banner.hidden = !text;
+          banner.textContent = text ?? '';
+          if (r.warning) banner.title = r.warning;
+        },
+        () => undefined,
+      );
+  void check();
+  setInterval(check, 30_000);
+}

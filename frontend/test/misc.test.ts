@@ -7,6 +7,7 @@ import { configQuery, parseConfig } from '../src/config';
 import { distanceM, nearestUnits } from '../src/console';
 import { Districts, inPolygon, type FeatureCollection } from '../src/districts';
 import { backoff } from '../src/socket';
+import { historyLostText } from '../src/status';
 
 const suzhou = JSON.parse(
   readFileSync(resolve(__dirname, '../../profiles/suzhou/districts.geojson'), 'utf8'),
@@ -98,5 +99,14 @@ describe('nearest units', () => {
     const got = nearestUnits([u('far', 'available', 31.5, 120.6), u('busy', 'busy', 31.3, 120.6), u('near', 'available', 31.31, 120.6)], 31.3, 120.6, 5);
     expect(got.map((g) => g.unit.unit)).toEqual(['near', 'far']);
     expect(distanceM(31.3, 120.6, 31.31, 120.6)).toBeCloseTo(1112, -1);
+  });
+});
+
+describe('history lost banner', () => {
+  it('says nothing while history is whole, and when it was lost otherwise', () => {
+    expect(historyLostText({ ready: true })).toBeUndefined();
+    const t = historyLostText({ ready: true, historyLost: '2026-12-04T09:30:00Z', warning: 'w' });
+    expect(t).toMatch(/^历史数据丢失 History lost at /);
+    expect(t).toContain('2026');
   });
 });
