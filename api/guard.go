@@ -357,6 +357,32 @@ func (g *guard) record(c *gin.Context, e stream.AuditEvent) {
 
 // headers sets the security headers of every response. The CSP allows the
 // page's own origin only: no request leaves the command center's network.
+// host refuses, in open mode, a request naming a host that is not this
+// machine's loopback: open mode listens on loopback only, so another name
+// means a page of another site whose name was pointed at 127.0.0.1 (DNS
+// rebinding) is reading or changing it through the developer's browser.
+func (g *guard) host(c *gin.Context) {
+	if !g.open() || loopbackHost(c.Request.Host) {
+		return
+	}
+	c.AbortWithStatusJSON(http.StatusMisdirectedRequest, gin.H{"error": "host: citygrid without credentials answers localhost and loopback addresses only"})
+}
+
+// loopbackHost reports whether a Host header names this machine's loopback:
+// localhost, or a loopback address, with or without a port.
+func loopbackHost(h string) bool {
+	host, _, err := net.SplitHostPort(h)
+	if err != nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 func (g *guard) headers(c *gin.Context) {
 	h := c.Writer.Header()
 	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action 'self'")

@@ -73,6 +73,7 @@ func do(t *testing.T, h http.Handler, method, path, body string) (int, map[strin
 	t.Helper()
 	w := httptest.NewRecorder()
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Host = "127.0.0.1" // open mode answers loopback names only
 	req.Header.Set("Content-Type", "application/geo+json")
 	h.ServeHTTP(w, req)
 	var m map[string]any
@@ -169,7 +170,7 @@ func TestRegionUploads(t *testing.T) {
 func TestTilesRoute(t *testing.T) {
 	h, _ := regionServer(t)
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest("GET", "/tiles/regions/10/855/418.pbf", nil))
+	h.ServeHTTP(w, localRequest("GET", "/tiles/regions/10/855/418.pbf"))
 	if w.Code != 200 || w.Header().Get("Content-Encoding") != "gzip" {
 		t.Fatalf("%d %v", w.Code, w.Header())
 	}
@@ -177,8 +178,16 @@ func TestTilesRoute(t *testing.T) {
 		t.Fatal(err)
 	}
 	w = httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest("GET", "/tiles/regions/10/9999/418.pbf", nil))
+	h.ServeHTTP(w, localRequest("GET", "/tiles/regions/10/9999/418.pbf"))
 	if w.Code != 400 {
 		t.Fatalf("bad x: %d", w.Code)
 	}
+}
+
+// localRequest is a request to a server in open mode, as a browser on the
+// same machine sends it.
+func localRequest(method, path string) *http.Request {
+	r := httptest.NewRequest(method, path, nil)
+	r.Host = "localhost:8080"
+	return r
 }

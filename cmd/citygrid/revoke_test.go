@@ -244,7 +244,8 @@ func TestVehicleKeysAreBoundToTheirUnits(t *testing.T) {
 }
 
 // In open mode, a change a web page on another site could send (a form, plain
-// text, no type) is refused; JSON, any other type, or the header is taken.
+// text, no type) is refused; JSON, any other type, or the header is taken;
+// and only loopback names are answered.
 func TestOpenModeRefusesCrossSiteChanges(t *testing.T) {
 	s := startServer(t, "", "csrf")
 	body := `{"id":"csrf-1","lat":31.3,"lng":120.6}`
@@ -274,5 +275,19 @@ func TestOpenModeRefusesCrossSiteChanges(t *testing.T) {
 	}
 	if r := s.post("/api/v1/incidents", "application/json", []byte(`{"id":"csrf-2","lat":31.3,"lng":120.6}`)); r.Status != http.StatusAccepted {
 		t.Errorf("JSON: %d", r.Status)
+	}
+	// A name another site points at 127.0.0.1 (DNS rebinding) is not this
+	// machine's: refused, reading or changing.
+	for host, want := range map[string]int{"rebind.example:8080": http.StatusMisdirectedRequest, "localhost:8080": http.StatusOK, "[::1]:8080": http.StatusOK} {
+		req, _ := http.NewRequest("GET", s.URL+"/api/v1/units", nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Host %s: %d, want %d", host, resp.StatusCode, want)
+		}
 	}
 }
