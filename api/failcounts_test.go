@@ -31,6 +31,14 @@ func TestRepeatedFailuresAreCountedNotRecorded(t *testing.T) {
 	if !f.first("10.0.0.1", "unknown", t0.Add(61*time.Second)) {
 		t.Fatal("the next minute's first failure is not recorded")
 	}
+	// A window replaced before it was taken still gets its count recorded.
+	f.first("10.0.0.1", "unknown", t0.Add(62*time.Second))
+	if !f.first("10.0.0.1", "unknown", t0.Add(125*time.Second)) {
+		t.Fatal("a new minute's first failure is not recorded")
+	}
+	if due := f.due(t0.Add(126 * time.Second)); due[failKey{"10.0.0.1", "unknown"}].more != 1 {
+		t.Fatalf("the replaced window's count: %v", due)
+	}
 }
 
 // A user name someone typed reaches the audit as text that reads as it is.

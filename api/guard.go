@@ -276,8 +276,14 @@ func (g *guard) wsRelease(c *gin.Context) {
 // minute from one address, for one reason, is recorded as it happens; the
 // rest are counted, and recorded as one event when the minute is over.
 type failCounts struct {
-	mu sync.Mutex
-	m  map[failKey]*failWindow
+	mu    sync.Mutex
+	m     map[failKey]*failWindow
+	ended []endedWindow // windows a new one replaced before they were taken
+}
+
+type endedWindow struct {
+	k failKey
+	w failWindow
 }
 
 type failKey struct{ from, reason string }
@@ -295,9 +301,15 @@ func (f *failCounts) first(from, reason string, now time.Time) bool {
 		f.m = map[failKey]*failWindow{}
 	}
 	k := failKey{from, reason}
-	if w := f.m[k]; w != nil && now.Sub(w.start) < time.Minute {
-		w.more++
-		return false
+	if w := f.m[k]; w != nil {
+		if now.Sub(w.start) < time.Minute {
+			w.more++
+			return false
+		}
+		if w.more > 0 {
+			f.ended = append(f.ended, endedWindow{k, *w})
+		}
+		delete(f.m, k)
 	}
 	if len(f.m) >= maxFailWindows {
 		return false // counted nowhere rather than grow without bound
@@ -314,6 +326,10 @@ func (f *failCounts) due(now time.Time) map[failKey]failWindow {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	out := map[failKey]failWindow{}
+	for _, e := range f.ended {
+		out[e.k] = e.w
+	}
+	f.ended = nil
 	for k, w := range f.m {
 		if now.Sub(w.start) >= time.Minute {
 			if w.more > 0 {
