@@ -11,6 +11,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -41,6 +42,9 @@ type Config struct {
 	// Regions is the region hierarchy; PUT /api/v1/regions/{level} replaces
 	// a level of it. Required.
 	Regions *geo.RegionStore
+	// Layers keeps uploaded levels for every node and restart (see
+	// RegionSync); nil keeps them in this node's memory only.
+	Layers LayerKeeper
 	// Decoder validates and places what feeds post. Required.
 	Decoder *feed.Decoder
 	// Writer stores what feeds post; a request is answered once Redis has it.
@@ -79,6 +83,15 @@ type Config struct {
 	// Logf reports what a client is not told (an unexpected error, a failed
 	// audit). Nil means no logging.
 	Logf func(format string, args ...any)
+}
+
+// A LayerKeeper stores an uploaded region level before this node applies
+// it, so the other nodes (and this one, started again) apply it too.
+type LayerKeeper interface {
+	// Keep stores the level's upload, and returns the version it makes.
+	Keep(ctx context.Context, level geo.Level, geojson []byte) (int64, error)
+	// Applied says this node has applied version v itself.
+	Applied(v int64)
 }
 
 // An API is the HTTP surface of one node. It is an http.Handler.

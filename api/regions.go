@@ -81,10 +81,29 @@ func (a *API) putRegions(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
+	// Checked against the hierarchy, then kept for every node, then applied:
+	// a refused level is kept nowhere, and one Redis did not take is
+	// applied nowhere.
+	if _, _, err := a.cfg.Regions.Load().With(layer); err != nil {
+		a.fail(c, err)
+		return
+	}
+	var version int64
+	if a.cfg.Layers != nil {
+		ctx, cancel := within(c)
+		defer cancel()
+		if version, err = a.cfg.Layers.Keep(ctx, level, body); err != nil {
+			a.fail(c, err)
+			return
+		}
+	}
 	orphans, err := a.cfg.Regions.Replace(layer)
 	if err != nil {
 		a.fail(c, err)
 		return
+	}
+	if a.cfg.Layers != nil {
+		a.cfg.Layers.Applied(version)
 	}
 	a.cfg.Logf("regions: %s replaced: %d regions, indexed in %v", level, layer.Len(), time.Since(start).Round(time.Millisecond))
 	now := a.cfg.Regions.Load()

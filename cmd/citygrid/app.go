@@ -49,11 +49,13 @@ type app struct {
 	cases    *cases.Service
 	hub      *hub.Hub
 	epoch    *stream.Epoch // notices a Redis that lost its data
-	catalog  *cases.Catalogue
-	creds    *auth.Store // nil when open
-	simKey   string      // the built-in simulator's key, when credentials are on
-	api      *api.API
-	listener net.Listener
+	// regionSync applies the uploaded region levels kept in Redis.
+	regionSync *regionSync
+	catalog    *cases.Catalogue
+	creds      *auth.Store // nil when open
+	simKey     string      // the built-in simulator's key, when credentials are on
+	api        *api.API
+	listener   net.Listener
 	// regionsErr gets the outcome of generating the regions, which goes on
 	// in the background while the live state is rebuilt.
 	regionsErr <-chan error
@@ -136,8 +138,9 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 	audit := stream.NewAudit(a.rdb, layout)
 	audit.Logf = log.Printf
 	a.epoch = stream.NewEpoch(a.rdb, layout)
+	a.regionSync = &regionSync{layers: stream.NewRegionLayers(a.wdb, layout), regions: regions}
 	a.api = api.New(api.Config{
-		Loop: a.loop, Ops: a.ops, Cases: a.cases, Hub: a.hub, Regions: regions,
+		Loop: a.loop, Ops: a.ops, Cases: a.cases, Hub: a.hub, Regions: regions, Layers: a.regionSync,
 		Tiles:   tiles.New(tiles.Config{Regions: regions.Load, Bound: a.profile.Bound}),
 		Decoder: &feed.Decoder{Profile: a.profile, Now: now, Regions: regions.Load, Limits: feed.Limits{MaxItems: cfg.MaxItems, MaxAge: cfg.Retention}},
 		Writer:  stream.NewWriter(a.wdb, layout, now), Reader: stream.NewReader(a.rdb, layout),
@@ -341,6 +344,7 @@ func (a *app) Run(ctx context.Context) error {
 		}
 		return a.epoch.Run(gctx, every, time.Now, log.Printf)
 	})
+	g.Go(func() error { return a.regionSync.Run(gctx, 2*time.Second, log.Printf) })
 	g.Go(func() error {
 		select {
 		case <-a.loop.WhenReady():

@@ -3,10 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/internal/redistest"
+	"github.com/citygrid/citygrid/profiles"
+	"github.com/paulmach/orb"
 )
 
 type regionsFrame struct {
@@ -154,4 +161,53 @@ func TestRegionFiguresAddUp(t *testing.T) {
 			}
 		}
 	}
+}
+
+// An uploaded level is applied by every node on the same Redis, and kept
+// across restarts.
+func TestUploadedRegionsReachEveryNodeAndOutliveARestart(t *testing.T) {
+	rs := redistest.Start(t)
+	prefix := redistest.Prefix(t)
+	a := startServer(t, rs.URL(), prefix)
+	b := startServer(t, rs.URL(), prefix)
+	profile, err := geo.LoadProfile(profiles.FS, "suzhou")
+	if err != nil {
+		t.Fatal(err)
+	}
+	regions, err := geo.LoadRegions(profiles.FS, profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lng, lat := 120.62, 31.31
+	community := regions.Assign(orb.Point{lng, lat}).Community
+	d := 0.002
+	layer := fmt.Sprintf(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"UPLOADED-1","name":"上传网格","parent":%q},"geometry":{"type":"Polygon","coordinates":[[[%v,%v],[%v,%v],[%v,%v],[%v,%v],[%v,%v]]]}}]}`,
+		community, lng-d, lat-d, lng+d, lat-d, lng+d, lat+d, lng-d, lat+d, lng-d, lat-d)
+	req, _ := http.NewRequest("PUT", a.URL+"/api/v1/regions/grid", strings.NewReader(layer))
+	req.Header.Set("Content-Type", "application/geo+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("upload: %d %s", resp.StatusCode, body)
+	}
+	grids := func(s *server) map[string]int {
+		var ans regionsFrame
+		if code := s.call("GET", "/api/v1/regions/grid?window=1h", nil, &ans); code != 200 {
+			t.Fatalf("regions: %d", code)
+		}
+		return regionCounts(ans)
+	}
+	has := func(s *server) bool { _, ok := grids(s)["UPLOADED-1"]; return ok }
+	if !has(a) {
+		t.Fatal("the node that took the upload does not have it")
+	}
+	eventually(t, "the other node applies the upload", func() bool { return has(b) && len(grids(b)) == 1 })
+	a.stop()
+	b.stop()
+	c := startServer(t, rs.URL(), prefix)
+	eventually(t, "a node started again applies it", func() bool { return has(c) && len(grids(c)) == 1 })
 }
