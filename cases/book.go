@@ -30,8 +30,7 @@ type Book struct {
 	at  map[string]int
 	now time.Time
 
-	applied string   // the last command entry folded
-	waiters []waiter // questions waiting for a command to be folded
+	applied live.Applied // the commands folded, and who waits for one
 
 	version   uint64 // bumped on every change a client can see
 	published uint64
@@ -48,11 +47,6 @@ type Change struct {
 	State  State     `json:"state"`
 	Label  string    `json:"label"`
 	At     time.Time `json:"at"`
-}
-
-type waiter struct {
-	id   string
-	done chan struct{}
 }
 
 var (
@@ -77,14 +71,13 @@ func (b *Book) Apply(_ *live.Env, e *geo.Event) {
 	if e.Kind != geo.KindCommand {
 		return
 	}
-	b.applied = e.ID
 	if e.Command.Type == CmdPut {
 		var c Case
 		if json.Unmarshal(e.Command.Data, &c) == nil && c.ID != "" {
 			b.Put(&c)
 		}
 	}
-	b.wake()
+	b.applied.Mark(e.ID)
 }
 
 // Put folds one record: kept if newer than the book's version of the case.
@@ -117,28 +110,7 @@ func (b *Book) Put(c *Case) {
 const maxRecent = 20
 
 // WhenApplied is closed once the command with entry id is folded.
-func (b *Book) WhenApplied(id string) <-chan struct{} {
-	done := make(chan struct{})
-	if geo.CompareIDs(b.applied, id) >= 0 {
-		close(done)
-		return done
-	}
-	b.waiters = append(b.waiters, waiter{id, done})
-	return done
-}
-
-func (b *Book) wake() {
-	kept := b.waiters[:0]
-	for _, w := range b.waiters {
-		if geo.CompareIDs(b.applied, w.id) >= 0 {
-			close(w.done)
-		} else {
-			kept = append(kept, w)
-		}
-	}
-	clear(b.waiters[len(kept):])
-	b.waiters = kept
-}
+func (b *Book) WhenApplied(id string) <-chan struct{} { return b.applied.When(id) }
 
 // Case returns a copy of the case with id, overdue as of now, or nil.
 func (b *Book) Case(id string) *Case {

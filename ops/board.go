@@ -93,19 +93,12 @@ type Board struct {
 	lastEval  time.Duration   // what the last evaluation cost, by the wall clock
 	version   uint64          // bumped on every change a client can see
 	published uint64          // the summary version last put in a tick
-	applied   string          // the last command entry folded
-	waiters   []waiter        // questions waiting for a command to be folded
+	applied   live.Applied    // the commands folded, and who waits for one
 
 	summary        *Summary
 	summaryVersion uint64
 	summaryAt      time.Time     // by the wall clock
 	summaryCost    time.Duration // what encoding the last summary cost
-}
-
-// A waiter is closed once the command with entry id is folded.
-type waiter struct {
-	id   string
-	done chan struct{}
 }
 
 var (
@@ -180,20 +173,12 @@ func (b *Board) LastEvaluation() time.Duration { return b.lastEval }
 func (b *Board) Version() uint64 { return b.version }
 
 // Applied is the id of the last command folded.
-func (b *Board) Applied() string { return b.applied }
+func (b *Board) Applied() string { return b.applied.Last() }
 
 // WhenApplied is closed once the command stored with entry id is folded (at
 // once if it is): a change made by a handler answers only then, so the
 // answer, and the next read, show it.
-func (b *Board) WhenApplied(id string) <-chan struct{} {
-	done := make(chan struct{})
-	if geo.CompareIDs(b.applied, id) >= 0 {
-		close(done)
-		return done
-	}
-	b.waiters = append(b.waiters, waiter{id, done})
-	return done
-}
+func (b *Board) WhenApplied(id string) <-chan struct{} { return b.applied.When(id) }
 
 // Drain returns the proposals made since the last call. Before SetReady it
 // returns none and forgets them.
@@ -328,8 +313,7 @@ func (b *Board) ApplyCommand(units Units, entryID string, c *geo.Command) {
 	if units == nil {
 		units = noFigures{}
 	}
-	b.applied = entryID
-	defer b.wake()
+	defer b.applied.Mark(entryID)
 	switch c.Type {
 	case cmdAlertOpen:
 		var a Alert
@@ -468,20 +452,6 @@ func drop[K comparable](m map[K]map[string]*Alert, k K, a *Alert) {
 	if delete(m[k], a.ID); len(m[k]) == 0 {
 		delete(m, k)
 	}
-}
-
-// wake closes the waiters whose command is folded.
-func (b *Board) wake() {
-	kept := b.waiters[:0]
-	for _, w := range b.waiters {
-		if geo.CompareIDs(b.applied, w.id) >= 0 {
-			close(w.done)
-		} else {
-			kept = append(kept, w)
-		}
-	}
-	clear(b.waiters[len(kept):])
-	b.waiters = kept
 }
 
 // AddIncident folds an incident: into the anomaly history, the index of

@@ -78,8 +78,11 @@ func (d *caseDesk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"id": id, "state": rule.to})
 }
 
-func TestSimulatedCasesGoRoundTheLoop(t *testing.T) {
-	desk := &caseDesk{state: map[string]string{}, actions: map[string][]string{}, steal: "sim-case-in-3"}
+// runDesk runs a simulator's cases against desk: n incidents become cases,
+// then the simulated clock moves ten minutes a step, steps times (pause
+// apart, so the simulator takes its steps), and the run ends.
+func runDesk(t *testing.T, desk *caseDesk, n, steps int, pause time.Duration) *Simulator {
+	t.Helper()
 	srv := httptest.NewServer(desk)
 	t.Cleanup(srv.Close)
 	var clock atomic.Int64
@@ -94,17 +97,22 @@ func TestSimulatedCasesGoRoundTheLoop(t *testing.T) {
 	in := make(chan Incident)
 	done := make(chan struct{})
 	go func() { defer close(done); s.runCases(ctx, in) }()
-	const n = 40
 	for i := range n {
 		in <- Incident{ID: fmt.Sprintf("in-%d", i), Title: "垃圾", Lat: 31.3, Lng: 120.6}
 	}
-	// Ten simulated hours, ten minutes at a time.
-	for range 60 {
+	for range steps {
 		clock.Add(int64(10 * time.Minute))
-		time.Sleep(15 * time.Millisecond)
+		time.Sleep(pause)
 	}
 	cancel()
 	<-done
+	return s
+}
+
+func TestSimulatedCasesGoRoundTheLoop(t *testing.T) {
+	desk := &caseDesk{state: map[string]string{}, actions: map[string][]string{}, steal: "sim-case-in-3"}
+	const n = 40
+	s := runDesk(t, desk, n, 60, 15*time.Millisecond) // ten simulated hours
 
 	desk.mu.Lock()
 	defer desk.mu.Unlock()
@@ -138,29 +146,7 @@ func TestSimulatedCasesGoRoundTheLoop(t *testing.T) {
 // A key that may not move cases stops the moving, not the simulator.
 func TestSimulatedCasesStopMovingWithoutTheRight(t *testing.T) {
 	desk := &caseDesk{state: map[string]string{}, actions: map[string][]string{}, status: http.StatusForbidden}
-	srv := httptest.NewServer(desk)
-	t.Cleanup(srv.Close)
-	var clock atomic.Int64
-	clock.Store(nineAM().UnixNano())
-	s := newSim(t, srv.URL, func(c *Config) {
-		c.Now = func() time.Time { return time.Unix(0, clock.Load()) }
-		c.CaseKinds = []CaseKind{{Code: "env.road-cleaning", Limit: 2 * time.Hour}}
-		c.CaseChannels = []string{"grid-worker"}
-	})
-	s.caseEvery = time.Millisecond
-	ctx, cancel := context.WithCancel(context.Background())
-	in := make(chan Incident)
-	done := make(chan struct{})
-	go func() { defer close(done); s.runCases(ctx, in) }()
-	for i := range 3 {
-		in <- Incident{ID: fmt.Sprintf("in-%d", i), Title: "垃圾", Lat: 31.3, Lng: 120.6}
-	}
-	for range 20 {
-		clock.Add(int64(10 * time.Minute))
-		time.Sleep(5 * time.Millisecond)
-	}
-	cancel()
-	<-done
+	runDesk(t, desk, 3, 20, 5*time.Millisecond)
 	desk.mu.Lock()
 	defer desk.mu.Unlock()
 	moves := 0
