@@ -22,6 +22,7 @@ import (
 	"github.com/citygrid/citygrid/hub"
 	"github.com/citygrid/citygrid/live"
 	"github.com/citygrid/citygrid/ops"
+	"github.com/citygrid/citygrid/recent"
 	"github.com/citygrid/citygrid/stream"
 )
 
@@ -50,7 +51,9 @@ type Config struct {
 	// Writer stores what feeds post; a request is answered once Redis has it.
 	// Required.
 	Writer *stream.Writer
-	// Reader reads a cell's incidents back from the streams. Required.
+	// Recent is the fold that indexes each cell's newest incidents; Reader
+	// reads them from the streams. Both required.
+	Recent *recent.Index
 	Reader *stream.Reader
 	// Audit is the audit stream. Required.
 	Audit *stream.Audit

@@ -5,16 +5,18 @@ import (
 	"sort"
 
 	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/live"
+	"github.com/citygrid/citygrid/recent"
+	"github.com/citygrid/citygrid/stream"
 	"github.com/gin-gonic/gin"
 )
 
-// incidentScan bounds how many stream entries one incidents query reads.
-const incidentScan = 20_000
-
 // getIncidents answers GET /api/v1/incidents?cell=…&window=1h&limit=50: the
-// incidents of one cell (at a heat resolution) in a window, newest first, read
-// from its shard's stream. It is how a duty officer sees what makes a cell hot
-// before dispatching to one of its incidents.
+// incidents of one cell (at a heat resolution) in a window, newest first. It
+// is how a duty officer sees what makes a cell hot before dispatching to one
+// of its incidents. The live index (package recent) names the cell's newest
+// incidents, and only those are read from the streams: a query costs Redis its
+// answer's size, however busy the cell's shard.
 func (a *API) getIncidents(c *gin.Context) {
 	cell, err := cellParam(c, geo.HeatResolutions...)
 	if err != nil {
@@ -26,19 +28,30 @@ func (a *API) getIncidents(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	limit, err := limitParam(c, 50, 500)
+	limit, err := limitParam(c, 50, recent.DefaultPerCell)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	now := a.cfg.Now()
-	from := now.Add(-w.Span)
-	// An incident is stored after it happens, so whatever happened in the
-	// window was stored in it too: the stream is read back to its start only.
-	keep := func(in *geo.Incident) bool { return in.CellAt(cell.Res()) == cell && !in.Time.Before(from) }
 	ctx, cancel := within(c)
 	defer cancel()
-	ins, truncated, err := a.cfg.Reader.RecentIncidents(ctx, cell, from, keep, limit, incidentScan)
+	var (
+		refs      []recent.Ref
+		truncated bool
+		now       = a.cfg.Now()
+	)
+	err = a.cfg.Loop.Do(ctx, func(*live.Env) {
+		refs, truncated = a.cfg.Recent.Newest(cell, now.Add(-w.Span), limit)
+	})
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	entries := make([]stream.Entry, len(refs))
+	for i, r := range refs {
+		entries[i] = stream.Entry{Fine: r.Fine, ID: r.ID()}
+	}
+	ins, err := a.cfg.Reader.Incidents(ctx, entries)
 	if err != nil {
 		a.fail(c, err)
 		return

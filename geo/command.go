@@ -92,15 +92,16 @@ func PositionEvent(p Position) Event { return Event{Kind: KindPosition, Position
 // CompareIDs orders two entry ids of one stream ("<ms>-<seq>"): -1, 0 or +1.
 // An empty id sorts first.
 func CompareIDs(a, b string) int {
-	am, as := splitID(a)
-	bm, bs := splitID(b)
+	am, as := SplitID(a)
+	bm, bs := SplitID(b)
 	if c := cmp.Compare(am, bm); c != 0 {
 		return c
 	}
 	return cmp.Compare(as, bs)
 }
 
-func splitID(id string) (ms, seq uint64) {
+// SplitID parses a stream entry id ("<ms>-<seq>"); a malformed part is 0.
+func SplitID(id string) (ms, seq uint64) {
 	m, s, _ := strings.Cut(id, "-")
 	ms, _ = strconv.ParseUint(m, 10, 64)
 	seq, _ = strconv.ParseUint(s, 10, 64)

@@ -72,26 +72,3 @@ func (l Layout) seenGeneration(now time.Time) (gen, expireAt int64) {
 // Writer and tailer take the shard resolution from the one layout, so they
 // cannot disagree.
 func (l Layout) Shards(p *geo.Profile) []geo.Cell { return p.Shards(l.withDefaults().ShardRes) }
-
-// ShardsNear are the shards that may hold an event contained in cell (at
-// any resolution): an event's shard goes by its FineRes cell, whose parents do
-// not nest in cell's, so the events in a cell near a shard's edge may lie in
-// the shard next to it. They are the shards of the FineRes cells of cell and
-// its neighbours.
-func (l Layout) ShardsNear(cell geo.Cell) []geo.Cell {
-	seen := map[geo.Cell]bool{}
-	var out []geo.Cell
-	for _, c := range cell.Disk(1) {
-		fine := []geo.Cell{c}
-		if c.Res() < geo.FineRes {
-			fine = c.Children(geo.FineRes)
-		}
-		for _, f := range fine {
-			if s := l.Shard(f); !seen[s] {
-				seen[s] = true
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}

@@ -12,30 +12,43 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-func TestRecentIncidentsPagesBackwards(t *testing.T) {
+func TestIncidentsReadByEntry(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		ctx := context.Background()
 		layout := stream.Layout{Prefix: redistest.Prefix(t)}
 		w := stream.NewWriter(rdb, layout, nil)
 		now := time.Now()
-		ins := make([]geo.Incident, 1200)
-		for i := range ins {
-			ins[i] = incident(fmt.Sprint("r-", i), 31.3, 120.6, now)
-			ins[i].Severity = 1 + i%4
+		// Two shards apart, so one read goes to two streams.
+		ins := []geo.Incident{
+			incident("near", 31.30, 120.60, now),
+			incident("far", 31.90, 120.20, now),
+			incident("gone", 31.30, 120.60, now),
 		}
-		if _, err := w.Add(ctx, events(ins...)); err != nil {
+		res, err := w.Add(ctx, events(ins...))
+		if err != nil {
 			t.Fatal(err)
 		}
-		rd := stream.NewReader(rdb, layout)
-		severe := func(in *geo.Incident) bool { return in.Severity == 4 }
-		got, truncated, err := rd.RecentIncidents(ctx, ins[0].Cell, now.Add(-time.Minute), severe, 1000, 10_000)
-		if err != nil || truncated || len(got) != 300 || got[0].ID != "r-1199" || got[299].ID != "r-3" {
-			t.Fatalf("got %d (truncated %v, %v), first %v", len(got), truncated, err, got[:min(1, len(got))])
+		if layout.Shard(ins[0].Cell) == layout.Shard(ins[1].Cell) {
+			t.Fatal("the test wants two shards")
 		}
-		// The scan bound stops a long read and says so.
-		got, truncated, _ = rd.RecentIncidents(ctx, ins[0].Cell, now.Add(-time.Minute), severe, 1000, 500)
-		if !truncated || len(got) != 125 {
-			t.Fatalf("bounded scan: %d, truncated %v", len(got), truncated)
+		// An entry no longer there (as after a trim) is left out, not an error.
+		if err := rdb.XDel(ctx, layout.Stream(stream.Incidents, layout.Shard(ins[2].Cell)), res[2].ID).Err(); err != nil {
+			t.Fatal(err)
+		}
+		got, err := stream.NewReader(rdb, layout).Incidents(ctx, []stream.Entry{
+			{Fine: ins[1].Cell, ID: res[1].ID},
+			{Fine: ins[2].Cell, ID: res[2].ID},
+			{Fine: ins[0].Cell, ID: res[0].ID},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, in := range got {
+			ids = append(ids, in.ID)
+		}
+		if fmt.Sprint(ids) != "[far near]" {
+			t.Fatalf("read %v, want [far near]", ids)
 		}
 	})
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/citygrid/citygrid/live"
 	"github.com/citygrid/citygrid/ops"
 	"github.com/citygrid/citygrid/profiles"
+	"github.com/citygrid/citygrid/recent"
 	"github.com/citygrid/citygrid/sim"
 	"github.com/citygrid/citygrid/stream"
 	"github.com/citygrid/citygrid/tiles"
@@ -45,6 +46,7 @@ type app struct {
 	embedded *miniredis.Miniredis // nil when -redis names a server
 	tailer   *stream.Tailer
 	loop     *live.Loop
+	recent   *recent.Index // the loop's index of each cell's newest incidents
 	ops      *ops.Service
 	cases    *cases.Service
 	hub      *hub.Hub
@@ -109,7 +111,8 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 	}
 	a.catalog = catalogue
 	book := cases.NewBook(catalogue)
-	a.loop = live.NewLoop(live.Config{Tick: cfg.Tick, Now: now}, heat.NewState(now()), board, book)
+	a.recent = recent.NewIndex(geo.LongestWindow(), 0)
+	a.loop = live.NewLoop(live.Config{Tick: cfg.Tick, Now: now}, heat.NewState(now()), board, book, a.recent)
 	a.tailer = stream.NewTailer(a.rdb, stream.TailerConfig{
 		Layout:         layout,
 		Shards:         layout.Shards(a.profile),
@@ -143,7 +146,7 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 		Loop: a.loop, Ops: a.ops, Cases: a.cases, Hub: a.hub, Regions: regions, Layers: a.regionSync,
 		Tiles:   tiles.New(tiles.Config{Regions: regions.Load, Bound: a.profile.Bound}),
 		Decoder: &feed.Decoder{Profile: a.profile, Now: now, Regions: regions.Load, Limits: feed.Limits{MaxItems: cfg.MaxItems, MaxAge: cfg.Retention}},
-		Writer:  stream.NewWriter(a.wdb, layout, now), Reader: stream.NewReader(a.rdb, layout),
+		Writer:  stream.NewWriter(a.wdb, layout, now), Reader: stream.NewReader(a.rdb, layout), Recent: a.recent,
 		Audit: audit, Sessions: auth.NewSessions(a.rdb, layout.Prefix, now),
 		Credentials: a.creds, SimulatorKey: a.simKey, TLS: cfg.TLSCert != "",
 		HistoryLost: a.epoch.Lost,
