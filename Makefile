@@ -66,6 +66,17 @@ bench-fold:
 bench-go:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
+.PHONY: attack
+# ATTACKS are the tests that attack a server on loopback, as docs/SECURITY.md
+# lists them; each records a row of the table (cmd/citygrid/attack_test.go).
+ATTACKS = TestIdleConnectionsCannotTakeTheServerDown|TestBadKeysMeetTheRateLimitAndDoNotFloodTheAudit|TestSignInsAreThrottledPerAccount|TestFeedKeysAreBoundToTheirSource|TestVehicleKeysAreBoundToTheirUnits|TestRemovedAndLoweredPeopleLoseWhatTheyHad|TestRevokedCredentialsCloseTheirWebsockets|TestARedisThatLostItsDataIsNoticedAndTheStateRebuilt|TestALostReplyIsNotAnsweredWithDuplicates|TestUploadedRegionsReachEveryNodeAndOutliveARestart|TestOpenModeRefusesCrossSiteChanges|TestSmallerHolesAreClosed|TestIncidentsOfAQuietCellInABusyShardReadOnlyTheirs
+
+## attack: the attacks of issue 14 against servers on loopback (own redis-servers; about 40 s), as a table of attack, expected, observed
+attack:
+	@table=$$(mktemp); \
+	CITYGRID_ATTACK_TABLE=$$table $(GO) test -count=1 -run '^($(ATTACKS))$$' ./cmd/citygrid >$$table.log 2>&1; rc=$$?; \
+	cat $$table; if [ $$rc -ne 0 ]; then tail -40 $$table.log; fi; rm -f $$table $$table.log; exit $$rc
+
 build:
 	$(GO) build -o bin/citygrid ./cmd/citygrid
 	$(GO) build -o bin/feedsim ./cmd/feedsim

@@ -67,19 +67,28 @@ func TestIdleConnectionsCannotTakeTheServerDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer extra.Close()
-	if !closedByServer(extra, time.Second) {
-		t.Error("an eleventh connection from one address was held")
-	}
-	if code := healthFrom(t, s, "127.0.0.22"); code != 200 {
-		t.Errorf("another address while one holds its share: %d", code)
-	}
-	for i, c := range idle {
-		if !closedByServer(c, 3*time.Second) {
-			t.Fatalf("idle connection %d still open after the idle timeout", i)
+	extraClosed := closedByServer(extra, time.Second)
+	other := healthFrom(t, s, "127.0.0.22")
+	closed := 0
+	for _, c := range idle {
+		if closedByServer(c, 3*time.Second) {
+			closed++
 		}
 	}
-	if code := healthFrom(t, s, "127.0.0.21"); code != 200 {
-		t.Errorf("the address once its idle connections are gone: %d", code)
+	again := healthFrom(t, s, "127.0.0.21")
+	attacked(t, "1. idle connections: 10 from one address (its cap), then an 11th", "11th closed; others served; idle ones closed",
+		fmt.Sprintf("11th closed %v; other address %d; %d/10 idle closed after 400ms; then %d", extraClosed, other, closed, again))
+	if !extraClosed {
+		t.Error("an eleventh connection from one address was held")
+	}
+	if other != 200 {
+		t.Errorf("another address while one holds its share: %d", other)
+	}
+	if closed != len(idle) {
+		t.Fatalf("%d of %d idle connections still open after the idle timeout", len(idle)-closed, len(idle))
+	}
+	if again != 200 {
+		t.Errorf("the address once its idle connections are gone: %d", again)
 	}
 }
 

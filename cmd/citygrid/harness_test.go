@@ -56,13 +56,24 @@ func startServerWith(t testing.TB, set func(*Config), redisURL, prefix string, e
 	}
 	set(&cfg)
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := newApp(ctx, cfg)
-	if err != nil {
+	// The server as main runs it: started again if Redis loses its data.
+	apps := make(chan *app, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, cfg, func(a *app) {
+			select {
+			case apps <- a:
+			default:
+			}
+		})
+	}()
+	var a *app
+	select {
+	case a = <-apps:
+	case err := <-done:
 		cancel()
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
 	s := &server{t: t, URL: "http://" + a.Addr(), app: a}
 	stopped := false
 	s.stop = func() {

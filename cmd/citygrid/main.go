@@ -13,10 +13,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/citygrid/citygrid/stream"
 )
 
 func main() {
@@ -35,9 +38,33 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	app, err := newApp(ctx, cfg)
-	if err != nil {
-		return err
+	return serve(ctx, cfg, nil)
+}
+
+// serve runs the server until ctx ends. When Redis is found to have lost its
+// data (stream.ErrHistoryLost), the live state was folded from events no
+// longer there: the server stops as it would for a restart and starts again
+// on the same address, rebuilding from what Redis holds, as an operator
+// restarting it would. Clients see a few seconds' gap (walls reconnect by
+// themselves); /readyz and the wall then say history was lost. started, when
+// set, is told of each start.
+func serve(ctx context.Context, cfg Config, started func(*app)) error {
+	for {
+		life, end := context.WithCancel(ctx)
+		a, err := newApp(life, cfg)
+		if err != nil {
+			end()
+			return err
+		}
+		if started != nil {
+			started(a)
+		}
+		err = a.Run(life)
+		end()
+		if !errors.Is(err, stream.ErrHistoryLost) || ctx.Err() != nil {
+			return err
+		}
+		cfg.Addr = a.Addr() // the same port, even when it was chosen (":0")
+		log.Printf("citygrid: Redis lost its data; starting again to rebuild the live state from what it holds")
 	}
-	return app.Run(ctx)
 }

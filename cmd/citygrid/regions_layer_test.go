@@ -205,9 +205,13 @@ func TestUploadedRegionsReachEveryNodeAndOutliveARestart(t *testing.T) {
 	if !has(a) {
 		t.Fatal("the node that took the upload does not have it")
 	}
+	uploaded := time.Now()
 	eventually(t, "the other node applies the upload", func() bool { return has(b) && len(grids(b)) == 1 })
+	applied := time.Since(uploaded)
 	a.stop()
 	b.stop()
 	c := startServer(t, rs.URL(), prefix)
 	eventually(t, "a node started again applies it", func() bool { return has(c) && len(grids(c)) == 1 })
+	attacked(t, "11. a region level uploaded to node 1 of 2, then both restarted", "every node applies it within 2 s, and after a restart",
+		fmt.Sprintf("node 2 applied it after %v; a node started again has it", applied.Round(100*time.Millisecond)))
 }

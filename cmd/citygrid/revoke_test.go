@@ -15,6 +15,14 @@ import (
 	"github.com/coder/websocket"
 )
 
+// firstRejection is an ingest answer's first refusal, for the attack table.
+func firstRejection(r ingestReply) string {
+	if len(r.Rejected) == 0 {
+		return r.Error
+	}
+	return r.Rejected[0].Error
+}
+
 func admin(t *testing.T, c *creds, args ...string) {
 	t.Helper()
 	if err := runAdmin(append(args[:2:2], append([]string{"-auth", c.path}, args[2:]...)...), strings.NewReader(testPassword+"\n"), &strings.Builder{}, os.Getenv); err != nil {
@@ -34,14 +42,20 @@ func TestRemovedAndLoweredPeopleLoseWhatTheyHad(t *testing.T) {
 	}
 	admin(t, c, "users", "remove", "dispatcher-person")
 	admin(t, c, "users", "add", "-role", "wall", "admin-person")
+	changed := time.Now()
 	eventually(t, "the removed dispatcher is signed out", func() bool {
 		return disp.do(t, "GET", s.URL+"/api/v1/session", "").StatusCode == http.StatusUnauthorized
 	})
-	if r := disp.do(t, "POST", s.URL+"/api/v1/dispatches/d-none/clear", "{}"); r.StatusCode != http.StatusUnauthorized {
-		t.Errorf("a removed dispatcher clears a dispatch: %d", r.StatusCode)
+	took := time.Since(changed)
+	clear := disp.do(t, "POST", s.URL+"/api/v1/dispatches/d-none/clear", "{}").StatusCode
+	audit := adm.do(t, "GET", s.URL+"/api/v1/audit", "").StatusCode
+	attacked(t, "7. a removed dispatcher's and a lowered admin's sessions", "401 and 403 within the 2 s reload",
+		fmt.Sprintf("signed out after %v; clear %d; audit %d", took.Round(100*time.Millisecond), clear, audit))
+	if clear != http.StatusUnauthorized {
+		t.Errorf("a removed dispatcher clears a dispatch: %d", clear)
 	}
-	if r := adm.do(t, "GET", s.URL+"/api/v1/audit", ""); r.StatusCode != http.StatusForbidden {
-		t.Errorf("an admin lowered to wall reads the audit: %d", r.StatusCode)
+	if audit != http.StatusForbidden {
+		t.Errorf("an admin lowered to wall reads the audit: %d", audit)
 	}
 	if _, b := adm.send(t, "GET", s.URL+"/api/v1/session", ""); !strings.Contains(string(b), `"role":"wall"`) {
 		t.Errorf("the lowered admin's session: %s", b)
@@ -72,17 +86,24 @@ func TestRevokedCredentialsCloseTheirWebsockets(t *testing.T) {
 	byCookie := open(http.Header{"Cookie": {person.String()}})
 	admin(t, c, "keys", "revoke", "lobby-wall")
 	admin(t, c, "users", "remove", "lobby-person")
-	for name, conn := range map[string]*websocket.Conn{"the revoked key's": byKey, "the removed person's": byCookie} {
+	revoked := time.Now()
+	var observed []string
+	for _, w := range []struct {
+		name string
+		conn *websocket.Conn
+	}{{"the revoked key's", byKey}, {"the removed person's", byCookie}} {
 		ctx, cancel := context.WithTimeout(context.Background(), 6*time.Second)
 		var err error
 		for err == nil {
-			_, _, err = conn.Read(ctx)
+			_, _, err = w.conn.Read(ctx)
 		}
 		cancel()
+		observed = append(observed, fmt.Sprintf("%s closed (%d) after %v", strings.TrimPrefix(w.name, "the "), websocket.CloseStatus(err), time.Since(revoked).Round(100*time.Millisecond)))
 		if websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
-			t.Errorf("%s websocket: %v, want closed for the revoked credential", name, err)
+			t.Errorf("%s websocket: %v, want closed for the revoked credential", w.name, err)
 		}
 	}
+	attacked(t, "8. websockets of a revoked key and a removed person", "closed (1008) within about 2 s", strings.Join(observed, "; "))
 }
 
 // A key made for one source posts for it only; the dedupe key is the source
@@ -111,7 +132,15 @@ func TestFeedKeysAreBoundToTheirSource(t *testing.T) {
 		return fmt.Sprintf(`{"id":%q,"source":%q,"lat":%v,"lng":%v,"severity":4,"category":"theft"}`, id, src, p.lat, p.lng)
 	}
 	// In another source's name: refused, naming the source.
-	if code, r := post(feed, one("x-1", "12345")); code != 400 || len(r.Rejected) != 1 || !strings.HasPrefix(r.Rejected[0].Error, "source:") {
+	code, r := post(feed, one("x-1", "12345"))
+	_, r2 := post(adm, one("x-9", "12345"))
+	_, r3 := post(feed, one("x-9", "110"))
+	attacked(t, "5. the 110 feed's key posts as 12345; 110 reuses 12345's id", "refused; (source, id) are different incidents",
+		fmt.Sprintf("%d %s; 12345 accepted %d, 110 accepted %d of the same id", code, firstRejection(r), r2.Accepted, r3.Accepted))
+	if r2.Accepted != 1 || r3.Accepted != 1 {
+		t.Fatalf("one id in two sources: %+v, %+v", r2.IngestAnswer, r3.IngestAnswer)
+	}
+	if code != 400 || len(r.Rejected) != 1 || !strings.HasPrefix(r.Rejected[0].Error, "source:") {
 		t.Fatalf("the 110 key posting as 12345: %d %+v", code, r.IngestAnswer)
 	}
 	// Its own, with the source left out: stored as 110's.
@@ -128,13 +157,15 @@ func TestFeedKeysAreBoundToTheirSource(t *testing.T) {
 	var got struct {
 		Incidents []struct{ ID, Source, By string } `json:"incidents"`
 	}
-	eventually(t, "both x-1 are readable", func() bool {
+	eventually(t, "both x-1 and both x-9 are readable", func() bool {
 		_, b := wall.send(t, "GET", s.URL+"/api/v1/incidents?window=1h&cell="+p.cell.String(), "")
-		return json.Unmarshal(b, &got) == nil && len(got.Incidents) == 2
+		return json.Unmarshal(b, &got) == nil && len(got.Incidents) == 4
 	})
 	by := map[string]string{}
 	for _, in := range got.Incidents {
-		by[in.Source] = in.By
+		if in.ID == "x-1" {
+			by[in.Source] = in.By
+		}
 	}
 	if by["110"] != "feed-110" || by["12345"] != "ops-admin" {
 		t.Fatalf("who posted what: %+v", got.Incidents)
@@ -160,14 +191,19 @@ func TestSignInsAreThrottledPerAccount(t *testing.T) {
 	for i := range 20 {
 		codes[try("operator-person", "wrong guess", fmt.Sprintf("127.0.1.%d", 40+i))]++
 	}
+	right := try("operator-person", testPassword, "127.0.1.90")
+	other := try("dispatcher-person", testPassword, "127.0.1.91")
+	attacked(t, "3. 20 password guesses at one account from 20 addresses", "10 checked, the rest 429; other accounts sign in",
+		fmt.Sprintf("%d checked (401), %d refused (429); the throttled account %d; another account %d",
+			codes[http.StatusUnauthorized], codes[http.StatusTooManyRequests], right, other))
 	if codes[http.StatusUnauthorized] != 10 || codes[http.StatusTooManyRequests] != 10 {
 		t.Fatalf("20 guesses from 20 addresses: %v, want 10 checked and 10 refused", codes)
 	}
-	if code := try("operator-person", testPassword, "127.0.1.90"); code != http.StatusTooManyRequests {
-		t.Errorf("the right password while the account is throttled: %d", code)
+	if right != http.StatusTooManyRequests {
+		t.Errorf("the right password while the account is throttled: %d", right)
 	}
-	if code := try("dispatcher-person", testPassword, "127.0.1.91"); code != http.StatusOK {
-		t.Errorf("another account: %d", code)
+	if other != http.StatusOK {
+		t.Errorf("another account: %d", other)
 	}
 }
 
@@ -209,6 +245,8 @@ func TestBadKeysMeetTheRateLimitAndDoNotFloodTheAudit(t *testing.T) {
 			n++
 		}
 	}
+	attacked(t, "2. 200 requests with a bad key from one address", "most 429; one audit record a minute",
+		fmt.Sprintf("%d got 401, %d got 429; %d key.fail audit record(s)", codes[http.StatusUnauthorized], codes[http.StatusTooManyRequests], n))
 	if n != 1 {
 		t.Fatalf("%d key.fail records for %d refused keys; want one until the minute is over", n, codes[http.StatusUnauthorized])
 	}
@@ -234,6 +272,10 @@ func TestVehicleKeysAreBoundToTheirUnits(t *testing.T) {
 		return fmt.Sprintf(`{"unit":%q,"status":%q,"lat":31.3,"lng":120.6,"time":%q}`, unit, status, at.UTC().Format(time.RFC3339Nano))
 	}
 	now := time.Now()
+	code1, r1 := post(pos("SU-foot-009", "off-duty", now))
+	code2, r2 := post(pos("SU-car-002", "off-duty", now.Add(5*time.Minute)))
+	attacked(t, "6. a car fleet's key: a foot patrol off duty; a car stamped 5 min ahead", "both refused, naming unit and time",
+		fmt.Sprintf("%d %s; %d %s", code1, firstRejection(r1), code2, firstRejection(r2)))
 	if code, r := post("[" + pos("SU-car-001", "available", now) + "," + pos("SU-foot-009", "off-duty", now) + "]"); code != 202 || r.Accepted != 1 ||
 		len(r.Rejected) != 1 || !strings.HasPrefix(r.Rejected[0].Error, "unit: this key reports for SU-car-* only") {
 		t.Fatalf("a car fleet's key reporting a foot patrol: %d %+v", code, r.IngestAnswer)
@@ -262,6 +304,9 @@ func TestOpenModeRefusesCrossSiteChanges(t *testing.T) {
 		if resp.StatusCode != http.StatusForbidden {
 			t.Errorf("Content-Type %q: %d, want 403", ct, resp.StatusCode)
 		}
+		if ct == "text/plain" {
+			attacked(t, "open mode: a cross-site text/plain POST", "403", fmt.Sprint(resp.StatusCode))
+		}
 	}
 	req, _ := http.NewRequest("POST", s.URL+"/api/v1/incidents", strings.NewReader(body))
 	req.Header.Set("X-Requested-With", "citygrid")
@@ -288,6 +333,9 @@ func TestOpenModeRefusesCrossSiteChanges(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != want {
 			t.Errorf("Host %s: %d, want %d", host, resp.StatusCode, want)
+		}
+		if want != http.StatusOK {
+			attacked(t, "open mode: Host "+host+" (DNS rebinding)", fmt.Sprint(want), fmt.Sprint(resp.StatusCode))
 		}
 	}
 }
