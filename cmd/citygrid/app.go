@@ -24,6 +24,7 @@ import (
 	"github.com/citygrid/citygrid/heat"
 	"github.com/citygrid/citygrid/hub"
 	"github.com/citygrid/citygrid/internal/connlimit"
+	"github.com/citygrid/citygrid/internal/localredis"
 	"github.com/citygrid/citygrid/live"
 	"github.com/citygrid/citygrid/ops"
 	"github.com/citygrid/citygrid/profiles"
@@ -43,7 +44,8 @@ type app struct {
 	profile  *geo.Profile
 	rdb      *redis.Client
 	wdb      *redis.Client        // changes: no blind retries (see connectRedis)
-	embedded *miniredis.Miniredis // nil when -redis names a server
+	embedded *miniredis.Miniredis // the in-memory server of -redis memory
+	local    *localredis.Server   // the private redis-server of an empty -redis
 	tailer   *stream.Tailer
 	loop     *live.Loop
 	recent   *recent.Index // the loop's index of each cell's newest incidents
@@ -87,7 +89,7 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 	if err := a.loadCredentials(); err != nil {
 		return nil, err
 	}
-	if err := a.connectRedis(); err != nil {
+	if err := a.connectRedis(ctx); err != nil {
 		return nil, err
 	}
 	rules, err := ops.LoadRules(cfg.Rules, profileRules(cfg.Profile))
@@ -203,16 +205,34 @@ func (a *app) loadCredentials() (err error) {
 
 var errOpenNonLoopback = errors.New("refusing to serve without credentials on a non-loopback address")
 
-func (a *app) connectRedis() error {
+func (a *app) connectRedis(ctx context.Context) error {
 	url := a.cfg.Redis
 	if url == "" {
+		dir := a.cfg.Data
+		if dir == "" {
+			dir = localredis.DefaultDir()
+		}
+		s, err := localredis.Start(ctx, dir)
+		switch {
+		case errors.Is(err, localredis.ErrNotInstalled):
+			log.Printf("redis: no -redis given and redis-server is not installed: falling back to the embedded server, which keeps nothing across a restart (apt-get install redis-server, or give -redis)")
+			url = "memory"
+		case err != nil:
+			return fmt.Errorf("redis: the private redis-server: %w", err)
+		default:
+			a.local = s
+			url = s.URL
+			log.Printf("redis: no -redis given: running a private redis-server on loopback with its data in %s (append-only file, written every second): a restart keeps every event, alert, dispatch and case; -redis memory keeps nothing", dir)
+		}
+	}
+	if url == "memory" {
 		m := miniredis.NewMiniRedis()
 		if err := m.StartAddr("127.0.0.1:0"); err != nil {
 			return fmt.Errorf("embedded redis: %w", err)
 		}
 		a.embedded = m
 		url = "redis://" + m.Addr()
-		log.Printf("redis: no -redis given: running an embedded Redis-protocol server on %s; it keeps data in memory only, so a restart loses every event (use -redis redis://host:6379 to keep them)", m.Addr())
+		log.Printf("redis: running an embedded Redis-protocol server on %s; it keeps data in memory only, so a restart loses every event (leave -redis empty with redis-server installed, or give -redis redis://host:6379, to keep them)", m.Addr())
 	}
 	opts, err := redis.ParseURL(url)
 	if err != nil {
@@ -439,6 +459,9 @@ func (a *app) close() {
 	}
 	if a.embedded != nil {
 		a.embedded.Close()
+	}
+	if a.local != nil {
+		a.local.Stop()
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/citygrid/citygrid/internal/localredis"
 	"github.com/citygrid/citygrid/profiles"
 	"github.com/redis/go-redis/v9"
 )
@@ -14,7 +15,8 @@ import (
 // Config is everything the server can be told, from flags or their env twins.
 type Config struct {
 	Addr      string        // -addr, CITYGRID_ADDR
-	Redis     string        // -redis, CITYGRID_REDIS; empty: embedded, memory only
+	Redis     string        // -redis, CITYGRID_REDIS; empty: a private redis-server in Data (memory when none is installed); "memory": embedded, memory only
+	Data      string        // -data, CITYGRID_DATA: the private redis-server's folder
 	Profile   string        // -profile, CITYGRID_PROFILE
 	Simulate  bool          // -simulate, CITYGRID_SIMULATE
 	SimRate   float64       // -sim-rate, CITYGRID_SIM_RATE
@@ -51,7 +53,8 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	var c Config
 	fs := flag.NewFlagSet("citygrid", flag.ContinueOnError)
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen address (CITYGRID_ADDR)")
-	fs.StringVar(&c.Redis, "redis", "", "redis:// URL; empty runs an embedded Redis that keeps data in memory only (CITYGRID_REDIS)")
+	fs.StringVar(&c.Redis, "redis", "", "redis:// URL; empty runs a private redis-server keeping its data in -data (an embedded in-memory one when redis-server is not installed); memory: the embedded one, which keeps nothing (CITYGRID_REDIS)")
+	fs.StringVar(&c.Data, "data", "", "folder of the private redis-server when -redis is empty; empty: "+localredis.DefaultDir()+" (CITYGRID_DATA)")
 	fs.StringVar(&c.Profile, "profile", profiles.Default, "city profile (CITYGRID_PROFILE)")
 	fs.BoolVar(&c.Simulate, "simulate", false, "feed the built-in simulator into this server (CITYGRID_SIMULATE)")
 	fs.Float64Var(&c.SimRate, "sim-rate", 5, "simulated incidents per second (CITYGRID_SIM_RATE)")

@@ -49,6 +49,9 @@ func startServerClock(t testing.TB, now func() time.Time, redisURL, prefix strin
 // startServerWith is startServer with what tests may set beyond the flags.
 func startServerWith(t testing.TB, set func(*Config), redisURL, prefix string, extra ...string) *server {
 	t.Helper()
+	if redisURL == "" {
+		redisURL = "memory" // the embedded server: each test its own, in memory
+	}
 	args := append([]string{"-addr", "127.0.0.1:0", "-redis", redisURL, "-prefix", prefix, "-tick", "100ms"}, extra...)
 	cfg, err := parseConfig(args, func(string) string { return "" })
 	if err != nil {

@@ -239,3 +239,22 @@ func TestARedisThatLostItsDataIsNoticedAndTheStateRebuilt(t *testing.T) {
 		t.Error("the metric does not say so")
 	}
 }
+
+// With no -redis, the server keeps its data in a folder (a private
+// redis-server with an append-only file): a restart keeps every event.
+func TestTheDefaultKeepsItsDataAcrossARestart(t *testing.T) {
+	dir := t.TempDir()
+	private := func(c *Config) { c.Redis, c.Data = "", dir }
+	s := startServerWith(t, private, "", "citygrid")
+	items, want := randomIncidents(t, 30, 31, "kept", 9)
+	if r := s.post("/api/v1/incidents", "application/x-ndjson", ndjson(t, items)); r.Accepted != 30 {
+		t.Fatalf("post: %+v", r)
+	}
+	s.waitHeat("res=9&window=1h", want)
+	s.stop()
+	s = startServerWith(t, private, "", "citygrid")
+	s.waitHeat("res=9&window=1h", want)
+	if r := s.post("/api/v1/incidents", "application/x-ndjson", ndjson(t, items)); r.Duplicates != 30 {
+		t.Fatalf("the same events after the restart: %+v, want 30 duplicates", r)
+	}
+}

@@ -2,7 +2,9 @@
 
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -25,6 +27,7 @@ export function freePort(): Promise<number> {
 
 export class Server {
   proc: ChildProcess | null = null;
+  private data: string | undefined;
   constructor(
     readonly bin: string,
     readonly port: number,
@@ -39,7 +42,9 @@ export class Server {
 
   async start(): Promise<void> {
     const out = createWriteStream(this.log, { flags: 'a' });
-    const p = spawn(this.bin, ['-simulate', '-addr', `127.0.0.1:${this.port}`, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own data folder (the private redis-server keeps it across stop and start), never the user's.
+    this.data ??= mkdtempSync(join(tmpdir(), 'citygrid-e2e-data-'));
+    const p = spawn(this.bin, ['-simulate', '-addr', `127.0.0.1:${this.port}`, '-data', this.data, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
     p.stdout?.pipe(out);
     p.stderr?.pipe(out);
     this.proc = p;
