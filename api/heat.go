@@ -31,9 +31,13 @@ func (a *API) getHeat(c *gin.Context) {
 		return
 	}
 	var cells []heat.CellCount
+	var totals heat.Totals
 	var asOf, from time.Time
 	if err := a.askHeat(c, func(env *live.Env, hs *heat.State) {
 		cells, _ = hs.Heat(t.View)
+		if t.BBox == nil {
+			totals = hs.Totals(t.View)
+		}
 		asOf = env.Now()
 		from, _ = hs.WindowStart(t.View.Window)
 	}); err != nil {
@@ -45,6 +49,7 @@ func (a *API) getHeat(c *gin.Context) {
 	b = append(b, `,"from":`...)
 	b = wire.AppendTime(b, from)
 	b = wire.AppendHeat(b, cells, t.BBox)
+	b = wire.AppendTotals(b, totals)
 	b = append(b, '}')
 	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
 }

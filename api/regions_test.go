@@ -191,3 +191,35 @@ func localRequest(method, path string) *http.Request {
 	r.Host = "localhost:8080"
 	return r
 }
+
+// A place is named by the regions holding its centre: the street where there
+// is one, the district elsewhere; bad cells are refused by field.
+func TestPlacesAreNamedByRegion(t *testing.T) {
+	h, _ := regionServer(t)
+	inStreet := geo.CellOf(orb.Point{120.52, 31.22}, 9).String()
+	inD2 := geo.CellOf(orb.Point{120.65, 31.25}, 8).String()
+	outside := geo.CellOf(orb.Point{121.5, 31.0}, 8).String()
+	code, m := do(t, h, "GET", "/api/v1/places?cell="+inStreet+"&cells="+inD2+","+outside, "")
+	if code != 200 {
+		t.Fatalf("%d %v", code, m)
+	}
+	places := m["places"].([]any)
+	if len(places) != 3 {
+		t.Fatalf("%d places: %v", len(places), m)
+	}
+	first, second, third := places[0].(map[string]any), places[1].(map[string]any), places[2].(map[string]any)
+	if first["cell"] != inStreet || first["name"] != "街" || first["district"].(map[string]any)["code"] != "D1" {
+		t.Errorf("in the street: %v", first)
+	}
+	if second["name"] != "二区" || second["street"] != nil {
+		t.Errorf("in D2, no street: %v", second)
+	}
+	if third["name"] != "" || third["district"] != nil {
+		t.Errorf("outside the city: %v", third)
+	}
+	for _, q := range []string{"", "cell=nonsense", "cells=" + strings.Repeat(inD2+",", 201)} {
+		if code, m := do(t, h, "GET", "/api/v1/places?"+q, ""); code != 400 || !strings.HasPrefix(m["error"].(string), "cell:") {
+			t.Errorf("%.40s: %d %v", q, code, m)
+		}
+	}
+}

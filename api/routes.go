@@ -49,6 +49,7 @@ func (a *API) routes() []Route {
 		r("GET", "/api/v1/units", wall, "", a.getUnits),
 		r("GET", "/api/v1/incidents", wall, "", a.getIncidents),
 		r("GET", "/api/v1/regions/:level", wall, "", a.getRegions),
+		r("GET", "/api/v1/places", wall, "", a.getPlaces),
 		r("PUT", "/api/v1/regions/:level", admin, "regions.put", a.putRegions),
 		r("GET", "/api/v1/audit", admin, "", g.getAudit),
 		r("GET", "/api/v1/alerts", wall, "", a.getAlerts),

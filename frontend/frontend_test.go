@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -117,6 +118,24 @@ func TestHandlerProfile(t *testing.T) {
 		}
 		if name == "districts" && (fc.Features[0].ID == nil || fc.Features[0].Properties.Name == "") {
 			t.Errorf("district without id or name: %+v", fc.Features[0])
+		}
+	}
+	// The heat legend's class breaks: for every resolution and window, five
+	// rising lower bounds starting at 1 (a single incident is the coolest
+	// colour, never the hottest).
+	res := get(t, h, "GET", "/profile/heat.json")
+	var heat struct {
+		Breaks map[string]map[string][]int `json:"breaks"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&heat); err != nil || res.StatusCode != 200 {
+		t.Fatalf("heat.json: %d %v", res.StatusCode, err)
+	}
+	for _, r := range []string{"7", "8", "9"} {
+		for _, w := range []string{"15m", "1h", "24h"} {
+			b := heat.Breaks[r][w]
+			if len(b) != 5 || b[0] != 1 || !slices.IsSorted(b) || len(slices.Compact(slices.Clone(b))) != 5 {
+				t.Errorf("breaks of res %s, %s: %v", r, w, b)
+			}
 		}
 	}
 	// Whether or not the bundle is built, / answers with a page.

@@ -456,6 +456,12 @@ func (v *view) add(s *State, k key, d int32) {
 // the first time.
 func (s *State) watch(k ViewKey) *view {
 	k = k.Normal()
+	if !k.Filter.IsZero() && k.Res != totalsRes {
+		// Its totals in the other windows, for counters read together.
+		for _, c := range companions(k) {
+			s.watch(c)
+		}
+	}
 	if v, ok := s.views[k]; ok {
 		v.refs++
 		return v
@@ -470,6 +476,11 @@ func (s *State) watch(k ViewKey) *view {
 // unwatch drops a filtered view when its last watcher leaves.
 func (s *State) unwatch(k ViewKey) {
 	k = k.Normal()
+	if !k.Filter.IsZero() && k.Res != totalsRes {
+		for _, c := range companions(k) {
+			s.unwatch(c)
+		}
+	}
 	v, ok := s.views[k]
 	if !ok {
 		return

@@ -316,6 +316,9 @@ func (h *Hub) snapshot(ctx context.Context, sub subscription) (snapshot, error) 
 		if hs, ok := live.Find[*heat.State](env); ok {
 			if sub.heat {
 				s.cells, _ = hs.Heat(sub.View)
+				if sub.BBox == nil {
+					s.totals = hs.Totals(sub.View)
+				}
 			}
 			if sub.units {
 				s.units = hs.Units()

@@ -31,6 +31,7 @@ type snapshot struct {
 	tick    uint64
 	asOf    time.Time
 	cells   []heat.CellCount
+	totals  heat.Totals // the filter's totals in every window; nil with a bbox
 	units   []heat.Unit
 	regions []heat.RegionFigure // when subscribed
 	whole   [][]byte            // the whole layers subscribed, in order
@@ -40,6 +41,7 @@ func (h *Hub) encodeSnapshot(s snapshot, sub subscription) []byte {
 	b := appendHeader(make([]byte, 0, 64+32*len(s.cells)), "snapshot", s.tick, sub, s.asOf)
 	if sub.heat {
 		b = wire.AppendHeat(b, s.cells, sub.BBox)
+		b = wire.AppendTotals(b, s.totals)
 	}
 	if sub.units {
 		b = append(b, `,"units":`...)
@@ -56,8 +58,9 @@ func (h *Hub) encodeSnapshot(s snapshot, sub subscription) []byte {
 	return b
 }
 
-// encodeDelta encodes one tick for a topic. The view's total is sent only to
-// clients without a bbox, for whom it is the sum of their cells. regions, when
+// encodeDelta encodes one tick for a topic. The view's total, and its filter's
+// totals in every window (of the same tick), are sent only to clients without
+// a bbox, for whom the total is the sum of their cells. regions, when
 // not nil, is the regions layer's members, sent whole.
 func encodeDelta(t *live.Tick, part *heat.Changes, sub subscription, regions []byte) []byte {
 	d := part.Views[sub.View]
@@ -66,6 +69,7 @@ func encodeDelta(t *live.Tick, part *heat.Changes, sub subscription, regions []b
 		if sub.BBox == nil {
 			b = append(b, `,"total":`...)
 			b = strconv.AppendInt(b, d.Total, 10)
+			b = wire.AppendTotals(b, part.Totals(sub.View))
 		}
 		b = append(b, `,"cells":`...)
 		b = wire.AppendCells(b, d.Cells, sub.BBox)

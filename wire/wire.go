@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/citygrid/citygrid/geo"
 	"github.com/citygrid/citygrid/heat"
 	"github.com/paulmach/orb"
 )
@@ -46,6 +47,31 @@ func AppendHeat(b []byte, cells []heat.CellCount, bbox *orb.Bound) []byte {
 	b = strconv.AppendInt(b, SumCells(cells, bbox), 10)
 	b = append(b, `,"cells":`...)
 	return AppendCells(b, cells, bbox)
+}
+
+// AppendTotals appends the totals of a filter in every window, shortest
+// first: ,"totals":{"15m":3,"1h":9,"24h":120}. Nothing when t is nil.
+func AppendTotals(b []byte, t heat.Totals) []byte {
+	if t == nil {
+		return b
+	}
+	b = append(b, `,"totals":{`...)
+	first := true
+	for _, w := range geo.Windows {
+		n, ok := t[w.Name]
+		if !ok {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, '"')
+		b = append(b, w.Name...)
+		b = append(b, `":`...)
+		b = strconv.AppendInt(b, n, 10)
+	}
+	return append(b, '}')
 }
 
 // AppendCells appends cells as [{"cell":"88…","count":3},…], keeping only

@@ -174,6 +174,7 @@ func TestAccessMatrix(t *testing.T) {
 		{"GET", "/api/v1/units", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
 		{"GET", "/api/v1/audit", nil, [8]int{401, 401, 403, 403, 403, 403, 403, 200}},
 		{"GET", "/api/v1/regions/district?window=1h", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
+		{"GET", "/api/v1/places?cell=8830992a27fffff", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
 		{"PUT", "/api/v1/regions/grid", func() string { return `{}` }, [8]int{401, 401, 403, 403, 403, 403, 403, 400}},
 		{"GET", "/tiles/regions/9/427/209.pbf", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
 		{"GET", "/metrics", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},

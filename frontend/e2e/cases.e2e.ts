@@ -238,7 +238,7 @@ describe('cases against the real server', () => {
     const at = await waitFor('the cell drawn and pickable', 60_000, () => cellPoint(p, CELL));
     const box = await p.locator('#map').boundingBox();
     await p.mouse.click(box!.x + at.x, box!.y + at.y);
-    await waitFor('the picked cell in the panel', 10_000, async () => (await p.textContent('[data-testid="picked-cell"]').catch(() => null)) === CELL);
+    await waitFor('the picked cell in the panel', 10_000, async () => (await p.getAttribute('[data-testid="picked-cell"]', 'data-cell').catch(() => null)) === CELL);
     const row = `[data-testid="cell-panel"] [data-testid="incident-row"][data-incident-id="${state.incident}"]`;
     await p.waitForSelector(row, { timeout: 15_000 });
     timings.incidentListedMs = Date.now() - t0;

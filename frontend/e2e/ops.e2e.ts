@@ -444,7 +444,7 @@ describe('alerts and dispatch against the real server', () => {
       const at = await waitFor('the cell drawn and pickable', 60_000, () => cellPoint(p, CELL2));
       await p.mouse.click(box!.x + at.x, box!.y + at.y);
       await p.waitForSelector('[data-testid="cell-panel"]:not([hidden])', { timeout: 10_000 });
-      await waitFor('the picked cell in the panel', 10_000, async () => (await p.textContent('[data-testid="picked-cell"]')) === CELL2);
+      await waitFor('the picked cell in the panel', 10_000, async () => (await p.getAttribute('[data-testid="picked-cell"]', 'data-cell')) === CELL2);
     };
     await pick();
     timings.incidentsCellPickedMs = Date.now() - t0;

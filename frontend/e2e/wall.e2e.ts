@@ -194,7 +194,7 @@ describe('wall view against the real server', () => {
       const after = await restTotal();
       return dom > 0 && dom >= before - 1 && dom <= after + 1 ? true : undefined;
     });
-    // The other windows come from REST polls: non-zero and equal within the feed's drift.
+    // The other windows come from the same frames: non-zero and equal within the feed's drift.
     for (const w of ['15m', '24h']) {
       await waitFor(`count-${w} to be near /api/v1/heat`, 20_000, async () => {
         const dom = await domNumber(page, `count-${w}`);
@@ -202,6 +202,40 @@ describe('wall view against the real server', () => {
         return dom > 0 && Math.abs(dom - rest) <= 60 ? true : undefined;
       });
     }
+    // The legend keeps its classes while the counts move (fixed breaks per
+    // resolution and window, not the current maximum).
+    const legend = await page.textContent('.legend');
+    expect(legend).toContain('1–2');
+    for (let i = 0; i < 10; i++) {
+      await page.waitForTimeout(1000);
+      expect(await page.textContent('.legend')).toBe(legend);
+    }
+    // The three counters come from one tick: a wider window never shows less.
+    for (let i = 0; i < 20; i++) {
+      const [a, b, c] = await page.evaluate(() =>
+        ['15m', '1h', '24h'].map((w) => Number((document.querySelector(`[data-testid="count-${w}"]`)?.textContent ?? '').replace(/[^0-9]/g, ''))),
+      );
+      expect(a, `sample ${i}: 15m ${a} ≤ 1h ${b} ≤ 24h ${c}`).toBeLessThanOrEqual(b);
+      expect(b, `sample ${i}: 15m ${a} ≤ 1h ${b} ≤ 24h ${c}`).toBeLessThanOrEqual(c);
+      await page.waitForTimeout(250);
+    }
+    // The district table is the server's region figures: each row lies between
+    // two reads of GET /api/v1/regions/district around it (the figures only
+    // grow while the simulator adds, and reach the page within a second).
+    const districtFigures = async () => {
+      const r = (await (await fetch(`${server.base}/api/v1/regions/district?window=1h`)).json()) as { regions: { code: string; incidents: number }[] };
+      return new Map(r.regions.map((x) => [x.code, x.incidents]));
+    };
+    await waitFor('the district table to equal /api/v1/regions/district', 20_000, async () => {
+      const before = await districtFigures();
+      await page.waitForTimeout(1500);
+      const rows = await page.$$eval('[data-testid="districts"] tr', (trs) =>
+        trs.map((tr) => [tr.getAttribute('data-code') ?? '', Number((tr.children[1]?.textContent ?? '').replace(/[^0-9]/g, ''))] as const),
+      );
+      const after = await districtFigures();
+      const ok = rows.length === before.size && rows.every(([code, n]) => n >= (before.get(code) ?? -1) && n <= (after.get(code) ?? -1));
+      return ok && rows.some(([, n]) => n > 0) ? true : undefined;
+    });
     // Units: every unit of the REST answer is counted under some status. Units
     // keep appearing while the simulator's first reports come in, so the
     // page's total must lie between two REST reads around it.
@@ -298,6 +332,16 @@ describe('wall view against the real server', () => {
     timings.badgeWarnMs = Date.now() - t0;
     await page.waitForSelector('[data-testid="not-live"]', { state: 'visible', timeout: 5_000 });
     await page.screenshot({ path: join(RESULTS, 'wall-offline.png') });
+    // Boundary tiles expire after a minute and are fetched again; during an
+    // outage that fails, and MapLibre never retries. Make them expire now.
+    const boundaries = () =>
+      page.evaluate(() => {
+        const m = (window as unknown as { citygrid: { map: { querySourceFeatures: (s: string, o: object) => unknown[] } } }).citygrid.map;
+        return m.querySourceFeatures('regions', { sourceLayer: 'regions' }).length;
+      });
+    await page.evaluate(() => (window as unknown as { citygrid: { map: { refreshTiles: (s: string) => void } } }).citygrid.map.refreshTiles('regions'));
+    await sleep(2000);
+    timings.boundaryFeaturesOffline = await boundaries();
 
     const t1 = Date.now();
     await server.start();
@@ -305,6 +349,7 @@ describe('wall view against the real server', () => {
     timings.recoverMs = Date.now() - t1;
     await page.waitForSelector('[data-testid="not-live"]', { state: 'hidden', timeout: 5_000 });
     await waitFor('count-1h to be live again', 30_000, async () => ((await domNumber(page, 'count-1h')) > 0 ? true : undefined));
+    await waitFor('the district boundaries back', 20_000, async () => ((await boundaries()) > 0 ? true : undefined));
     await page.close(); // free the CPU for the console view
   });
 
@@ -327,7 +372,7 @@ describe('wall view against the real server', () => {
     expect(box).not.toBeNull();
     await p.mouse.click(box!.x + h.x, box!.y + h.y);
     await p.waitForSelector('[data-testid="cell-panel"]:not([hidden])', { timeout: 10_000 });
-    expect(await p.textContent('[data-testid="picked-cell"]')).toBe(h.cell);
+    expect(await p.getAttribute('[data-testid="picked-cell"]', 'data-cell')).toBe(h.cell);
     await waitFor('the picked cell counts', 10_000, async () => {
       const n = await domNumber(p, 'cell-count-24h');
       return n > 0 ? true : undefined;
@@ -347,6 +392,35 @@ describe('wall view against the real server', () => {
       p.evaluate(() => (window as unknown as { citygrid: { store: { res: number } } }).citygrid.store.res === 7) ,
     );
     expect(p.url()).toContain('res=7');
+    // Each control keeps what the others set; the window changes without a
+    // reload (a marker set on the page survives), and the URL holds it all.
+    await p.evaluate(() => ((window as unknown as { noReload: number }).noReload = 1));
+    await p.fill('[data-testid="ctl-category"]', 'theft');
+    await p.press('[data-testid="ctl-category"]', 'Enter');
+    await waitFor('category in the URL', 5_000, async () => (p.url().includes('category=theft') ? true : undefined));
+    expect(p.url()).toContain('res=7');
+    await waitFor('the legend says res 7', 10_000, async () => ((await p.textContent('.legend-title'))?.includes('res 7') ? true : undefined));
+    await p.selectOption('[data-testid="ctl-window"]', '24h');
+    await waitFor('24h snapshot', 10_000, async () =>
+      p.evaluate(() => (window as unknown as { citygrid: { store: { window: string } } }).citygrid.store.window === '24h'),
+    );
+    expect(p.url()).toContain('window=24h');
+    expect(p.url()).toContain('category=theft');
+    expect(p.url()).toContain('res=7');
+    expect(await p.evaluate(() => (window as unknown as { noReload?: number }).noReload)).toBe(1);
+    expect(await p.getAttribute('[data-testid="count-24h"]', 'class')).toBeDefined();
+    expect(await p.locator('.counter.live [data-testid="count-24h"]').count()).toBe(1);
+    // Back to the plain view for the tests that follow.
+    await p.fill('[data-testid="ctl-category"]', '');
+    await p.press('[data-testid="ctl-category"]', 'Enter');
+    await p.selectOption('[data-testid="ctl-window"]', '1h');
+    await waitFor('the plain view', 10_000, async () => (!p.url().includes('category') && !p.url().includes('window=') ? true : undefined));
+    // Places are named, never by hexagon id: no H3 index in the hottest list or the ticker.
+    await waitFor('the hottest places named', 10_000, async () => {
+      const text = (await p.textContent('[data-testid="hot-list"]')) ?? '';
+      const ticker = (await p.textContent('[data-testid="ticker"]')) ?? '';
+      return text.length > 0 && !/8[0-9a-f]{14}/.test(text + ticker) && !text.includes('…') ? true : undefined;
+    });
     consolePage = p;
   });
 

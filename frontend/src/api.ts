@@ -14,6 +14,8 @@ import type {
   DispatchesResponse,
   HeatResponse,
   IncidentsResponse,
+  PlacesResponse,
+  RegionFigures,
   NewCase,
   Res,
   Session,
@@ -79,18 +81,7 @@ export async function signOut(): Promise<void> {
   await fetch('/api/v1/session', { method: 'DELETE', credentials: 'same-origin', headers: CSRF_HEADER });
 }
 
-/** RegionFigures: one region's figures over a window (GET /api/v1/regions/{level}). */
-export interface RegionFigures {
-  code: string;
-  name: string;
-  parent: string;
-  generated: boolean;
-  incidents: number;
-  byCategory: Record<string, number>;
-  /** Severities 1..4 in that order. */
-  bySeverity: number[];
-  unitsOnDuty: number;
-}
+export type { RegionFigures } from './protocol';
 
 export interface RegionsResponse {
   level: string;
@@ -167,6 +158,11 @@ async function get<T>(url: string): Promise<T> {
   const r = await fetch(url, { credentials: 'same-origin' });
   if (!r.ok) throw new Error(`${url.split('?')[0]}: ${r.status}`);
   return (await r.json()) as T;
+}
+
+/** getPlaces names hexagons by the regions holding their centres. */
+export function getPlaces(cells: string[]): Promise<PlacesResponse> {
+  return get(`/api/v1/places?cells=${cells.map(encodeURIComponent).join(',')}`);
 }
 
 export function getAlerts(status = 'open'): Promise<AlertsResponse> {

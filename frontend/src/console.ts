@@ -1,7 +1,7 @@
 // Console-only pieces: the topic controls and the picked-cell panel.
 
 import { cellToLatLng } from 'h3-js';
-import { getHeat, getRegion, may, type RegionFigures } from './api';
+import { getHeat, getPlaces, getRegion, may, type RegionFigures } from './api';
 import { IncidentPick } from './incidents';
 import { incidentsBox } from './incidentspanel';
 import { suggestForCell, suggestionsBox } from './opspanels';
@@ -21,9 +21,14 @@ function select(name: string, options: [string, string][], value: string, onChan
   return s;
 }
 
-/** buildControls fills the controls box; onChange gets the whole new config. */
-export function buildControls(box: HTMLElement, cfg: Config, onChange: (c: Config) => void, signOut?: () => void): void {
-  const set = (patch: Partial<Config>) => onChange({ ...cfg, ...patch });
+/**
+ * buildControls fills the controls box; onChange gets the whole new config:
+ * the current one (config()) with the control's change, so one control never
+ * undoes another's.
+ */
+export function buildControls(box: HTMLElement, config: () => Config, onChange: (c: Config) => void, signOut?: () => void): void {
+  const cfg = config();
+  const set = (patch: Partial<Config>) => onChange({ ...config(), ...patch });
   const cat = el('input', { name: 'category', list: 'categories', placeholder: '全部 all', 'data-testid': 'ctl-category', size: '12' }) as HTMLInputElement;
   cat.value = cfg.category;
   cat.addEventListener('change', () => set({ category: cat.value.trim() }));
@@ -84,9 +89,16 @@ export async function showCell(
   const close = el('button', { type: 'button', class: 'close', 'aria-label': 'close' }, '×');
   close.addEventListener('click', onClose);
   const pick = may(role, 'operator') ? new IncidentPick() : undefined;
+  // The place by name (street · community), never by hexagon id: the id is
+  // kept in data-cell for tools and tests.
+  const placeName = el('span', { 'data-testid': 'picked-cell', 'data-cell': cell }, '…');
+  getPlaces([cell]).then(
+    (r) => (placeName.textContent = r.places[0]?.name || '—'),
+    () => (placeName.textContent = '—'),
+  );
   panel.replaceChildren(
     close,
-    el('h3', {}, districts.ofCell(cell)?.name ?? '—', ' ', el('span', { class: 'cell-id', 'data-testid': 'picked-cell' }, cell)),
+    el('h3', {}, districts.ofCell(cell)?.name ?? '—', ' ', placeName),
     el('div', { class: 'muted' }, `res ${cfg.res} · ${lat.toFixed(4)}, ${lng.toFixed(4)}${cfg.category ? ' · ' + cfg.category : ''}${cfg.minSeverity > 1 ? ' · ≥' + cfg.minSeverity : ''}`),
     counts,
     incidentsBox(cell, cfg.window, role, pick),

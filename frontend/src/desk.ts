@@ -3,6 +3,7 @@
 // alert, a dispatch, a case, a region). The wall has none of it.
 
 import type { PickingInfo } from '@deck.gl/core';
+import { cellToLatLng } from 'h3-js';
 import { signOut } from './api';
 import type { Config } from './config';
 import { CasePage } from './casepage';
@@ -50,7 +51,7 @@ export class Desk {
     this.cases = new CasesPanel(hud.casesBox, { names: o.names, onPick: (c) => this.pickCase(c.id, c) });
     const cfg = o.config();
     if (!cfg.kiosk) {
-      buildControls(hud.controls, cfg, o.reconfigure, o.open ? undefined : () => void signOut().then(() => location.reload()));
+      buildControls(hud.controls, o.config, o.reconfigure, o.open ? undefined : () => void signOut().then(() => location.reload()));
     }
   }
 
@@ -79,11 +80,22 @@ export class Desk {
     }
     const obj = info.object as CellCount | undefined;
     if (info.layer?.id !== 'heat' || !obj) return;
-    this.selectRegion('', '');
-    this.o.renderer.select(obj.cell);
-    const { hud, store, districts, role } = this.o;
-    void showCell(hud.cellPanel, obj.cell, this.o.config(), districts, store.units.values(), () => this.closePanel(), role);
+    this.pickCell(obj.cell, false);
   };
+
+  /** pickCell shows a hexagon's panel (its incidents, units near, dispatch), flying to it unless it was clicked on the map. */
+  pickCell(cell: string, fly = true): void {
+    this.selectRegion('', '');
+    this.o.renderer.select(cell);
+    const { hud, store, districts, role } = this.o;
+    void showCell(hud.cellPanel, cell, this.o.config(), districts, store.units.values(), () => this.closePanel(), role);
+    if (fly) this.flyToCell(cell);
+  }
+
+  private flyToCell(cell: string): void {
+    const [lat, lng] = cellToLatLng(cell);
+    this.parts?.map.easeTo({ center: [lng, lat], zoom: Math.max(this.parts.map.getZoom(), 13), duration: 600 });
+  }
 
   /** casesChanged: the cases layer moved: the queue and an open case page follow. */
   casesChanged(l: CasesLayer | null): void {
@@ -131,6 +143,7 @@ export class Desk {
     this.o.renderer.select(a.cell ?? '');
     const { hud, districts, role } = this.o;
     showAlert(hud.cellPanel, a, role, districts, () => this.closePanel(), this.o.config().window);
+    if (a.cell) this.flyToCell(a.cell);
   }
 
   private pickDispatch(d: Dispatch): void {

@@ -1,8 +1,8 @@
-// Districts: which district an H3 cell lies in (by its centre), and per-district
-// sums. Pure and cached: a cell's district never changes.
+// Districts: the profile's district polygons, and which district a point or an
+// H3 cell's centre lies in (to name places and fly to them; never to count:
+// the figures come from the server). Pure and cached.
 
 import { cellToLatLng } from 'h3-js';
-import type { CellCount } from './protocol';
 
 type Ring = [number, number][];
 type Position = [number, number];
@@ -32,12 +32,6 @@ export interface District {
   polygons: Ring[][];
 }
 
-export interface DistrictSum {
-  id: string;
-  name: string;
-  count: number;
-  cells: number;
-}
 
 export class Districts {
   readonly list: District[];
@@ -78,25 +72,6 @@ export class Districts {
     return i >= 0 ? this.list[i] : undefined;
   }
 
-  /** sums adds up counts per district, hottest first; cells outside all go under "—". */
-  sums(cells: Iterable<CellCount>): DistrictSum[] {
-    const by = new Map<string, DistrictSum>();
-    for (const d of this.list) by.set(d.id, { id: d.id, name: d.name, count: 0, cells: 0 });
-    for (const c of cells) {
-      const d = this.ofCell(c.cell);
-      const key = d ? d.id : '';
-      let s = by.get(key);
-      if (!s) {
-        s = { id: '', name: '—', count: 0, cells: 0 };
-        by.set(key, s);
-      }
-      s.count += c.count;
-      s.cells++;
-    }
-    return Array.from(by.values())
-      .filter((s) => s.id !== '' || s.count > 0)
-      .sort((a, b) => b.count - a.count || a.id.localeCompare(b.id));
-  }
 }
 
 function bboxOf(polygons: Ring[][]): BBox {

@@ -4,9 +4,10 @@
 // Every label is bilingual; nothing is hover-only. It only writes the DOM;
 // main.ts decides when.
 
-import type { DistrictSum, Districts } from './districts';
+import type { Districts } from './districts';
 import { breakdown, DISPATCH_LABELS, dispatchOverdue, formatDuration, placeName } from './ops';
-import { STATUSES, WINDOWS, type AlertCounts, type CellCount, type Dispatch, type Window } from './protocol';
+import { regionIncidents } from './store';
+import { STATUSES, WINDOWS, type AlertCounts, type CellCount, type Dispatch, type RegionFigures, type Window } from './protocol';
 import { alertTotal, dispatchSeconds, type Health, type Rise, type StatusCounts } from './store';
 import { legendLabels, type Scale } from './scale';
 import { severityColor, statusColor } from './layers';
@@ -40,7 +41,7 @@ export const WINDOW_LABELS: Record<Window, string> = {
 
 export const STATUS_LABELS: Record<string, string> = {
   available: '待命 Available',
-  dispatched: '派遣 Dispatched',
+  dispatched: '已出动 En route',
   busy: '处置 Busy',
   'off-duty': '下班 Off duty',
 };
@@ -84,6 +85,7 @@ export class Hud {
   private wallDispatches: HTMLElement;
   private wallDispatchCount: HTMLElement;
   private counts = new Map<Window, HTMLElement>();
+  private counterBoxes = new Map<Window, HTMLElement>();
   private units = new Map<string, HTMLElement>();
   private hotList: HTMLElement;
   private districtBody: HTMLElement;
@@ -112,8 +114,11 @@ export class Hud {
     for (const w of WINDOWS) {
       const v = el('div', { class: 'value', 'data-testid': `count-${w}` }, '–');
       this.counts.set(w, v);
-      countBox.append(el('div', { class: 'counter' + (w === liveWindow ? ' live' : '') }, el('div', { class: 'label' }, WINDOW_LABELS[w]), v));
+      const box = el('div', { class: 'counter' }, el('div', { class: 'label' }, WINDOW_LABELS[w]), v);
+      this.counterBoxes.set(w, box);
+      countBox.append(box);
     }
+    this.setLiveWindow(liveWindow);
     this.alertsTotal = el('div', { class: 'value', 'data-testid': 'alerts-total' }, '–');
     this.alertsUnacked = el('span', { class: 'muted', 'data-testid': 'alerts-unacked' });
     this.alertsKinds = el('div', { class: 'chips', 'data-testid': 'alerts-by-kind' });
@@ -144,7 +149,7 @@ export class Hud {
       ),
       el('h2', {}, '巡逻力量 Units ', this.unitsTotal),
       unitBox,
-      el('h2', { class: 'wall-only' }, '出警 Dispatches ', this.wallDispatchCount),
+      el('h2', { class: 'wall-only' }, '指挥派单 Orders ', this.wallDispatchCount),
       el('div', { class: 'wall-only' }, this.wallDispatches),
     );
 
@@ -160,14 +165,14 @@ export class Hud {
       { class: 'panel right' },
       el('h2', { class: 'console-only' }, '告警 Alerts'),
       el('div', { class: 'console-only' }, this.alertsBox),
-      el('h2', { class: 'console-only' }, '出警 Dispatches'),
+      el('h2', { class: 'console-only' }, '指挥派单 Orders'),
       el('div', { class: 'console-only' }, this.dispatchesBox),
       el('h2', { class: 'console-only' }, '案件 Cases'),
       el('div', { class: 'console-only' }, this.casesBox),
-      el('h2', {}, '最热网格 Hottest cells'),
+      el('h2', {}, '最热区块 Hottest hexagons'),
       this.hotList,
       el('h2', {}, '各区 Districts'),
-      el('table', { class: 'districts' }, el('thead', {}, el('tr', {}, el('th', {}, '区 District'), el('th', {}, '事件 Incidents'), el('th', {}, '网格 Cells'))), this.districtBody),
+      el('table', { class: 'districts' }, el('thead', {}, el('tr', {}, el('th', {}, '区 District'), el('th', {}, '事件 Incidents'), el('th', {}, '在岗 On duty'))), this.districtBody),
       el('h2', { class: 'wall-only' }, '超期案件 Overdue cases'),
       el('div', { class: 'wall-only' }, this.caseOverdueBox),
       el('h2', { class: 'wall-only' }, '街道按期结案率 On-time closure by street'),
@@ -188,6 +193,11 @@ export class Hud {
     const mapWrap = el('div', { class: 'map-wrap' }, this.mapBox, legends, this.controls, this.cellPanel, banner);
 
     root.replaceChildren(top, left, mapWrap, this.caseStrip, right, bottom);
+  }
+
+  /** setLiveWindow marks the counter of the window the map shows. */
+  setLiveWindow(live: Window): void {
+    for (const [w, box] of this.counterBoxes) box.classList.toggle('live', w === live);
   }
 
   setCount(w: Window, n: number | undefined): void {
@@ -255,24 +265,50 @@ export class Hud {
     this.unitsTotal.textContent = `(${total})`;
   }
 
-  setHottest(cells: CellCount[], districts: Districts): void {
+  /**
+   * setHottest lists the hottest hexagons by place (district, then street and
+   * community as the server names them; "…" until it has), never by H3 id.
+   * onPick, when given (the console), makes each row pick its hexagon.
+   */
+  setHottest(cells: CellCount[], districts: Districts, place: (cell: string) => string | undefined, onPick?: (cell: string) => void): void {
     this.hotList.replaceChildren(
-      ...cells.map((c) =>
-        el('li', {}, el('span', { class: 'cell-district' }, districts.ofCell(c.cell)?.name ?? '—'), el('span', { class: 'cell-id' }, c.cell), el('span', { class: 'value' }, formatCount(c.count))),
+      ...cells.map((c) => {
+        const li = el(
+          'li',
+          { 'data-cell': c.cell },
+          el('span', { class: 'cell-district' }, districts.ofCell(c.cell)?.name ?? '—'),
+          el('span', { class: 'cell-place' }, place(c.cell) ?? '…'),
+          el('span', { class: 'value' }, formatCount(c.count)),
+        );
+        if (onPick) {
+          li.classList.add('pickable');
+          li.addEventListener('click', () => onPick(c.cell));
+        }
+        return li;
+      }),
+    );
+  }
+
+  /**
+   * setDistricts shows the server's figures of each district (the regions
+   * layer, the same as GET /api/v1/regions/district), busiest first. They are
+   * never summed in the page from the heat cells: a cell's centre is not
+   * where its incidents are, and the table contradicted the API.
+   */
+  setDistricts(rows: RegionFigures[] | null, filter: { category: string; minSeverity: number }): void {
+    const counted = (rows ?? []).map((r) => ({ r, n: regionIncidents(r, filter) }));
+    counted.sort((a, b) => b.n - a.n || a.r.code.localeCompare(b.r.code));
+    this.districtBody.replaceChildren(
+      ...counted.map(({ r, n }) =>
+        el('tr', { 'data-code': r.code }, el('td', {}, r.name), el('td', { class: 'num' }, formatCount(n)), el('td', { class: 'num' }, formatCount(r.unitsOnDuty))),
       ),
     );
   }
 
-  setDistricts(sums: DistrictSum[]): void {
-    this.districtBody.replaceChildren(
-      ...sums.map((s) => el('tr', {}, el('td', {}, s.name), el('td', { class: 'num' }, formatCount(s.count)), el('td', { class: 'num' }, formatCount(s.cells)))),
-    );
-  }
-
-  setTicker(rises: Rise[], districts: Districts, now: number): void {
+  setTicker(rises: Rise[], districts: Districts, place: (cell: string) => string | undefined, now: number): void {
     this.ticker.replaceChildren(
       ...rises.slice(0, 8).map((r) =>
-        el('span', { class: 'tick-item' }, el('b', {}, `+${r.by}`), ` ${districts.ofCell(r.cell)?.name ?? '—'} `, el('span', { class: 'cell-id' }, r.cell.slice(0, 9) + '…'), el('span', { class: 'muted' }, ` ${formatAge(now - r.at)}`)),
+        el('span', { class: 'tick-item' }, el('b', {}, `+${r.by}`), ` ${districts.ofCell(r.cell)?.name ?? '—'} ${place(r.cell) ?? ''}`, el('span', { class: 'muted' }, ` ${formatAge(now - r.at)}`)),
       ),
     );
   }

@@ -12,10 +12,11 @@ import { Hud } from './hud';
 import { Feed } from './live';
 import { createMap, fitTo, type MapParts } from './map';
 import { markOnce, Renderer } from './render';
+import { reloadBoundaries } from './regions';
+import type { Breaks } from './scale';
 import { signInForm } from './signin';
 import { sessionCheck, showStatus, watchHistory } from './status';
 import { activeDispatches, newStore } from './store';
-import { pollTotals } from './totals';
 
 async function fetchJSON<T>(url: string): Promise<T> {
   const r = await fetch(url, { credentials: 'same-origin' });
@@ -43,14 +44,16 @@ async function boot(): Promise<void> {
   const root = document.getElementById('app') as HTMLElement;
   const { role, open } = await signedIn(root);
 
-  const [districtsFC, outlineFC] = await Promise.all([
+  const [districtsFC, outlineFC, heatProfile] = await Promise.all([
     fetchJSON<FeatureCollection>('/profile/districts.geojson'),
     fetchJSON<{ features?: { properties?: { name?: string } }[] }>('/profile/outline.geojson'),
+    fetchJSON<{ breaks?: Breaks }>('/profile/heat.json').catch(() => ({ breaks: undefined })),
   ]);
   const districts = new Districts(districtsFC);
   const hud = new Hud(root, cfg.window, outlineFC.features?.[0]?.properties?.name ?? '');
   const store = newStore();
   let parts: MapParts | undefined;
+  let wasDown = false;
   // Cases: the strip, the legend, the wall's overdue list and ranking; names of streets from the stats.
   const names = new RegionNames(districts);
   const caseWall = new CaseWall(hud, names);
@@ -65,23 +68,27 @@ async function boot(): Promise<void> {
     else hud.setWallDispatches(active, unitStatus, districts, now);
   };
   const renderer = new Renderer({
-    store, hud, districts, config,
+    store, hud, districts, config, breaks: heatProfile.breaks,
     onAlerts: (sorted, now) => desk?.alerts.update(sorted, now),
     onDispatches: showDispatches,
+    onPickCell: (cell) => desk?.pickCell(cell),
     onCases: (l, now) => {
       caseWall.update(l, now);
       desk?.casesChanged(l);
     },
   });
 
-  const refreshTotals = pollTotals(hud, config);
   pollCaseStats(caseWall, names);
   const checkSession = sessionCheck();
   const feed = new Feed({
     store, config, onChange: renderer.schedule,
     onStatus: (s) => {
       tickStatus();
-      if (s === 'open') void refreshTotals();
+      if (s === 'closed') wasDown = true;
+      if (s === 'open' && wasDown && parts) {
+        wasDown = false;
+        reloadBoundaries(parts.map, location.origin);
+      }
       if (s === 'closed' && !open) checkSession();
     },
   });
@@ -94,26 +101,24 @@ async function boot(): Promise<void> {
     desk?.dispatches.tick(now);
     caseWall.tick(now);
     if (!desk && store.dispatches.length > 0) showDispatches(now);
+    // The ticker's ages move on while no frame comes (offline).
+    renderer.schedule();
   }, 1000);
 
   if (cfg.view === 'console') {
     desk = new Desk({
       hud, store, districts, renderer, role, open, config, names,
       reconfigure: (next) => {
+        // The URL is the one record of the console's state: every control
+        // changes it, and a reload or a shared link shows the same view.
         const resub = next.res !== cfg.res || next.window !== cfg.window || next.category !== cfg.category || next.minSeverity !== cfg.minSeverity;
-        const rebuild = next.window !== cfg.window;
         if (next.extrude !== cfg.extrude) parts?.map.easeTo({ pitch: next.extrude ? 50 : 0, duration: 800 });
         cfg = next;
         history.replaceState(null, '', configQuery(cfg));
-        if (rebuild) {
-          // The live window's counter moves; rebuild the HUD around it.
-          location.reload();
-          return;
-        }
+        hud.setLiveWindow(cfg.window);
         if (resub) {
           desk?.reset();
           feed.resubscribe();
-          void refreshTotals();
         }
         renderer.redraw(true);
       },

@@ -168,7 +168,7 @@ export class DispatchesPanel {
   update(active: Dispatch[], unitStatus: (unit: string) => string, now: number): void {
     this.dispatches = active;
     syncRows(this.list, active, (d) => d.id, (d) => this.row(d), (row, d) => this.fill(row, d, unitStatus(d.unit), now));
-    this.empty.textContent = active.length === 0 ? '无出警 No active dispatches' : '';
+    this.empty.textContent = active.length === 0 ? '无派单 No active orders' : '';
   }
 
   tick(now: number): void {

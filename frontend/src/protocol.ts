@@ -47,6 +47,21 @@ export interface Subscribe {
   bbox?: [number, number, number, number];
   category?: string;
   minSeverity?: number;
+  /** The regions layer's level: district (default), street, community, grid. */
+  level?: string;
+}
+
+/** A region's figures over the window, as GET /api/v1/regions/{level} and the regions layer give them. */
+export interface RegionFigures {
+  code: string;
+  name: string;
+  parent?: string;
+  generated: boolean;
+  incidents: number;
+  byCategory: Record<string, number>;
+  /** Severities 1..4, in that order. */
+  bySeverity: number[];
+  unitsOnDuty: number;
 }
 
 export type AlertKind = 'hot_cell' | 'anomaly' | 'severe_incident' | 'uncovered' | 'overdue_dispatch' | 'storm';
@@ -424,6 +439,8 @@ interface FrameBase {
   asOf: string;
   /** Whole-topic total; left out of deltas for a bbox subscription. */
   total?: number;
+  /** The filter's totals in every window at the same tick (so never contradicting each other); left out for a bbox subscription. */
+  totals?: Totals;
   /** Present only when the heat layer is subscribed. */
   cells?: CellCount[];
   /** The alerts layer's whole state; a delta without it leaves it as it was. */
@@ -432,6 +449,9 @@ interface FrameBase {
   dispatches?: Dispatch[];
   /** The cases layer's whole summary; a delta without it leaves it as it was. */
   cases?: CasesLayer;
+  /** The regions layer: every region of the level with its figures (once a second); a delta without it leaves them as they were. */
+  level?: string;
+  regions?: RegionFigures[];
 }
 
 export interface SnapshotFrame extends FrameBase {
@@ -453,12 +473,31 @@ export interface ErrorFrame {
 
 export type Frame = SnapshotFrame | DeltaFrame | ErrorFrame;
 
+/** GET /api/v1/places: where each hexagon is, by region. */
+export interface Place {
+  cell: string;
+  /** "street · community", or the district where no street is known; empty outside the city. */
+  name: string;
+  district?: { code: string; name: string };
+  street?: { code: string; name: string };
+  community?: { code: string; name: string };
+  grid?: { code: string; name: string };
+}
+
+export interface PlacesResponse {
+  places: Place[];
+}
+
+/** A filter's totals in every window, read at one moment. */
+export type Totals = Partial<Record<Window, number>>;
+
 /** GET /api/v1/heat */
 export interface HeatResponse {
   res: Res;
   window: Window;
   asOf: string;
   total: number;
+  totals?: Totals;
   cells: CellCount[];
 }
 

@@ -75,6 +75,16 @@ export function regionSource(origin: string): VectorSourceSpecification {
   };
 }
 
+/**
+ * reloadBoundaries fetches the boundary tiles again. MapLibre does not retry a
+ * tile that failed: after an outage of more than a few seconds the district
+ * lines never came back. The page calls this when its socket opens again.
+ */
+export function reloadBoundaries(map: { getSource: (id: string) => unknown }, origin: string): void {
+  const src = map.getSource(REGION_SOURCE) as { setTiles?: (t: string[]) => unknown } | undefined;
+  src?.setTiles?.(regionSource(origin).tiles as string[]);
+}
+
 /** isGenerated: a feature's `generated` property (a bool in the tiles; tolerate "true"). */
 const GENERATED: unknown = ['any', ['==', ['get', 'generated'], true], ['==', ['get', 'generated'], 'true']];
 

@@ -8,8 +8,9 @@ import type { Districts } from './districts';
 import type { Hud } from './hud';
 import { buildLayers, casePoints, dispatchLines, hotSubset, trackPaths } from './layers';
 import type { MapParts } from './map';
-import type { Alert, CaseMarker, CasesLayer, CellCount } from './protocol';
-import { makeScale } from './scale';
+import { WINDOWS, type Alert, type CaseMarker, type CasesLayer, type CellCount } from './protocol';
+import { Places } from './places';
+import { DEFAULT_BREAKS, fixedScale, type Breaks } from './scale';
 import {
   activeDispatches,
   alertsNewestFirst,
@@ -39,6 +40,10 @@ export interface RendererOptions {
   onDispatches: (now: number) => void;
   /** The cases layer changed (null: not subscribed, or not seen yet). */
   onCases?: (l: CasesLayer | null, now: number) => void;
+  /** The profile's heat class breaks (heat.json); the defaults when missing. */
+  breaks?: Breaks;
+  /** A row of the hottest list was clicked (the console picks the hexagon). */
+  onPickCell?: (cell: string) => void;
 }
 
 export class Renderer {
@@ -52,12 +57,19 @@ export class Renderer {
   private parts: MapParts | null = null;
   private cells: CellCount[] = [];
   private hot: CellCount[] = [];
-  private scale = makeScale(1);
+  private scale = fixedScale(DEFAULT_BREAKS, 8, '1h');
   private heatVersion = -1;
   private unitsVersion = -1;
   private alertsVersion = -1;
   private dispatchesVersion = -1;
   private casesVersion = -1;
+  private regionsVersion = -1;
+  private namesChanged = false;
+  /** Place names of hexagons, for the lists (never an H3 id on screen). */
+  private readonly places = new Places(() => {
+    this.namesChanged = true;
+    this.schedule();
+  });
   private cases: CaseMarker[] = [];
   private layersDirty = true;
   private lastHeatBuild = 0;
@@ -127,6 +139,10 @@ export class Renderer {
       this.layersDirty = true;
       this.o.onCases?.(store.cases, now);
     }
+    if (store.regionsVersion !== this.regionsVersion) {
+      this.regionsVersion = store.regionsVersion;
+      hud.setDistricts(store.districtFigures, cfg);
+    }
     if (this.layersDirty && this.parts) {
       this.layersDirty = false;
       const lines = dispatchLines(activeDispatches(store), store.units);
@@ -148,13 +164,16 @@ export class Renderer {
       this.parts.overlay.setProps({ layers: this.drawn });
       if (this.cells.length > 0) markOnce('cg:first-heat');
     }
-    hud.setCount(cfg.window, store.seq > 0 ? store.total : undefined);
-    if (heatChanged) {
-      hud.setHottest(topCells(store, cfg.view === 'wall' ? 6 : 10), districts);
-      hud.setDistricts(districts.sums(this.cells));
+    // The three counters come from one tick of the server (the frame's
+    // totals), never from separate asks that could contradict each other.
+    for (const w of WINDOWS) hud.setCount(w, store.seq > 0 ? (store.totals[w] ?? (w === cfg.window ? store.total : undefined)) : undefined);
+    const place = (cell: string) => this.places.name(cell);
+    if (heatChanged || this.namesChanged) {
+      this.namesChanged = false;
+      hud.setHottest(topCells(store, cfg.view === 'wall' ? 6 : 10), districts, place, this.o.onPickCell);
       hud.setLegend(this.scale, `事件数 Incidents / ${cfg.window} · res ${cfg.res}`);
     }
-    hud.setTicker(store.rises, districts, now);
+    hud.setTicker(store.rises, districts, place, now);
   }
 
   /**
@@ -172,9 +191,8 @@ export class Renderer {
     this.lastHeatBuild = now;
     this.heatVersion = store.heatVersion;
     this.cells = cellList(store);
-    let max = 1;
-    for (const c of this.cells) if (c.count > max) max = c.count;
-    this.scale = makeScale(max);
+    const cfg = this.o.config();
+    this.scale = fixedScale(this.o.breaks ?? DEFAULT_BREAKS, cfg.res, cfg.window);
     this.hot = hotSubset(this.cells, hotThreshold(store));
     this.layersDirty = true;
     return true;

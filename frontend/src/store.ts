@@ -12,7 +12,9 @@ import {
   type CellCount,
   type Dispatch,
   type Frame,
+  type RegionFigures,
   type Res,
+  type Totals,
   type Unit,
   type Window,
 } from './protocol';
@@ -30,6 +32,8 @@ export interface Store {
   cells: Map<string, number>;
   units: Map<string, Unit>;
   total: number;
+  /** The filter's totals in every window, from the last frame that had them: all from one tick. */
+  totals: Totals;
   res: Res;
   window: Window;
   tick: number;
@@ -54,6 +58,10 @@ export interface Store {
   /** Active dispatches plus those ended in the last 10 minutes. */
   dispatches: Dispatch[];
   dispatchesVersion: number;
+  /** The districts' figures (the regions layer), as last sent; null until seen. */
+  districtFigures: RegionFigures[] | null;
+  /** Bumped when they change. */
+  regionsVersion: number;
   /** The cases layer as last sent; null until it has been seen. */
   cases: CasesLayer | null;
   /** Bumped when the cases layer changes. */
@@ -71,6 +79,9 @@ export function newStore(): Store {
     cells: new Map(),
     units: new Map(),
     total: 0,
+    totals: {},
+    districtFigures: null,
+    regionsVersion: 0,
     res: 8,
     window: '1h',
     tick: 0,
@@ -197,12 +208,42 @@ export function apply(s: Store, f: Frame, now: number): Applied {
     s.casesVersion++;
     changed = true;
   }
+  if (f.regions) {
+    if (!sameJSON(f.regions, s.districtFigures)) {
+      s.districtFigures = f.regions;
+      s.regionsVersion++;
+      changed = true;
+    }
+  } else if (f.type === 'snapshot' && s.districtFigures) {
+    s.districtFigures = null;
+    s.regionsVersion++;
+    changed = true;
+  }
   const total = f.total ?? sumCells(s.cells);
   if (total !== s.total) {
     s.total = total;
     changed = true;
   }
+  if (f.type === 'snapshot' || f.totals) {
+    const totals = f.totals ?? {};
+    if (!sameJSON(totals, s.totals)) {
+      s.totals = totals;
+      changed = true;
+    }
+  }
   return changed ? 'changed' : 'unchanged';
+}
+
+/**
+ * regionIncidents is a region's incidents under the page's filter, from the
+ * server's figures: by category, or by severity. The server does not cross the
+ * two, so with both set it is the category's count of every severity (the
+ * table says so).
+ */
+export function regionIncidents(r: RegionFigures, f: { category: string; minSeverity: number }): number {
+  if (f.category) return r.byCategory?.[f.category] ?? 0;
+  if (f.minSeverity > 1) return r.bySeverity.slice(f.minSeverity - 1).reduce((a, b) => a + b, 0);
+  return r.incidents;
 }
 
 function sameJSON(a: unknown, b: unknown): boolean {

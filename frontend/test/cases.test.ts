@@ -33,7 +33,7 @@ import { Districts, type FeatureCollection } from '../src/districts';
 import { buildLayers, caseColor, CASE_COLORS, casePoints, CASES_ID, OVERDUE_RING, UNITS_ID, type LayerInput } from '../src/layers';
 import { LAYER_SETS, subscription } from '../src/live';
 import { CASE_ACTIONS, OPEN_CASE_STATES, type Case, type CaseCatalogue, type CaseMarker, type CasesLayer, type CaseStatsRow, type SnapshotFrame, type DeltaFrame, parseFrame } from '../src/protocol';
-import { makeScale } from '../src/scale';
+import { DEFAULT_BREAKS, fixedScale } from '../src/scale';
 import { apply, newStore } from '../src/store';
 import { STATUS_COLORS } from '../src/layers';
 import { RAMP } from '../src/scale';
@@ -184,7 +184,7 @@ describe('cases: the wall strip', () => {
 });
 
 describe('cases: the map layer', () => {
-  const base: LayerInput = { cells: [], units: [], scale: makeScale(10), heatVersion: 1, extrude: false, selected: '', wall: true };
+  const base: LayerInput = { cells: [], units: [], scale: fixedScale(DEFAULT_BREAKS, 8, '1h'), heatVersion: 1, extrude: false, selected: '', wall: true };
 
   it('draws the open and overdue markers once each, overdue ones on top', () => {
     const l = layer({ open: [marker('a'), marker('b', { overdue: true }), marker('c', { state: 'registered' })], overdueList: [marker('b', { overdue: true }), marker('old', { overdue: true })] });
@@ -242,9 +242,10 @@ describe('cases: the layer in the store', () => {
 
   it('subscribes to the cases layer, with fewer layers for an older server', () => {
     const c = parseConfig('');
-    expect(subscription(c).layers).toEqual(['heat', 'units', 'alerts', 'dispatches', 'cases']);
-    expect(subscription(c, 1).layers).toEqual(['heat', 'units', 'alerts', 'dispatches']);
-    expect(subscription(c, 2).layers).toEqual(['heat', 'units']);
+    expect(subscription(c).layers).toEqual(['heat', 'units', 'alerts', 'dispatches', 'cases', 'regions']);
+    expect(subscription(c, 1).layers).toEqual(['heat', 'units', 'alerts', 'dispatches', 'cases']);
+    expect(subscription(c, 2).layers).toEqual(['heat', 'units', 'alerts', 'dispatches']);
+    expect(subscription(c, 3).layers).toEqual(['heat', 'units']);
     expect(subscription(c, 9).layers).toEqual(LAYER_SETS[LAYER_SETS.length - 1]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildLayers, HEAT_ID, HOT_ID, SELECTED_ID, statusColor, UNITS_ID, type LayerInput } from '../src/layers';
-import { colorOf, legendLabels, makeScale, niceCeil, RAMP } from '../src/scale';
+import { buildLayers, HEAT_ID, HOT_ID, SELECTED_ID, statusColor, STATUS_COLORS, UNITS_ID, type LayerInput } from '../src/layers';
+import { colorOf, DEFAULT_BREAKS, fixedScale, legendLabels, RAMP } from '../src/scale';
 
 const input = (over: Partial<LayerInput> = {}): LayerInput => ({
   cells: [
@@ -8,7 +8,7 @@ const input = (over: Partial<LayerInput> = {}): LayerInput => ({
     { cell: '88309a4e13fffff', count: 40 },
   ],
   units: [{ unit: 'u1', kind: 'car', status: 'busy', lat: 31.3, lng: 120.6, cell: '89309a4e1bfffff', time: '' }],
-  scale: makeScale(40),
+  scale: fixedScale(DEFAULT_BREAKS, 8, '1h'),
   heatVersion: 1,
   extrude: false,
   selected: '',
@@ -36,7 +36,7 @@ describe('buildLayers', () => {
     const [heat, units] = buildLayers(inp);
     const fill = props(heat).getFillColor as (d: unknown) => number[];
     expect(fill(inp.cells[1])).toEqual(colorOf(inp.scale, 40));
-    expect(fill(inp.cells[1])).toEqual(RAMP[RAMP.length - 1]);
+    expect(fill(inp.cells[1])).toEqual(RAMP[3]); // 30–99 at res 8, 1 h
     const ufill = props(units).getFillColor as (d: unknown) => number[];
     expect(ufill(inp.units[0])).toEqual(statusColor('busy'));
     expect(statusColor('nonsense')).toHaveLength(4);
@@ -64,31 +64,32 @@ describe('buildLayers', () => {
 });
 
 describe('scale', () => {
-  it('rounds up to 1, 2, 5 × 10^n', () => {
-    expect([0, 1, 3, 7, 11, 20, 21, 480].map(niceCeil)).toEqual([1, 1, 5, 10, 20, 20, 50, 500]);
-  });
-
-  it('makes ascending round bounds and one colour per class', () => {
-    for (const max of [1, 2, 3, 7, 12, 40, 137, 5000]) {
-      const s = makeScale(max);
-      expect(s.bounds[0]).toBe(1);
-      expect(s.colors.length).toBe(s.bounds.length);
-      for (let i = 1; i < s.bounds.length; i++) expect(s.bounds[i]).toBeGreaterThan(s.bounds[i - 1]);
-      expect(s.bounds[s.bounds.length - 1]).toBeLessThanOrEqual(Math.max(1, max));
-      // the hottest class always gets the hottest colour
-      expect(colorOf(s, max)).toEqual(RAMP[RAMP.length - 1]);
-    }
-    expect(makeScale(1).bounds).toEqual([1]);
-    expect(makeScale(5).bounds).toEqual([1, 2, 3, 4]);
-    expect(makeScale(137).bounds).toEqual([1, 25, 50, 80, 100]);
+  it('keeps the breaks of the resolution and window, whatever the counts', () => {
+    const s = fixedScale(DEFAULT_BREAKS, 8, '1h');
+    expect(s.bounds).toEqual([1, 3, 10, 30, 100]);
+    expect(s.colors.length).toBe(s.bounds.length);
+    // One incident is the coolest colour, never the hottest.
+    expect(colorOf(s, 1)).toEqual(RAMP[0]);
+    expect(colorOf(s, 5000)).toEqual(RAMP[RAMP.length - 1]);
+    // The same scale a minute later, with other counts: nothing moved.
+    expect(fixedScale(DEFAULT_BREAKS, 8, '1h')).toEqual(s);
+    // Another window, another scale; a profile's own breaks win.
+    expect(fixedScale(DEFAULT_BREAKS, 8, '24h').bounds).toEqual([1, 20, 80, 300, 1000]);
+    expect(fixedScale({ '8': { '1h': [2, 4, 4, 9] } }, 8, '1h').bounds).toEqual([1, 2, 4, 9]);
   });
 
   it('labels the legend with the ranges the layer uses', () => {
-    const s = makeScale(10);
-    expect(s.bounds).toEqual([1, 2, 4, 6, 8]);
-    expect(legendLabels(s)).toEqual(['1', '2–3', '4–5', '6–7', '8+']);
+    const s = fixedScale(DEFAULT_BREAKS, 8, '1h');
+    expect(legendLabels(s)).toEqual(['1–2', '3–9', '10–29', '30–99', '100+']);
     expect(colorOf(s, 3)).toEqual(s.colors[1]);
-    expect(colorOf(s, 9)).toEqual(s.colors[4]);
+    expect(colorOf(s, 99)).toEqual(s.colors[3]);
+  });
+
+  it('keeps clear of the units\' status colours', () => {
+    for (const c of RAMP) for (const u of Object.values(STATUS_COLORS)) {
+      const d = Math.abs(c[0] - u[0]) + Math.abs(c[1] - u[1]) + Math.abs(c[2] - u[2]);
+      expect(d, `heat ${c} vs unit ${u}`).toBeGreaterThan(90);
+    }
   });
 });
 

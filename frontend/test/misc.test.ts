@@ -8,6 +8,7 @@ import { distanceM, nearestUnits } from '../src/console';
 import { Districts, inPolygon, type FeatureCollection } from '../src/districts';
 import { backoff } from '../src/socket';
 import { historyLostText } from '../src/status';
+import { regionIncidents } from '../src/store';
 
 const suzhou = JSON.parse(
   readFileSync(resolve(__dirname, '../../profiles/suzhou/districts.geojson'), 'utf8'),
@@ -26,16 +27,15 @@ describe('districts', () => {
     expect(d.bbox[0]).toBeLessThan(d.bbox[2]);
   });
 
-  it('sums cells per district, hottest first, outsiders apart', () => {
-    const gusu = latLngToCell(31.312, 120.625, 8);
-    const far = latLngToCell(39.9, 116.4, 8);
-    const sums = d.sums([
-      { cell: gusu, count: 4 },
-      { cell: far, count: 1 },
-    ]);
-    expect(sums[0]).toMatchObject({ name: '姑苏区', count: 4, cells: 1 });
-    expect(sums.find((s) => s.name === '—')).toMatchObject({ count: 1 });
-    expect(sums.length).toBe(d.list.length + 1);
+  it("counts a district's incidents under the page's filter from the server's figures", () => {
+    const row = {
+      code: '320508', name: '姑苏区', generated: false, incidents: 10,
+      byCategory: { theft: 6, traffic: 4 }, bySeverity: [1, 2, 3, 4] as [number, number, number, number], unitsOnDuty: 2,
+    };
+    expect(regionIncidents(row, { category: '', minSeverity: 1 })).toBe(10);
+    expect(regionIncidents(row, { category: 'theft', minSeverity: 1 })).toBe(6);
+    expect(regionIncidents(row, { category: 'fire', minSeverity: 1 })).toBe(0);
+    expect(regionIncidents(row, { category: '', minSeverity: 3 })).toBe(7);
   });
 
   it('honours holes', () => {

@@ -33,7 +33,7 @@ import {
   newStore,
   opsRefused,
 } from '../src/store';
-import { makeScale } from '../src/scale';
+import { DEFAULT_BREAKS, fixedScale } from '../src/scale';
 
 const T0 = '2026-11-25T08:30:00.000Z';
 const at = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString();
@@ -274,7 +274,7 @@ describe('layers: alerts, dispatch lines and tracks', () => {
   const input = (over: Partial<LayerInput> = {}): LayerInput => ({
     cells: [{ cell: '88309a4e1bfffff', count: 3 }],
     units: [],
-    scale: makeScale(3),
+    scale: fixedScale(DEFAULT_BREAKS, 8, '1h'),
     heatVersion: 1,
     extrude: false,
     selected: '',
