@@ -56,7 +56,7 @@ func Handler() http.Handler {
 
 // profileFiles are the profile files the page may fetch; nothing else of the
 // profile directory is served.
-var profileFiles = map[string]bool{"outline.geojson": true, "districts.geojson": true, "heat.json": true}
+var profileFiles = map[string]bool{"outline.geojson": true, "districts.geojson": true, "heat.json": true, "categories.json": true}
 
 func newHandler(dist, prof fs.FS) http.Handler {
 	built := false

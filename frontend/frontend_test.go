@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"unicode"
 )
 
 func get(t *testing.T, h http.Handler, method, target string) *http.Response {
@@ -136,6 +137,19 @@ func TestHandlerProfile(t *testing.T) {
 			if len(b) != 5 || b[0] != 1 || !slices.IsSorted(b) || len(slices.Compact(slices.Clone(b))) != 5 {
 				t.Errorf("breaks of res %s, %s: %v", r, w, b)
 			}
+		}
+	}
+	// The incident categories the console offers, each labelled in Chinese.
+	res = get(t, h, "GET", "/profile/categories.json")
+	var cats struct {
+		Categories []struct{ Code, Label string } `json:"categories"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&cats); err != nil || res.StatusCode != 200 || len(cats.Categories) == 0 {
+		t.Fatalf("categories.json: %d %v %+v", res.StatusCode, err, cats)
+	}
+	for _, c := range cats.Categories {
+		if c.Code == "" || !strings.ContainsFunc(c.Label, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+			t.Errorf("category %+v: a code and a Chinese label", c)
 		}
 	}
 	// Whether or not the bundle is built, / answers with a page.

@@ -202,6 +202,28 @@ describe('wall view against the real server', () => {
         return dom > 0 && Math.abs(dom - rest) <= 60 ? true : undefined;
       });
     }
+    await page.screenshot({ path: join(RESULTS, 'wall-1080p.png') });
+    // The same wall on a 4K panel, for the record (text and dots scale with it).
+    const big = await browser.newContext({ viewport: { width: 3840, height: 2160 } });
+    const p4k = await big.newPage();
+    await p4k.goto(`${server.base}/?view=wall`);
+    await waitFor('the 4K wall drawn', 60_000, async () => {
+      const p = await pickHottest(p4k);
+      return p.cell && p.picked === p.cell ? p : undefined;
+    });
+    await p4k.screenshot({ path: join(RESULTS, 'wall-4k.png') });
+    // No wall text under 30 px a 1080p panel (2.8 % of the height).
+    const smallest = await p4k.evaluate(() => {
+      let min = Infinity;
+      for (const e of document.querySelectorAll('.panel *, .ticker *, .legend *')) {
+        if (!(e instanceof HTMLElement) || !e.offsetParent || !e.textContent?.trim() || e.children.length > 0) continue;
+        min = Math.min(min, parseFloat(getComputedStyle(e).fontSize));
+      }
+      return min / window.innerHeight;
+    });
+    timings.smallestWallTextShare = Math.round(smallest * 1000) / 10;
+    expect(smallest, 'the smallest wall text as a share of the screen height').toBeGreaterThanOrEqual(0.0275);
+    await big.close();
     // The legend keeps its classes while the counts move (fixed breaks per
     // resolution and window, not the current maximum).
     const legend = await page.textContent('.legend');
@@ -395,8 +417,7 @@ describe('wall view against the real server', () => {
     // Each control keeps what the others set; the window changes without a
     // reload (a marker set on the page survives), and the URL holds it all.
     await p.evaluate(() => ((window as unknown as { noReload: number }).noReload = 1));
-    await p.fill('[data-testid="ctl-category"]', 'theft');
-    await p.press('[data-testid="ctl-category"]', 'Enter');
+    await p.selectOption('[data-testid="ctl-category"]', 'theft');
     await waitFor('category in the URL', 5_000, async () => (p.url().includes('category=theft') ? true : undefined));
     expect(p.url()).toContain('res=7');
     await waitFor('the legend says res 7', 10_000, async () => ((await p.textContent('.legend-title'))?.includes('res 7') ? true : undefined));
@@ -411,8 +432,7 @@ describe('wall view against the real server', () => {
     expect(await p.getAttribute('[data-testid="count-24h"]', 'class')).toBeDefined();
     expect(await p.locator('.counter.live [data-testid="count-24h"]').count()).toBe(1);
     // Back to the plain view for the tests that follow.
-    await p.fill('[data-testid="ctl-category"]', '');
-    await p.press('[data-testid="ctl-category"]', 'Enter');
+    await p.selectOption('[data-testid="ctl-category"]', '');
     await p.selectOption('[data-testid="ctl-window"]', '1h');
     await waitFor('the plain view', 10_000, async () => (!p.url().includes('category') && !p.url().includes('window=') ? true : undefined));
     // Places are named, never by hexagon id: no H3 index in the hottest list or the ticker.

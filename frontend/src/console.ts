@@ -11,7 +11,19 @@ import { el, formatCount, STATUS_LABELS, WINDOW_LABELS } from './hud';
 import { RESOLUTIONS, WINDOWS, type Res, type Unit, type Window } from './protocol';
 import { LEVEL_LABELS, type RegionHit } from './regions';
 
-export const CATEGORIES = ['dispute', 'environment', 'fire', 'medical', 'noise', 'public-order', 'theft', 'traffic'];
+/** An incident category of the profile (/profile/categories.json), with its label. */
+export interface Category {
+  code: string;
+  label: string;
+}
+
+/** CATEGORIES serve a profile without categories.json. */
+export const CATEGORIES: Category[] = ['dispute', 'environment', 'fire', 'medical', 'noise', 'public-order', 'theft', 'traffic'].map((code) => ({ code, label: code }));
+
+/** knownCategory keeps a category the profile lists, and drops any other ("" keeps all). */
+export function knownCategory(cats: Category[], c: string): string {
+  return cats.some((x) => x.code === c) ? c : '';
+}
 
 function select(name: string, options: [string, string][], value: string, onChange: (v: string) => void): HTMLElement {
   const s = el('select', { name, 'data-testid': `ctl-${name}` }) as HTMLSelectElement;
@@ -26,19 +38,19 @@ function select(name: string, options: [string, string][], value: string, onChan
  * the current one (config()) with the control's change, so one control never
  * undoes another's.
  */
-export function buildControls(box: HTMLElement, config: () => Config, onChange: (c: Config) => void, signOut?: () => void): void {
+export function buildControls(box: HTMLElement, config: () => Config, onChange: (c: Config) => void, signOut?: () => void, categories: Category[] = CATEGORIES): void {
   const cfg = config();
   const set = (patch: Partial<Config>) => onChange({ ...config(), ...patch });
-  const cat = el('input', { name: 'category', list: 'categories', placeholder: '全部 all', 'data-testid': 'ctl-category', size: '12' }) as HTMLInputElement;
-  cat.value = cfg.category;
-  cat.addEventListener('change', () => set({ category: cat.value.trim() }));
+  // The profile's categories only, by their labels: free text let "bogus"
+  // through, with zeros everywhere and nothing said.
+  const cat = select('category', [['', '全部 All'], ...categories.map((c): [string, string] => [c.code, c.label])], cfg.category, (v) => set({ category: v }));
   const extrude = el('input', { type: 'checkbox', name: 'extrude', 'data-testid': 'ctl-extrude' }) as HTMLInputElement;
   extrude.checked = cfg.extrude;
   extrude.addEventListener('change', () => set({ extrude: extrude.checked }));
   box.replaceChildren(
     el('label', {}, '分辨率 Res ', select('res', RESOLUTIONS.map((r) => [String(r), String(r)]), String(cfg.res), (v) => set({ res: Number(v) as Res }))),
     el('label', {}, '时窗 Window ', select('window', WINDOWS.map((w) => [w, WINDOW_LABELS[w]]), cfg.window, (v) => set({ window: v as Window }))),
-    el('label', {}, '类别 Category ', cat, el('datalist', { id: 'categories' }, ...CATEGORIES.map((c) => el('option', { value: c })))),
+    el('label', {}, '类别 Category ', cat),
     el(
       'label',
       {},

@@ -9,7 +9,7 @@ import type { Config } from './config';
 import { CasePage } from './casepage';
 import type { RegionNames } from './cases';
 import { CasesPanel } from './casespanel';
-import { buildControls, showCell, showRegion } from './console';
+import { buildControls, showCell, showRegion, type Category } from './console';
 import type { Districts } from './districts';
 import type { Hud } from './hud';
 import type { MapParts } from './map';
@@ -35,6 +35,8 @@ export interface DeskOptions {
   reconfigure: (next: Config) => void;
   /** Region names for the case lists. */
   names: RegionNames;
+  /** The profile's incident categories, for the category control. */
+  categories?: Category[];
 }
 
 export class Desk {
@@ -51,7 +53,7 @@ export class Desk {
     this.cases = new CasesPanel(hud.casesBox, { names: o.names, onPick: (c) => this.pickCase(c.id, c) });
     const cfg = o.config();
     if (!cfg.kiosk) {
-      buildControls(hud.controls, o.config, o.reconfigure, o.open ? undefined : () => void signOut().then(() => location.reload()));
+      buildControls(hud.controls, o.config, o.reconfigure, o.open ? undefined : () => void signOut().then(() => location.reload()), o.categories);
     }
   }
 

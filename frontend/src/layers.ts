@@ -12,6 +12,8 @@ export const HEAT_ID = 'heat';
 export const UNITS_ID = 'units';
 export const SELECTED_ID = 'selected';
 export const HOT_ID = 'hot';
+/** The wall's dots over the busier hexagons, visible at the city view. */
+export const GLOW_ID = 'heat-glow';
 export const ALERTS_ID = 'alerts';
 export const DISPATCHES_ID = 'dispatches';
 export const DISPATCH_TARGETS_ID = 'dispatch-targets';
@@ -196,6 +198,30 @@ export function buildLayers(s: LayerInput): Layer[] {
       updateTriggers: { getFillColor: [s.scale.bounds.join(','), s.heatVersion] },
     }) as unknown as Layer,
   ];
+  const glowing = s.wall ? s.cells.filter((c) => c.count >= (s.scale.bounds[2] ?? Infinity)) : [];
+  if (glowing.length > 0) {
+    // At the wall's whole-city view a res-8 hexagon is 2–3 px, smaller than a
+    // unit's dot: the busier places (the upper three classes) get a dot of at
+    // least 7 px (more on a larger screen) in their class colour, so a hot
+    // place is seen from across the room. Zoomed in, the hexagon outgrows it.
+    layers.push(
+      new ScatterplotLayer<CellCount>({
+        id: GLOW_ID,
+        data: glowing,
+        getPosition: (d) => {
+          const [lat, lng] = cellToLatLng(d.cell);
+          return [lng, lat];
+        },
+        getFillColor: (d) => colorOf(s.scale, d.count),
+        getRadius: 150,
+        radiusUnits: 'meters',
+        radiusMinPixels: 7 * (s.dotScale ?? 1),
+        stroked: false,
+        pickable: false,
+        updateTriggers: { getFillColor: [s.scale.bounds.join(','), s.heatVersion] },
+      }) as unknown as Layer,
+    );
+  }
   if (s.hot && s.hot.length > 0) {
     // Only the hot subset is stroked (a handful of cells), so the outline's
     // cost in software WebGL stays small. Not pickable: clicks reach the heat.

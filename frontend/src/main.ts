@@ -6,6 +6,7 @@ import { getSession } from './api';
 import { RegionNames } from './cases';
 import { CaseWall, pollCaseStats } from './caseswall';
 import { configQuery, parseConfig, type Config } from './config';
+import { CATEGORIES, knownCategory, type Category } from './console';
 import { Desk } from './desk';
 import { Districts, type FeatureCollection } from './districts';
 import { Hud } from './hud';
@@ -44,11 +45,19 @@ async function boot(): Promise<void> {
   const root = document.getElementById('app') as HTMLElement;
   const { role, open } = await signedIn(root);
 
-  const [districtsFC, outlineFC, heatProfile] = await Promise.all([
+  const [districtsFC, outlineFC, heatProfile, categoriesProfile] = await Promise.all([
     fetchJSON<FeatureCollection>('/profile/districts.geojson'),
     fetchJSON<{ features?: { properties?: { name?: string } }[] }>('/profile/outline.geojson'),
     fetchJSON<{ breaks?: Breaks }>('/profile/heat.json').catch(() => ({ breaks: undefined })),
+    fetchJSON<{ categories?: Category[] }>('/profile/categories.json').catch(() => ({ categories: undefined })),
   ]);
+  const categories = categoriesProfile.categories ?? CATEGORIES;
+  // A category the profile does not list counts nothing: the page drops it
+  // (and says so in the URL) rather than showing zeros.
+  if (cfg.category && !knownCategory(categories, cfg.category)) {
+    cfg = { ...cfg, category: '' };
+    history.replaceState(null, '', configQuery(cfg));
+  }
   const districts = new Districts(districtsFC);
   const hud = new Hud(root, cfg.window, outlineFC.features?.[0]?.properties?.name ?? '');
   const store = newStore();
@@ -107,7 +116,7 @@ async function boot(): Promise<void> {
 
   if (cfg.view === 'console') {
     desk = new Desk({
-      hud, store, districts, renderer, role, open, config, names,
+      hud, store, districts, renderer, role, open, config, names, categories,
       reconfigure: (next) => {
         // The URL is the one record of the console's state: every control
         // changes it, and a reload or a shared link shows the same view.

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildLayers, HEAT_ID, HOT_ID, SELECTED_ID, statusColor, STATUS_COLORS, UNITS_ID, type LayerInput } from '../src/layers';
+import { buildLayers, GLOW_ID, HEAT_ID, HOT_ID, SELECTED_ID, statusColor, STATUS_COLORS, UNITS_ID, type LayerInput } from '../src/layers';
 import { colorOf, DEFAULT_BREAKS, fixedScale, legendLabels, RAMP } from '../src/scale';
 
 const input = (over: Partial<LayerInput> = {}): LayerInput => ({
   cells: [
     { cell: '88309a4e1bfffff', count: 3 },
-    { cell: '88309a4e13fffff', count: 40 },
+    { cell: '88309a4e13fffff', count: 9 },
   ],
   units: [{ unit: 'u1', kind: 'car', status: 'busy', lat: 31.3, lng: 120.6, cell: '89309a4e1bfffff', time: '' }],
   scale: fixedScale(DEFAULT_BREAKS, 8, '1h'),
@@ -35,8 +35,8 @@ describe('buildLayers', () => {
     const inp = input();
     const [heat, units] = buildLayers(inp);
     const fill = props(heat).getFillColor as (d: unknown) => number[];
-    expect(fill(inp.cells[1])).toEqual(colorOf(inp.scale, 40));
-    expect(fill(inp.cells[1])).toEqual(RAMP[3]); // 30–99 at res 8, 1 h
+    expect(fill(inp.cells[1])).toEqual(colorOf(inp.scale, 9));
+    expect(fill(inp.cells[1])).toEqual(RAMP[1]); // 3–9 at res 8, 1 h
     const ufill = props(units).getFillColor as (d: unknown) => number[];
     expect(ufill(inp.units[0])).toEqual(statusColor('busy'));
     expect(statusColor('nonsense')).toHaveLength(4);
@@ -90,6 +90,23 @@ describe('scale', () => {
       const d = Math.abs(c[0] - u[0]) + Math.abs(c[1] - u[1]) + Math.abs(c[2] - u[2]);
       expect(d, `heat ${c} vs unit ${u}`).toBeGreaterThan(90);
     }
+  });
+});
+
+describe('the wall\'s glow', () => {
+  it('dots the busier hexagons on the wall only, in their class colour', () => {
+    const cells = [
+      { cell: '88309a4e1bfffff', count: 9 },
+      { cell: '88309a4e13fffff', count: 40 },
+    ];
+    const wall = buildLayers(input({ cells }));
+    expect(wall.map((l) => l.id)).toEqual([HEAT_ID, GLOW_ID, UNITS_ID]);
+    const p = props(wall[1]);
+    expect(p.data).toEqual([cells[1]]);
+    expect((p.getFillColor as (d: unknown) => number[])(cells[1])).toEqual(RAMP[3]);
+    expect(p.radiusMinPixels).toBeGreaterThanOrEqual(7);
+    expect(p.pickable).toBe(false);
+    expect(buildLayers(input({ cells, wall: false })).map((l) => l.id)).toEqual([HEAT_ID, UNITS_ID]);
   });
 });
 

@@ -4,7 +4,7 @@ import { latLngToCell } from 'h3-js';
 import { describe, expect, it } from 'vitest';
 import { heatURL, sessionFromResponse } from '../src/api';
 import { configQuery, parseConfig } from '../src/config';
-import { distanceM, nearestUnits } from '../src/console';
+import { distanceM, knownCategory, nearestUnits } from '../src/console';
 import { Districts, inPolygon, type FeatureCollection } from '../src/districts';
 import { backoff } from '../src/socket';
 import { historyLostText } from '../src/status';
@@ -13,6 +13,15 @@ import { regionIncidents } from '../src/store';
 const suzhou = JSON.parse(
   readFileSync(resolve(__dirname, '../../profiles/suzhou/districts.geojson'), 'utf8'),
 ) as FeatureCollection;
+
+describe('categories', () => {
+  it('keeps only the profile\'s categories', () => {
+    const cats = [{ code: 'theft', label: '盗窃 Theft' }];
+    expect(knownCategory(cats, 'theft')).toBe('theft');
+    expect(knownCategory(cats, 'bogus')).toBe('');
+    expect(knownCategory(cats, '')).toBe('');
+  });
+});
 
 describe('districts', () => {
   const d = new Districts(suzhou);
