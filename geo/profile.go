@@ -14,7 +14,8 @@ import (
 // A city is configuration and data, not code: a profile is a directory holding
 // outline.geojson (one Polygon or MultiPolygon feature) and districts.geojson
 // (one feature per district, properties `name` and the division code as the
-// feature id or property `code`).
+// feature id or property `code`); optionally mask.geojson, the water and
+// no-go areas inside the outline (see MaskArea).
 //
 // A Profile is immutable once loaded and safe for concurrent use.
 type Profile struct {
@@ -22,7 +23,11 @@ type Profile struct {
 	Outline   orb.MultiPolygon
 	Bound     orb.Bound
 	Districts []District
-	outline   *Region
+	// Mask holds the areas inside the outline where nothing happens on the
+	// ground (lakes, rivers, no-go land); empty when the profile has no
+	// mask.geojson.
+	Mask    []MaskArea
+	outline *Region
 }
 
 // A District is one district or county-level city of a profile.
@@ -62,6 +67,9 @@ func LoadProfile(fsys fs.FS, name string) (*Profile, error) {
 		p.Districts = append(p.Districts, d)
 	}
 	sort.Slice(p.Districts, func(i, j int) bool { return p.Districts[i].Code < p.Districts[j].Code })
+	if p.Mask, err = readMask(fsys, name); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
