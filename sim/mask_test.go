@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -100,7 +101,7 @@ func TestDispatchGoesRoundTheLake(t *testing.T) {
 		scene orb.Point
 	}{{"across", east}, {"on the lake", lake}} {
 		t.Run(c.name, func(t *testing.T) {
-			u := s.units[0]
+			u := s.units[slices.IndexFunc(s.units, func(u *unit) bool { return u.kind.name == "car" })]
 			u.order, u.pos, u.lastGood, u.status = nil, west, west, available
 			s.obey([]dispatch{{ID: "d-" + c.name, Unit: u.id, Lat: c.scene.Lat(), Lng: c.scene.Lon(), Status: "assigned"}})
 			if u.order == nil {
