@@ -62,16 +62,6 @@ func (g *landGrid) centre(i int) orb.Point {
 	return orb.Point{g.origin[0] + (float64(c)+0.5)*g.dLon, g.origin[1] + (float64(r)+0.5)*g.dLat}
 }
 
-// cell is the index of the cell holding pt, or -1 outside the grid.
-func (g *landGrid) cell(pt orb.Point) int {
-	c := int(math.Floor((pt[0] - g.origin[0]) / g.dLon))
-	r := int(math.Floor((pt[1] - g.origin[1]) / g.dLat))
-	if c < 0 || r < 0 || c >= g.cols || r >= g.rows {
-		return -1
-	}
-	return r*g.cols + c
-}
-
 // nearestOpen is the open cell nearest pt's (its own if open), searched ring
 // by ring up to maxRings; -1 if none.
 func (g *landGrid) nearestOpen(pt orb.Point, maxRings int) int {
