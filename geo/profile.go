@@ -15,7 +15,8 @@ import (
 // outline.geojson (one Polygon or MultiPolygon feature) and districts.geojson
 // (one feature per district, properties `name` and the division code as the
 // feature id or property `code`); optionally mask.geojson, the water and
-// no-go areas inside the outline (see MaskArea).
+// no-go areas inside the outline (see MaskArea), and profile.json, the
+// language the city reads and its road names (see Lang).
 //
 // A Profile is immutable once loaded and safe for concurrent use.
 type Profile struct {
@@ -26,7 +27,14 @@ type Profile struct {
 	// Mask holds the areas inside the outline where nothing happens on the
 	// ground (lakes, rivers, no-go land); empty when the profile has no
 	// mask.geojson.
-	Mask    []MaskArea
+	Mask []MaskArea
+	// Lang is the language the city's people read (a BCP 47 tag, "zh-CN"),
+	// from profile.json: generated text (the simulator's incident titles and
+	// addresses) is written in it. Empty when the profile does not say.
+	Lang string
+	// Roads are road names of the city, from profile.json, for generated
+	// addresses; none when the profile lists none.
+	Roads   []string
 	outline *Region
 }
 
@@ -68,6 +76,9 @@ func LoadProfile(fsys fs.FS, name string) (*Profile, error) {
 	}
 	sort.Slice(p.Districts, func(i, j int) bool { return p.Districts[i].Code < p.Districts[j].Code })
 	if p.Mask, err = readMask(fsys, name); err != nil {
+		return nil, err
+	}
+	if err := readSettings(fsys, name, p); err != nil {
 		return nil, err
 	}
 	return p, nil
