@@ -59,7 +59,7 @@ func (w words) in(lang string) string {
 
 // typesByCategory are the kinds of incident of each category, weighted
 // within it. Severities are set so that most incidents are 1–2 and 4 stays
-// rare (about 2 % overall): fires and medical emergencies skew higher; noise,
+// rare (about 1.5 % overall): fires and medical emergencies skew higher; noise,
 // parking and litter never reach 3 or 4.
 var typesByCategory = map[string][]incidentType{
 	"traffic": {
