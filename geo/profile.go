@@ -14,7 +14,9 @@ import (
 // A city is configuration and data, not code: a profile is a directory holding
 // outline.geojson (one Polygon or MultiPolygon feature) and districts.geojson
 // (one feature per district, properties `name` and the division code as the
-// feature id or property `code`).
+// feature id or property `code`); optionally mask.geojson, the water and
+// no-go areas inside the outline (see MaskArea), and profile.json, the
+// language the city reads and its road names (see Lang).
 //
 // A Profile is immutable once loaded and safe for concurrent use.
 type Profile struct {
@@ -22,7 +24,18 @@ type Profile struct {
 	Outline   orb.MultiPolygon
 	Bound     orb.Bound
 	Districts []District
-	outline   *Region
+	// Mask holds the areas inside the outline where nothing happens on the
+	// ground (lakes, rivers, no-go land); empty when the profile has no
+	// mask.geojson.
+	Mask []MaskArea
+	// Lang is the language the city's people read (a BCP 47 tag, "zh-CN"),
+	// from profile.json: generated text (the simulator's incident titles and
+	// addresses) is written in it. Empty when the profile does not say.
+	Lang string
+	// Roads are road names of the city, from profile.json, for generated
+	// addresses; none when the profile lists none.
+	Roads   []string
+	outline *Region
 }
 
 // A District is one district or county-level city of a profile.
@@ -62,6 +75,12 @@ func LoadProfile(fsys fs.FS, name string) (*Profile, error) {
 		p.Districts = append(p.Districts, d)
 	}
 	sort.Slice(p.Districts, func(i, j int) bool { return p.Districts[i].Code < p.Districts[j].Code })
+	if p.Mask, err = readMask(fsys, name); err != nil {
+		return nil, err
+	}
+	if err := readSettings(fsys, name, p); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

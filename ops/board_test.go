@@ -242,3 +242,35 @@ func TestCountsKeptEqualACount(t *testing.T) {
 		}
 	}
 }
+
+// The ETA is the unit's kind's: a foot patrol walks there at 5 km/h, a car
+// drives at 30 km/h, and a kind the estimate does not know is taken as a car.
+func TestSuggestETAByKind(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	b := NewBoard(Config{})
+	b.Advance(t0)
+	units := heat.NewState(t0)
+	target := geo.CellOf(orb.Point{120.6, 31.3}, geo.FineRes)
+	for i, kind := range []string{"car", "foot", "grid-worker", "mediator", "drone"} {
+		pt := orb.Point{120.61, 31.3 + float64(i)*1e-6} // as far as each other, 950 m
+		p := geo.Position{Unit: kind, Kind: kind, Status: geo.StatusAvailable, Cell: geo.CellOf(pt, geo.FineRes), Lat: pt.Lat(), Lng: pt.Lon(), Time: t0}
+		units.AddPosition(&p)
+	}
+	want := map[string]float64{"car": 8.3, "foot": 5 / 3.6, "grid-worker": 15 / 3.6, "mediator": 20 / 3.6, "drone": 8.3}
+	got := b.Suggest(units, target, 10)
+	if len(got) != len(want) {
+		t.Fatalf("%d suggestions", len(got))
+	}
+	for _, s := range got {
+		if eta := s.DistanceMeters * 1.4 / want[s.Kind]; math.Abs(s.ETASeconds-eta) > 0.01 {
+			t.Errorf("%s: ETA %.1f s for %.0f m, want %.1f", s.Kind, s.ETASeconds, s.DistanceMeters, eta)
+		}
+	}
+	byKind := map[string]float64{}
+	for _, s := range got {
+		byKind[s.Kind] = s.ETASeconds
+	}
+	if r := byKind["foot"] / byKind["car"]; r < 5.5 || r > 6.5 {
+		t.Errorf("on foot %.1f times as long as by car, want about 6", r)
+	}
+}

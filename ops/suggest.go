@@ -10,12 +10,33 @@ import (
 
 // The travel-time estimate of a suggestion: the straight-line distance times
 // detourFactor (a typical ratio of road to straight-line distance in a city's
-// street grid) at urbanSpeed (30 km/h). It ranks nothing; it tells the
-// dispatcher roughly how long.
-const (
-	detourFactor = 1.4
-	urbanSpeed   = 8.3 // m/s
-)
+// street grid) at the unit's kind's speed (travelSpeed). It ranks nothing; it
+// tells the dispatcher roughly how long.
+const detourFactor = 1.4
+
+// travelSpeed is how fast, in m/s, a unit of each kind covers the way to a
+// scene on average, stops and crossings included: a foot patrol walks (5
+// km/h), a grid worker rides an e-bike (15 km/h), a mediator takes a car or a
+// bus without a patrol car's priority (20 km/h). A kind not listed (a patrol
+// car, a motorcycle, a kind a feed names that we do not know) is taken at
+// urbanSpeed, a patrol car's 30 km/h: what every estimate was before units
+// were told apart, so a feed's own vehicle kinds keep their estimates.
+var travelSpeed = map[string]float64{
+	"foot":        5 / 3.6,
+	"grid-worker": 15 / 3.6,
+	"mediator":    20 / 3.6,
+}
+
+// urbanSpeed is a patrol car's average speed in city traffic, 30 km/h.
+const urbanSpeed = 8.3 // m/s
+
+// speedOf is the travel speed of a unit of kind, in m/s.
+func speedOf(kind string) float64 {
+	if v, ok := travelSpeed[kind]; ok {
+		return v
+	}
+	return urbanSpeed
+}
 
 // A Suggestion is a unit that could go to a cell.
 type Suggestion struct {
@@ -63,7 +84,7 @@ func (b *Board) Suggest(units Units, cell geo.Cell, limit int) []Suggestion {
 			s.GridDistance = -1
 		}
 		s.DistanceMeters = orbgeo.Distance(p.Point(), ctr)
-		s.ETASeconds = s.DistanceMeters * detourFactor / urbanSpeed
+		s.ETASeconds = s.DistanceMeters * detourFactor / speedOf(p.Kind)
 		out = append(out, s)
 	})
 	sort.Slice(out, func(i, j int) bool {

@@ -39,35 +39,36 @@ const (
 	maxHandling = 3 * time.Hour
 )
 
-// caseSteps is the loop the simulator moves its cases along.
+// nextStep is the loop the simulator moves its cases along; its notes are
+// written in the profile's language.
 func (s *Simulator) nextStep(c *simCase, r *rand.Rand) (action string, body map[string]any) {
 	switch c.state {
 	case "registered":
 		if r.Float64() < 0.03 {
-			return "reject", map[string]any{"note": "重复报件 a duplicate of an earlier report"}
+			return "reject", map[string]any{"note": s.words.notes["reject"]}
 		}
 		return "accept", nil
 	case "accepted":
 		if r.Float64() < 0.05 {
-			return "escalate", map[string]any{"note": "需上级协调 needs the level above"}
+			return "escalate", map[string]any{"note": s.words.notes["escalate"]}
 		}
 		return "assign", nil
 	case "assigned":
 		if r.Float64() < 0.02 {
-			return "suspend", map[string]any{"note": "已批准: 等待业主配合 approved: waiting for the owner"}
+			return "suspend", map[string]any{"note": s.words.notes["suspend"]}
 		}
-		return "handle", map[string]any{"note": "已处置, 附现场照片 handled, photo attached"}
+		return "handle", map[string]any{"note": s.words.notes["handle"]}
 	case "suspended":
 		return "resume", nil
 	case "handled":
 		if r.Float64() < 0.12 {
-			return "return", map[string]any{"note": "核查未通过 the check failed"}
+			return "return", map[string]any{"note": s.words.notes["return"]}
 		}
 		return "verify", nil
 	case "verified":
 		return "close", nil
 	case "closed":
-		return "rate", map[string]any{"satisfaction": pick(r, satisfaction), "comment": "市民回访 citizen's follow-up"}
+		return "rate", map[string]any{"satisfaction": pick(r, satisfaction), "comment": s.words.followUp}
 	}
 	return "", nil
 }
@@ -105,7 +106,7 @@ func (s *Simulator) openCase(ctx context.Context, in Incident, r *rand.Rand) (*s
 	body := map[string]any{
 		"id": "sim-case-" + in.ID, "title": in.Title, "subcategory": k.Code, "lat": in.Lat, "lng": in.Lng,
 		"channel": oneOf(r, s.cfg.CaseChannels), "incident": in.ID, "description": in.Address,
-		"reporter": map[string]string{"name": "市民", "phone": fmt.Sprintf("139%08d", r.IntN(1e8))},
+		"reporter": map[string]string{"name": s.words.citizen, "phone": fmt.Sprintf("139%08d", r.IntN(1e8))},
 	}
 	var got struct {
 		ID    string `json:"id"`

@@ -73,8 +73,10 @@ func (s *Simulator) NextPositions(dt time.Duration) []Position {
 }
 
 // report is u's position report. Legs are checked for staying inside the city
-// every 150 m, so a unit might clip a sliver of outside in between: report its
-// last good point then rather than ever sending a point outside the city.
+// every 150 m, so a unit might clip a sliver of outside in between, and a unit
+// with no way round the water (on an island) crosses it: report its last
+// point on open ground then, rather than ever sending a point outside the
+// city or on the water.
 func (s *Simulator) report(u *unit, at time.Time) Position {
 	pos := u.pos
 	if s.atlas.contains(pos) {

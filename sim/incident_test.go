@@ -2,6 +2,9 @@ package sim
 
 import (
 	"reflect"
+	"regexp"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,5 +98,104 @@ func TestHotSpotsDriftWithTheClock(t *testing.T) {
 	}
 	if !s.atlas.contains(after.centre) {
 		t.Error("hot spot drifted out of the city")
+	}
+}
+
+// typeOf finds the type an incident's title names, by its words in lang.
+func typeOf(t *testing.T, in Incident, lang string) *incidentType {
+	t.Helper()
+	var found *incidentType
+	for i := range typesByCategory[in.Category] {
+		typ := &typesByCategory[in.Category][i]
+		w := typ.title.in(lang)
+		if strings.HasSuffix(in.Title, " "+w) || strings.HasPrefix(in.Title, w+", ") {
+			if found != nil {
+				t.Fatalf("%q names both %s and %s", in.Title, found.code, typ.code)
+			}
+			found = typ
+		}
+	}
+	if found == nil {
+		t.Fatalf("%s: title %q names no %s type", in.ID, in.Title, in.Category)
+	}
+	return found
+}
+
+// Severity follows the type: over many incidents, each type's severities are
+// only those its table allows, illegal parking is never above 2, and every
+// type that may be critical is now and then.
+func TestSeverityFollowsTheType(t *testing.T) {
+	t.Parallel()
+	s := newSim(t, "http://127.0.0.1:1", nil)
+	seen := map[string]map[int]int{}
+	for _, in := range s.NextIncidents(40_000) {
+		typ := typeOf(t, in, "zh")
+		if !slices.ContainsFunc(typ.severity, func(c choice[int]) bool { return c.v == in.Severity }) {
+			t.Fatalf("%s: %s (%q) of severity %d, allowed %v", in.ID, typ.code, in.Title, in.Severity, typ.severity)
+		}
+		if typ.code == "traffic.parking" && in.Severity > 2 {
+			t.Fatalf("%s: illegal parking of severity %d", in.ID, in.Severity)
+		}
+		if seen[typ.code] == nil {
+			seen[typ.code] = map[int]int{}
+		}
+		seen[typ.code][in.Severity]++
+	}
+	for cat, types := range typesByCategory {
+		for _, typ := range types {
+			if len(seen[typ.code]) == 0 {
+				t.Errorf("%s/%s never drawn", cat, typ.code)
+			}
+			critical := slices.ContainsFunc(typ.severity, func(c choice[int]) bool { return c.v == 4 })
+			if critical && seen[typ.code][4] == 0 && seen[typ.code][1]+seen[typ.code][2]+seen[typ.code][3] > 500 {
+				t.Errorf("%s: never severity 4 in %v", typ.code, seen[typ.code])
+			}
+		}
+	}
+	if parking := seen["traffic.parking"]; parking[1] == 0 || parking[2] == 0 {
+		t.Errorf("illegal parking: %v", parking)
+	}
+}
+
+var han = regexp.MustCompile(`\p{Han}`)
+var latinWord = regexp.MustCompile(`[A-Za-z]{2,}`)
+
+// Titles and addresses are written in the profile's language: Chinese for
+// Suzhou ("人民路 违章停车"), with no English word; English for a profile
+// that says so, or says nothing.
+func TestMessagesInTheProfilesLanguage(t *testing.T) {
+	t.Parallel()
+	s := newSim(t, "http://127.0.0.1:1", nil)
+	for _, in := range s.NextIncidents(500) {
+		for _, text := range []string{in.Title, in.Address} {
+			if !han.MatchString(text) || latinWord.MatchString(text) {
+				t.Fatalf("%s: %q is not Chinese", in.ID, text)
+			}
+		}
+		road, what, ok := strings.Cut(in.Title, " ")
+		if !ok || !slices.Contains(suzhou(t).Roads, road) || typeOf(t, in, "zh").title.zh != what {
+			t.Fatalf("%s: title %q, want a road of Suzhou and what happened", in.ID, in.Title)
+		}
+	}
+	for _, step := range []string{"registered", "accepted", "assigned", "handled", "closed"} {
+		for range 50 {
+			_, body := s.nextStep(&simCase{state: step}, s.irng)
+			for _, v := range body {
+				if text, ok := v.(string); ok && (!han.MatchString(text) || latinWord.MatchString(text)) {
+					t.Fatalf("a case's %s step says %q", step, text)
+				}
+			}
+		}
+	}
+
+	for _, lang := range []string{"en-GB", ""} {
+		p := *suzhou(t)
+		p.Lang, p.Roads = lang, nil
+		s := newSim(t, "http://127.0.0.1:1", func(c *Config) { c.Profile = &p })
+		in := s.NextIncidents(1)[0]
+		typ := typeOf(t, in, "en")
+		if han.MatchString(in.Title) || !strings.HasPrefix(in.Title, typ.title.en+", ") {
+			t.Errorf("lang %q: title %q", lang, in.Title)
+		}
 	}
 }

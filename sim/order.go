@@ -10,8 +10,11 @@ import (
 // unit has one, the order alone decides where it goes and what status it
 // reports: the random status chain waits until the order ends.
 type order struct {
-	id      string
-	scene   orb.Point
+	id    string
+	scene orb.Point // where the unit stands at the scene (on the shore, for a scene on the water)
+	// path is the waypoints still to drive through, the last one the scene:
+	// round the water, never across it (see atlas.route).
+	path    []orb.Point
 	onScene bool
 	left    float64 // seconds still to spend on scene, once there
 }
@@ -34,7 +37,9 @@ const (
 // take puts u on dispatch id to scene. It reports at once, so the server sees
 // the unit answer the order without waiting for its next regular report.
 func (s *Simulator) take(u *unit, id string, scene orb.Point) {
-	u.order = &order{id: id, scene: scene}
+	path := s.atlas.route(u.pos, scene)
+	scene = path[len(path)-1]
+	u.order = &order{id: id, scene: scene, path: path}
 	s.stats.orders.Add(1)
 	u.status = dispatched
 	u.target = scene
@@ -50,23 +55,32 @@ func (s *Simulator) release(u *unit) {
 	u.reportIn = 0
 }
 
-// follow advances a unit on an order by dt seconds: straight to the scene at
-// its rush speed, then busy there for its time on scene, then available. It
-// returns true once the order is done; the unit then lingers at the scene for
-// a moment so its "available" report is made there.
+// follow advances a unit on an order by dt seconds: along its path to the
+// scene at its kind's rush speed (a foot patrol walks), then busy there for
+// its time on scene, then available. It returns true once the order is done;
+// the unit then lingers at the scene for a moment so its "available" report
+// is made there.
 func (s *Simulator) follow(u *unit, dt float64) (done bool) {
 	o := u.order
-	if !o.onScene {
-		d := distance(u.pos, o.scene)
-		if d > arriveWithin {
-			u.heading = bearing(u.pos, o.scene)
+	for !o.onScene {
+		next, last := o.path[0], len(o.path) == 1
+		stop := 0.0 // a waypoint is passed through; the scene is reached within arriveWithin
+		if last {
+			stop = arriveWithin
+		}
+		if d := distance(u.pos, next); d > stop {
+			u.heading = bearing(u.pos, next)
 			step := u.kind.rush * dt
-			if step < d-arriveWithin {
+			if step < d-stop {
 				f := step / d
-				u.pos = orb.Point{u.pos[0] + (o.scene[0]-u.pos[0])*f, u.pos[1] + (o.scene[1]-u.pos[1])*f}
+				u.pos = orb.Point{u.pos[0] + (next[0]-u.pos[0])*f, u.pos[1] + (next[1]-u.pos[1])*f}
 				return false
 			}
-			dt -= (d - arriveWithin) / u.kind.rush
+			dt -= (d - stop) / u.kind.rush
+		}
+		if !last {
+			u.pos, o.path = next, o.path[1:]
+			continue
 		}
 		u.pos, u.target = o.scene, o.scene
 		o.onScene = true

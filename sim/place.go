@@ -14,12 +14,14 @@ import (
 // anything a map would show, and it is cheap enough for 20,000 events a second.
 const metresPerDegree = 111_320.0
 
-// An atlas samples points of a profile. Every point it returns is inside the
-// profile's outline: callers never need to check again.
+// An atlas samples points of a profile. Every point it returns is open
+// ground: inside the profile's outline and outside its mask (lakes, rivers,
+// no-go land), so no incident or patrol is ever put in the water. Callers
+// never need to check again.
 type atlas struct {
 	p *geo.Profile
-	// inside is one point known to be inside the outline, the last resort when
-	// rejection sampling keeps missing (a very thin or tiny outline).
+	// inside is one point known to be open, the last resort when rejection
+	// sampling keeps missing (a very thin or tiny outline).
 	inside orb.Point
 }
 
@@ -31,10 +33,11 @@ func newAtlas(p *geo.Profile, r *rand.Rand) (*atlas, error) {
 			return a, nil
 		}
 	}
-	return nil, errors.New("sim: could not find a point inside the profile outline")
+	return nil, errors.New("sim: could not find a point inside the profile outline and outside its mask")
 }
 
-func (a *atlas) contains(pt orb.Point) bool { return a.p.Contains(pt) }
+// contains reports whether pt is open ground: inside the outline, outside the mask.
+func (a *atlas) contains(pt orb.Point) bool { return a.p.Open(pt) }
 
 func (a *atlas) districtAt(pt orb.Point) *geo.District { return a.p.DistrictAt(pt) }
 
@@ -102,11 +105,17 @@ func bearing(a, b orb.Point) float64 {
 	return d
 }
 
-// segmentInside reports whether the straight path from a to b stays inside the
-// outline, checked every segmentStep metres: a unit should not drive across the
-// lake or out of the city to reach a waypoint.
+// segmentInside reports whether the straight path from a to b stays on open
+// ground: a unit should not drive across the lake or out of the city to reach
+// a waypoint. The outline is checked every segmentStep metres (its thousands
+// of vertices make an exact test dear, and a sliver of outside crossed
+// between two checks is never reported: see report); the mask, a few
+// polygons of a few dozen vertices, exactly.
 func (a *atlas) segmentInside(from, to orb.Point) bool {
 	const segmentStep = 150.0
+	if a.crossesMask(from, to) {
+		return false
+	}
 	n := int(distance(from, to)/segmentStep) + 1
 	for i := 1; i <= n; i++ {
 		f := float64(i) / float64(n)
@@ -116,4 +125,42 @@ func (a *atlas) segmentInside(from, to orb.Point) bool {
 		}
 	}
 	return true
+}
+
+// crossesMask reports whether the segment from a to b touches any area of
+// the mask: an end inside one, or a crossing of one of its edges.
+func (a *atlas) crossesMask(from, to orb.Point) bool {
+	seg := orb.Bound{Min: from, Max: from}.Extend(to)
+	for i := range a.p.Mask {
+		m := &a.p.Mask[i]
+		if !m.Polygon.Bound().Intersects(seg) {
+			continue
+		}
+		if m.Contains(from) || m.Contains(to) {
+			return true
+		}
+		for _, poly := range m.Polygon {
+			for _, ring := range poly {
+				for j := 0; j+1 < len(ring); j++ {
+					if segmentsCross(from, to, ring[j], ring[j+1]) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// segmentsCross reports whether segments pq and rs share a point.
+func segmentsCross(p, q, r, s orb.Point) bool {
+	side := func(a, b, c orb.Point) float64 { return (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0]) }
+	within := func(a, b, c orb.Point) bool { // c on the line ab: is it between a and b?
+		return min(a[0], b[0]) <= c[0] && c[0] <= max(a[0], b[0]) && min(a[1], b[1]) <= c[1] && c[1] <= max(a[1], b[1])
+	}
+	d1, d2, d3, d4 := side(r, s, p), side(r, s, q), side(p, q, r), side(p, q, s)
+	if ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)) {
+		return true
+	}
+	return (d1 == 0 && within(r, s, p)) || (d2 == 0 && within(r, s, q)) || (d3 == 0 && within(p, q, r)) || (d4 == 0 && within(p, q, s))
 }

@@ -13,7 +13,9 @@ import (
 type Simulator struct {
 	cfg   Config
 	atlas *atlas
-	runID string // makes incident ids unique across runs, so restarts are not deduped away
+	runID string
+	words *phrasebook // the profile's language
+	roads []string    // the profile's roads, or the phrasebook's // makes incident ids unique across runs, so restarts are not deduped away
 
 	// Backoff bounds for failed POSTs; fields rather than constants so tests need
 	// not sleep for seconds.
@@ -93,6 +95,11 @@ func New(cfg Config) (*Simulator, error) {
 		irng:       irng,
 		lastDrift:  start,
 		urng:       rand.New(rand.NewPCG(seed, 2)),
+	}
+	s.words = phrasebookFor(cfg.Profile)
+	s.roads = cfg.Profile.Roads
+	if len(s.roads) == 0 {
+		s.roads = s.words.roads
 	}
 	s.spots = newHotSpots(a, irng)
 	s.units = s.newFleet()

@@ -17,14 +17,19 @@ type kindSpec struct {
 }
 
 // kinds: patrol cars cover a few kilometres at urban driving speeds; foot
-// patrols walk a beat; grid workers walk or ride an e-bike around their grid;
-// mediators travel across a district to the parties they meet.
+// patrols walk a beat, and walk to a scene too, at about 5 km/h (a unit's
+// speed is its kind's, never a car's); grid workers walk or ride an e-bike
+// around their grid; mediators travel across a district to the parties they
+// meet.
 var kinds = []kindSpec{
 	{"car", 40, 5, 12, 16, 6000, 60},
-	{"foot", 25, 0.9, 1.5, 2.2, 800, 90},
+	{"foot", 25, 1.0, 1.4, walkingSpeed, 800, 90},
 	{"grid-worker", 25, 1.0, 4.5, 5.5, 1200, 180},
 	{"mediator", 10, 3, 9, 11, 4000, 300},
 }
+
+// walkingSpeed is a brisk walk, 5 km/h, in m/s.
+const walkingSpeed = 5 / 3.6
 
 const (
 	available  = "available"
