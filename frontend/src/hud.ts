@@ -97,8 +97,10 @@ export class Hud {
   private clock: HTMLElement;
   private unitsTotal: HTMLElement;
   private lastLegend = '';
+  private user: HTMLElement;
 
   constructor(root: HTMLElement, liveWindow: Window, profileName: string) {
+    this.user = el('div', { class: 'user console-only', 'data-testid': 'user' });
     this.clock = el('div', { class: 'clock', 'data-testid': 'clock' });
     this.badgeText = el('span', { class: 'badge-text' });
     this.badgeAge = el('span', { class: 'badge-age', 'data-testid': 'badge-age' });
@@ -107,7 +109,7 @@ export class Hud {
       'header',
       { class: 'top' },
       el('div', { class: 'title' }, el('span', { class: 'zh' }, '市域社会治理指挥中心'), el('span', { class: 'en' }, `citygrid · ${profileName} Command Center`)),
-      el('div', { class: 'top-right' }, this.clock, this.badge),
+      el('div', { class: 'top-right' }, this.user, this.clock, this.badge),
     );
 
     const countBox = el('div', { class: 'counters' });
@@ -198,6 +200,11 @@ export class Hud {
   /** setLiveWindow marks the counter of the window the map shows. */
   setLiveWindow(live: Window): void {
     for (const [w, box] of this.counterBoxes) box.classList.toggle('live', w === live);
+  }
+
+  /** setUser says who is signed in (the console's top bar). */
+  setUser(text: string): void {
+    this.user.textContent = text;
   }
 
   setCount(w: Window, n: number | undefined): void {

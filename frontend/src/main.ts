@@ -26,14 +26,14 @@ async function fetchJSON<T>(url: string): Promise<T> {
 }
 
 /** signedIn is who uses the page: the sign-in form until the server knows. */
-async function signedIn(root: HTMLElement): Promise<{ role: string; open: boolean }> {
+async function signedIn(root: HTMLElement): Promise<{ role: string; open: boolean; user: string }> {
   let session = await getSession().catch(() => ({ kind: 'ok' as const, session: { user: 'anonymous', role: 'admin', open: true } }));
   while (session.kind === 'signin') {
     await signInForm(root);
     session = await getSession();
   }
   const open = session.session.open === true;
-  return { role: open ? 'admin' : session.session.role, open };
+  return { role: open ? 'admin' : session.session.role, open, user: session.session.user };
 }
 
 async function boot(): Promise<void> {
@@ -43,7 +43,7 @@ async function boot(): Promise<void> {
   document.body.classList.add('view-' + cfg.view);
   if (cfg.kiosk) document.body.classList.add('kiosk');
   const root = document.getElementById('app') as HTMLElement;
-  const { role, open } = await signedIn(root);
+  const { role, open, user } = await signedIn(root);
 
   const [districtsFC, outlineFC, heatProfile, categoriesProfile] = await Promise.all([
     fetchJSON<FeatureCollection>('/profile/districts.geojson'),
@@ -60,6 +60,7 @@ async function boot(): Promise<void> {
   }
   const districts = new Districts(districtsFC);
   const hud = new Hud(root, cfg.window, outlineFC.features?.[0]?.properties?.name ?? '');
+  hud.setUser(open ? '本机 · 开放模式 Local, open mode' : `${user} · ${role}`);
   const store = newStore();
   let parts: MapParts | undefined;
   let wasDown = false;

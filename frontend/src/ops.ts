@@ -4,6 +4,7 @@
 
 import { cellToCenterChild, cellToParent, getResolution, isValidCell, latLngToCell } from 'h3-js';
 import type { Districts } from './districts';
+import { placeOf } from './places';
 import { ALERT_KINDS, type Alert, type AlertCounts, type Dispatch } from './protocol';
 
 /** Dispatches target res-9 cells (a coarser cell is taken at its centre). */
@@ -87,10 +88,10 @@ export function placeName(p: { cell?: string; lat: number; lng: number }, distri
   return i >= 0 ? districts.list[i].name : '—';
 }
 
-/** alertPlace: "姑苏区 · 88309a4e1bfffff" for a cell alert, "姑苏区 · 320508001" for a region one. */
+/** alertPlace: "姑苏区 · 平江街道 · 平江社区" for a cell alert (the street and community once known), "姑苏区 · 320508001" for a region one. */
 export function alertPlace(a: Alert, districts: Districts): string {
-  const where = a.cell ?? a.region ?? `${a.lat.toFixed(4)}, ${a.lng.toFixed(4)}`;
-  return `${placeName(a, districts)} · ${where}`;
+  const where = a.cell ? placeOf(a.cell) : (a.region ?? `${a.lat.toFixed(4)}, ${a.lng.toFixed(4)}`);
+  return where ? `${placeName(a, districts)} · ${where}` : placeName(a, districts);
 }
 
 /** formatDuration: "0:42", "12:05", "1:02:03". */

@@ -19,6 +19,7 @@ import { dispatchTarget, IncidentPick, incidentText, targetLabel } from './incid
 import { incidentsBox } from './incidentspanel';
 import { el, formatAge, sevChip } from './hud';
 import { statusColor } from './layers';
+import { placeOf } from './places';
 import {
   alertPlace,
   ALERT_STATUS_LABELS,
@@ -212,7 +213,7 @@ export class DispatchesPanel {
     const c = statusColor(unitStatus || 'dispatched');
     (row.querySelector('.dot') as HTMLElement).style.background = `rgba(${c.join(',')})`;
     (row.querySelector('.status') as HTMLElement).textContent = DISPATCH_LABELS[d.status] ?? d.status;
-    (row.querySelector('.place') as HTMLElement).textContent = `→ ${placeName(d, this.o.districts)} · ${d.cell}${d.assignedBy ? ' · ' + d.assignedBy : ''}`;
+    (row.querySelector('.place') as HTMLElement).textContent = `→ ${[placeName(d, this.o.districts), placeOf(d.cell), d.assignedBy].filter(Boolean).join(' · ')}`;
     this.time(row, d, now);
   }
 

@@ -11,9 +11,12 @@ export class Places {
   private names = new Map<string, string>();
   private wanted = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private listeners: (() => void)[] = [];
 
-  /** onNamed is called when names arrive, so what shows them redraws. */
-  constructor(private readonly onNamed: () => void) {}
+  /** listen calls fn when names arrive, so what shows them redraws. */
+  listen(fn: () => void): void {
+    this.listeners.push(fn);
+  }
 
   /** name is the place of a hexagon, or undefined until it is known (then asked for). */
   name(cell: string): string | undefined {
@@ -31,11 +34,19 @@ export class Places {
     try {
       const r = await getPlaces(cells);
       for (const p of r.places) this.names.set(p.cell, p.name || '—');
-      this.onNamed();
+      for (const fn of this.listeners) fn();
     } catch {
       // Asked again when next shown.
     } finally {
       for (const c of cells) this.wanted.delete(c);
     }
   }
+}
+
+/** places is the page's one cache of place names. */
+export const places = new Places();
+
+/** placeOrCell is a hexagon's place name once known, else nothing (never its id). */
+export function placeOf(cell: string | undefined): string {
+  return cell ? (places.name(cell) ?? '') : '';
 }

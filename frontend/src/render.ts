@@ -9,7 +9,7 @@ import type { Hud } from './hud';
 import { buildLayers, casePoints, dispatchLines, hotSubset, trackPaths } from './layers';
 import type { MapParts } from './map';
 import { WINDOWS, type Alert, type CaseMarker, type CasesLayer, type CellCount } from './protocol';
-import { Places } from './places';
+import { places } from './places';
 import { DEFAULT_BREAKS, fixedScale, type Breaks } from './scale';
 import {
   activeDispatches,
@@ -65,11 +65,7 @@ export class Renderer {
   private casesVersion = -1;
   private regionsVersion = -1;
   private namesChanged = false;
-  /** Place names of hexagons, for the lists (never an H3 id on screen). */
-  private readonly places = new Places(() => {
-    this.namesChanged = true;
-    this.schedule();
-  });
+
   private cases: CaseMarker[] = [];
   private layersDirty = true;
   private lastHeatBuild = 0;
@@ -78,6 +74,11 @@ export class Renderer {
   private readonly dotScale: number;
 
   constructor(private readonly o: RendererOptions) {
+    // Place names of hexagons arrive in batches: the lists show them then.
+    places.listen(() => {
+      this.namesChanged = true;
+      this.schedule();
+    });
     this.dotScale = o.config().view === 'wall' ? Math.max(1, window.innerHeight / 1080) : 1;
   }
 
@@ -167,7 +168,7 @@ export class Renderer {
     // The three counters come from one tick of the server (the frame's
     // totals), never from separate asks that could contradict each other.
     for (const w of WINDOWS) hud.setCount(w, store.seq > 0 ? (store.totals[w] ?? (w === cfg.window ? store.total : undefined)) : undefined);
-    const place = (cell: string) => this.places.name(cell);
+    const place = (cell: string) => places.name(cell);
     if (heatChanged || this.namesChanged) {
       this.namesChanged = false;
       hud.setHottest(topCells(store, cfg.view === 'wall' ? 6 : 10), districts, place, this.o.onPickCell);
