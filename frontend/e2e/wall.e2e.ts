@@ -524,6 +524,12 @@ describe('wall view against the real server', () => {
     expect(incidents).toBeGreaterThanOrEqual(0);
     timings.regionRestMs = Date.now() - tr;
     if (rest.regions[0].generated) expect(await p.textContent('[data-testid="region-generated"]')).toContain('生成');
+    // Drill down: the street's communities are listed; a click opens one.
+    await p.waitForSelector('[data-testid="region-children"] li', { timeout: 10_000 });
+    const child = await p.getAttribute('[data-testid="region-children"] li', 'data-code');
+    await p.click('[data-testid="region-children"] li');
+    await waitFor('the community panel', 10_000, async () => ((await p.textContent('[data-testid="region-code"]').catch(() => null)) === child ? true : undefined));
+    expect(await p.textContent('[data-testid="region-level"]')).toContain('Community');
     timings.regionPanelMs = Date.now() - t0;
     await p.screenshot({ path: join(RESULTS, 'console-regions.png') });
     await p.close();

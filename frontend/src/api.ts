@@ -105,6 +105,12 @@ export async function getRegion(level: string, code: string, window: Window): Pr
   return ((await r.json()) as RegionsResponse).regions[0];
 }
 
+/** getRegionChildren asks for the regions of a level inside parent, with their figures. */
+export async function getRegionChildren(level: string, parent: string, window: Window): Promise<RegionFigures[]> {
+  const p = new URLSearchParams({ window, parent });
+  return (await get<RegionsResponse>(`/api/v1/regions/${encodeURIComponent(level)}?` + p.toString())).regions;
+}
+
 /** Roles of people, in order: each may do all the previous ones may. */
 export const ROLES = ['wall', 'operator', 'dispatcher', 'admin'];
 

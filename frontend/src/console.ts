@@ -1,7 +1,7 @@
 // Console-only pieces: the topic controls and the picked-cell panel.
 
 import { cellToLatLng } from 'h3-js';
-import { getHeat, getPlaces, getRegion, may, type RegionFigures } from './api';
+import { getHeat, getPlaces, getRegion, getRegionChildren, may, type RegionFigures } from './api';
 import { IncidentPick } from './incidents';
 import { incidentsBox } from './incidentspanel';
 import { suggestForCell, suggestionsBox } from './opspanels';
@@ -9,7 +9,7 @@ import type { Config } from './config';
 import type { Districts } from './districts';
 import { el, formatCount, STATUS_LABELS, WINDOW_LABELS } from './hud';
 import { RESOLUTIONS, WINDOWS, type Res, type Unit, type Window } from './protocol';
-import { LEVEL_LABELS, type RegionHit } from './regions';
+import { LEVEL_LABELS, LEVELS, type RegionHit } from './regions';
 
 /** An incident category of the profile (/profile/categories.json), with its label. */
 export interface Category {
@@ -163,7 +163,7 @@ export function regionRows(f: RegionFigures): [string, string, string][] {
  * showRegion fills the side panel with a clicked region's figures over the
  * console's window; a generated region (its shape made up by citygrid) says so.
  */
-export async function showRegion(panel: HTMLElement, hit: RegionHit, win: Window, onClose: () => void): Promise<void> {
+export async function showRegion(panel: HTMLElement, hit: RegionHit, win: Window, onClose: () => void, onPick?: (child: RegionHit) => void): Promise<void> {
   const close = el('button', { type: 'button', class: 'close', 'aria-label': 'close' }, '×');
   close.addEventListener('click', onClose);
   const body = el('dl', { class: 'cell-counts region-figures', 'data-testid': 'region-figures' }, el('dt', {}, '…'), el('dd', {}, ''));
@@ -192,4 +192,24 @@ export async function showRegion(panel: HTMLElement, hit: RegionHit, win: Window
   }
   tag.textContent = f.generated ? GENERATED_LABEL : '';
   body.replaceChildren(...regionRows(f).flatMap(([k, v, id]) => [el('dt', {}, k), el('dd', { 'data-testid': id }, v)]));
+  // Drill down: the level below, busiest first, each a click away.
+  const below = LEVELS[LEVELS.indexOf(hit.level) + 1];
+  if (!below) return;
+  const list = el('ol', { class: 'region-children', 'data-testid': 'region-children' });
+  panel.append(el('h4', {}, `${LEVEL_LABELS[below]}`), list);
+  let kids: RegionFigures[];
+  try {
+    kids = await getRegionChildren(below, hit.code, win);
+  } catch {
+    return;
+  }
+  if (panel.dataset.region !== `${hit.level}:${hit.code}`) return;
+  kids.sort((a, b) => b.incidents - a.incidents || a.code.localeCompare(b.code));
+  list.replaceChildren(
+    ...kids.slice(0, 30).map((k) => {
+      const li = el('li', { class: onPick ? 'pickable' : '', 'data-code': k.code }, el('span', {}, k.name), el('span', { class: 'value' }, formatCount(k.incidents)));
+      if (onPick) li.addEventListener('click', () => onPick({ level: below, code: k.code, name: k.name, generated: k.generated }));
+      return li;
+    }),
+  );
 }

@@ -16,7 +16,7 @@ import type { MapParts } from './map';
 import { AlertsPanel, DispatchesPanel, showAlert } from './opspanels';
 import { CASES_ID } from './layers';
 import type { Alert, CaseMarker, CasesLayer, CellCount, Dispatch } from './protocol';
-import { HIT_LAYER_ID, pickRegion, SELECTED_LAYER_ID, selectedFilter } from './regions';
+import { HIT_LAYER_ID, pickRegion, SELECTED_LAYER_ID, selectedFilter, type RegionHit } from './regions';
 import type { Renderer } from './render';
 import type { Store } from './store';
 
@@ -64,14 +64,24 @@ export class Desk {
     map.on('click', (e) => {
       if (overlay.pickObject({ x: e.point.x, y: e.point.y, radius: 2 })) return;
       const hit = pickRegion(map.queryRenderedFeatures(e.point, { layers: [HIT_LAYER_ID] }), map.getZoom());
-      if (!hit) return;
-      this.o.renderer.select('');
-      this.selectRegion(hit.level, hit.code);
-      void showRegion(this.o.hud.cellPanel, hit, this.o.config().window, () => {
+      if (hit) this.pickRegion(hit);
+    });
+  }
+
+  /** pickRegion shows a region's figures and its children (each a click further down). */
+  pickRegion(hit: RegionHit): void {
+    this.o.renderer.select('');
+    this.selectRegion(hit.level, hit.code);
+    void showRegion(
+      this.o.hud.cellPanel,
+      hit,
+      this.o.config().window,
+      () => {
         this.o.hud.cellPanel.hidden = true;
         this.selectRegion('', '');
-      });
-    });
+      },
+      (child) => this.pickRegion(child),
+    );
   }
 
   /** onClick is deck.gl's click: a heat hexagon shows its cell's panel, a case point its case. */
