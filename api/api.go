@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/citygrid/citygrid/auth"
+	"github.com/citygrid/citygrid/basemap"
 	"github.com/citygrid/citygrid/cases"
 	"github.com/citygrid/citygrid/feed"
 	"github.com/citygrid/citygrid/geo"
@@ -40,6 +41,11 @@ type Config struct {
 	Hub *hub.Hub
 	// Tiles serves GET /tiles/{layer}/{z}/{x}/{y}.pbf. Required.
 	Tiles http.Handler
+	// Basemap says where the page finds its base map (GET /api/v1/basemap);
+	// BasemapArchive serves the -basemap archive at basemap.ArchivePath (nil:
+	// none, 404).
+	Basemap        basemap.Source
+	BasemapArchive http.Handler
 	// Regions is the region hierarchy; PUT /api/v1/regions/{level} replaces
 	// a level of it. Required.
 	Regions *geo.RegionStore

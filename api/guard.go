@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -54,8 +55,29 @@ type guard struct {
 	// random key that lives in its memory only and can do nothing but feed.
 	simKey string
 
+	// csp is the Content-Security-Policy: same origin only, plus the
+	// origin of the profile's base map tile server when it has one.
+	csp string
+
 	mu   sync.Mutex
 	conn map[string]int // open websockets per address
+}
+
+// policy is the page's Content-Security-Policy; extra origins may be
+// connected to (fetch: a city's own tile server).
+func policy(extra ...string) string {
+	connect := strings.Join(append([]string{"'self'"}, extra...), " ")
+	return "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src " +
+		connect + "; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action 'self'"
+}
+
+// originOf is a URL's scheme://host, or "" for a relative or bad one.
+func originOf(raw string) string {
+	u, err := url.Parse(strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(raw, "{z}", "0"), "{x}", "0"), "{y}", "0"))
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // newGuard guards with the config's credentials (none: open).
@@ -63,6 +85,10 @@ func newGuard(cfg Config) *guard {
 	g := &guard{
 		store: cfg.Credentials, sessions: cfg.Sessions, audit: cfg.Audit, tls: cfg.TLS, logf: cfg.Logf,
 		conn: map[string]int{}, failures: newLimiter(accountFailureRate, accountFailureBurst),
+		csp: policy(),
+	}
+	if o := originOf(cfg.Basemap.URL); o != "" {
+		g.csp = policy(o)
 	}
 	if g.open() {
 		return g
@@ -401,7 +427,7 @@ func loopbackHost(h string) bool {
 
 func (g *guard) headers(c *gin.Context) {
 	h := c.Writer.Header()
-	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action 'self'")
+	h.Set("Content-Security-Policy", g.csp)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")

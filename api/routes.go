@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/citygrid/citygrid/auth"
+	"github.com/citygrid/citygrid/basemap"
 	"github.com/citygrid/citygrid/frontend"
 	"github.com/citygrid/citygrid/geo"
 	"github.com/gin-gonic/gin"
@@ -50,6 +51,8 @@ func (a *API) routes() []Route {
 		r("GET", "/api/v1/incidents", wall, "", a.getIncidents),
 		r("GET", "/api/v1/regions/:level", wall, "", a.getRegions),
 		r("GET", "/api/v1/places", wall, "", a.getPlaces),
+		r("GET", "/api/v1/basemap", wall, "", a.getBasemap),
+		r("GET", basemap.ArchivePath, wall, "", a.getBasemapArchive),
 		r("PUT", "/api/v1/regions/:level", admin, "regions.put", a.putRegions),
 		r("GET", "/api/v1/audit", admin, "", g.getAudit),
 		r("GET", "/api/v1/alerts", wall, "", a.getAlerts),

@@ -34,7 +34,10 @@ type Profile struct {
 	Lang string
 	// Roads are road names of the city, from profile.json, for generated
 	// addresses; none when the profile lists none.
-	Roads   []string
+	Roads []string
+	// Basemap is a vector tile URL ({z}/{x}/{y}, Protomaps basemap schema)
+	// on the city's own tile server, from profile.json; empty for none.
+	Basemap string
 	outline *Region
 }
 

@@ -11,8 +11,9 @@ import (
 )
 
 // readSettings reads the profile's optional profile.json, what its people
-// read: {"lang": "zh-CN", "roads": ["人民路", …]}. Without it a profile says
-// no language and names no roads.
+// read: {"lang": "zh-CN", "roads": ["人民路", …], "basemap": "https://tiles.city/{z}/{x}/{y}.mvt"}.
+// Without it a profile says no language, names no roads and has no base map
+// of its own.
 func readSettings(fsys fs.FS, name string, p *Profile) error {
 	file := path.Join(name, "profile.json")
 	b, err := fs.ReadFile(fsys, file)
@@ -23,8 +24,9 @@ func readSettings(fsys fs.FS, name string, p *Profile) error {
 		return fmt.Errorf("geo: profile: %w", err)
 	}
 	var s struct {
-		Lang  string   `json:"lang"`
-		Roads []string `json:"roads"`
+		Lang    string   `json:"lang"`
+		Roads   []string `json:"roads"`
+		Basemap string   `json:"basemap"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -36,7 +38,11 @@ func readSettings(fsys fs.FS, name string, p *Profile) error {
 			return fmt.Errorf("geo: profile %s: roads: an empty name", file)
 		}
 	}
-	p.Lang, p.Roads = s.Lang, s.Roads
+	if s.Basemap != "" && !(strings.HasPrefix(s.Basemap, "https://") || strings.HasPrefix(s.Basemap, "http://") || strings.HasPrefix(s.Basemap, "/")) ||
+		s.Basemap != "" && !strings.Contains(s.Basemap, "{z}") {
+		return fmt.Errorf("geo: profile %s: basemap: a vector tile URL with {z}/{x}/{y}", file)
+	}
+	p.Lang, p.Roads, p.Basemap = s.Lang, s.Roads, s.Basemap
 	return nil
 }
 

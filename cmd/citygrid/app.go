@@ -18,6 +18,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/citygrid/citygrid/api"
 	"github.com/citygrid/citygrid/auth"
+	"github.com/citygrid/citygrid/basemap"
 	"github.com/citygrid/citygrid/cases"
 	"github.com/citygrid/citygrid/feed"
 	"github.com/citygrid/citygrid/geo"
@@ -144,9 +145,23 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 	audit.Logf = log.Printf
 	a.epoch = stream.NewEpoch(a.rdb, layout)
 	a.regionSync = &regionSync{layers: stream.NewRegionLayers(a.wdb, layout), regions: regions}
+	// The base map: the -basemap archive, else the profile's tile server, else none.
+	baseSource, baseArchive := basemap.Source{Kind: "none"}, http.Handler(nil)
+	switch {
+	case cfg.Basemap != "":
+		arch, err := basemap.Open(cfg.Basemap)
+		if err != nil {
+			return nil, fmt.Errorf("-basemap: %w", err)
+		}
+		baseSource, baseArchive = basemap.Source{Kind: "pmtiles", URL: basemap.ArchivePath}, arch
+		log.Printf("basemap: serving %s (%d MB) at %s", cfg.Basemap, arch.Size()>>20, basemap.ArchivePath)
+	case a.profile.Basemap != "":
+		baseSource = basemap.Source{Kind: "tiles", URL: a.profile.Basemap}
+	}
 	a.api = api.New(api.Config{
 		Loop: a.loop, Ops: a.ops, Cases: a.cases, Hub: a.hub, Regions: regions, Layers: a.regionSync,
 		Tiles:   tiles.New(tiles.Config{Regions: regions.Load, Bound: a.profile.Bound}),
+		Basemap: baseSource, BasemapArchive: baseArchive,
 		Decoder: &feed.Decoder{Profile: a.profile, Now: now, Regions: regions.Load, Limits: feed.Limits{MaxItems: cfg.MaxItems, MaxAge: cfg.Retention}},
 		Writer:  stream.NewWriter(a.wdb, layout, now), Reader: stream.NewReader(a.rdb, layout), Recent: a.recent,
 		Audit: audit, Sessions: auth.NewSessions(a.rdb, layout.Prefix, now),

@@ -17,6 +17,7 @@ type Config struct {
 	Addr      string        // -addr, CITYGRID_ADDR
 	Redis     string        // -redis, CITYGRID_REDIS; empty: a private redis-server in Data (memory when none is installed); "memory": embedded, memory only
 	Data      string        // -data, CITYGRID_DATA: the private redis-server's folder
+	Basemap   string        // -basemap, CITYGRID_BASEMAP: a PMTiles archive of the base map
 	Profile   string        // -profile, CITYGRID_PROFILE
 	Simulate  bool          // -simulate, CITYGRID_SIMULATE
 	SimRate   float64       // -sim-rate, CITYGRID_SIM_RATE
@@ -54,6 +55,7 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs := flag.NewFlagSet("citygrid", flag.ContinueOnError)
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen address (CITYGRID_ADDR)")
 	fs.StringVar(&c.Redis, "redis", "", "redis:// URL; empty runs a private redis-server keeping its data in -data (an embedded in-memory one when redis-server is not installed); memory: the embedded one, which keeps nothing (CITYGRID_REDIS)")
+	fs.StringVar(&c.Basemap, "basemap", "", "a PMTiles archive (Protomaps basemap schema) the page draws under the heat; empty: the profile's tile URL, or none (CITYGRID_BASEMAP)")
 	fs.StringVar(&c.Data, "data", "", "folder of the private redis-server when -redis is empty; empty: "+localredis.DefaultDir()+" (CITYGRID_DATA)")
 	fs.StringVar(&c.Profile, "profile", profiles.Default, "city profile (CITYGRID_PROFILE)")
 	fs.BoolVar(&c.Simulate, "simulate", false, "feed the built-in simulator into this server (CITYGRID_SIMULATE)")

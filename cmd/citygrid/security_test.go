@@ -175,6 +175,8 @@ func TestAccessMatrix(t *testing.T) {
 		{"GET", "/api/v1/audit", nil, [8]int{401, 401, 403, 403, 403, 403, 403, 200}},
 		{"GET", "/api/v1/regions/district?window=1h", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
 		{"GET", "/api/v1/places?cell=8830992a27fffff", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
+		{"GET", "/api/v1/basemap", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
+		{"GET", "/basemap.pmtiles", nil, [8]int{401, 401, 403, 404, 404, 404, 404, 404}},
 		{"PUT", "/api/v1/regions/grid", func() string { return `{}` }, [8]int{401, 401, 403, 403, 403, 403, 403, 400}},
 		{"GET", "/tiles/regions/9/427/209.pbf", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
 		{"GET", "/metrics", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},

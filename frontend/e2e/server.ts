@@ -13,6 +13,11 @@ export async function buildServer(repo: string, out: string): Promise<void> {
   await run('go', ['build', '-o', out, './cmd/citygrid'], { cwd: repo, timeout: 300_000 });
 }
 
+/** buildBasemap writes the test base map of Suzhou (a PMTiles archive the Go helper builds) to out. */
+export async function buildBasemap(repo: string, out: string): Promise<void> {
+  await run('go', ['run', './internal/pmtilestest/mkbasemap', out], { cwd: repo, timeout: 300_000 });
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
 import { cellToLatLng, cellToParent } from 'h3-js';
-import { buildServer, chromiumPath, CHROMIUM_ARGS, CSP, freePort, Server, sleep, waitFor } from './server';
+import { buildBasemap, buildServer, chromiumPath, CHROMIUM_ARGS, CSP, freePort, Server, sleep, waitFor } from './server';
 
 const FRONTEND = resolve(__dirname, '..');
 const REPO = resolve(FRONTEND, '..');
@@ -151,8 +151,10 @@ describe('wall view against the real server', () => {
     const bin = join(tmp, 'citygrid');
     let t = Date.now();
     await buildServer(REPO, bin);
+    // A small base map (lakes, a road, a place name) served with -basemap.
+    await buildBasemap(REPO, join(tmp, 'suzhou.pmtiles'));
     timings.goBuildMs = Date.now() - t;
-    server = new Server(bin, await freePort(), join(RESULTS, 'server.log'));
+    server = new Server(bin, await freePort(), join(RESULTS, 'server.log'), ['-basemap', join(tmp, 'suzhou.pmtiles')]);
     t = Date.now();
     await server.start();
     timings.serverReadyMs = Date.now() - t;
@@ -224,6 +226,15 @@ describe('wall view against the real server', () => {
     timings.smallestWallTextShare = Math.round(smallest * 1000) / 10;
     expect(smallest, 'the smallest wall text as a share of the screen height').toBeGreaterThanOrEqual(0.0275);
     await big.close();
+    // The base map is drawn from the archive citygrid serves (by ranges):
+    // Lake Tai and Jinji Lake are water under the heat.
+    await waitFor('the base map water drawn', 20_000, async () => {
+      const n = await page.evaluate(() => {
+        const m = (window as unknown as { citygrid: { map: { querySourceFeatures: (s: string, o: object) => unknown[] } } }).citygrid.map;
+        return m.querySourceFeatures('basemap', { sourceLayer: 'water' }).length;
+      });
+      return n > 0 ? true : undefined;
+    });
     // The legend keeps its classes while the counts move (fixed breaks per
     // resolution and window, not the current maximum).
     const legend = await page.textContent('.legend');

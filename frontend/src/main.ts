@@ -6,6 +6,7 @@ import { getSession } from './api';
 import { RegionNames } from './cases';
 import { CaseWall, pollCaseStats } from './caseswall';
 import { configQuery, parseConfig, type Config } from './config';
+import { basemapSource, type BasemapSource } from './basemap';
 import { CATEGORIES, knownCategory, type Category } from './console';
 import { Desk } from './desk';
 import { Districts, type FeatureCollection } from './districts';
@@ -51,6 +52,7 @@ async function boot(): Promise<void> {
     fetchJSON<{ breaks?: Breaks }>('/profile/heat.json').catch(() => ({ breaks: undefined })),
     fetchJSON<{ categories?: Category[] }>('/profile/categories.json').catch(() => ({ categories: undefined })),
   ]);
+  const base = await fetchJSON<BasemapSource>('/api/v1/basemap').catch((): BasemapSource => ({ kind: 'none' }));
   const categories = categoriesProfile.categories ?? CATEGORIES;
   // A category the profile does not list counts nothing: the page drops it
   // (and says so in the URL) rather than showing zeros.
@@ -146,6 +148,7 @@ async function boot(): Promise<void> {
     interactive: cfg.view === 'console' && !cfg.kiosk,
     pitch: cfg.extrude ? 50 : 0,
     onClick: desk?.onClick,
+    basemap: basemapSource(base, location.origin),
   });
   markOnce('cg:map-load');
   desk?.attach(parts);

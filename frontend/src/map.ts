@@ -11,6 +11,8 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import { MapLibreOverlay } from '@deck.gl/maplibre';
 import type { PickingInfo } from '@deck.gl/core';
 import type { BBox, Districts, FeatureCollection } from './districts';
+import type { VectorSourceSpecification } from 'maplibre-gl';
+import { BASEMAP_SOURCE, basemapLayers } from './basemap';
 import { DISTRICT_LABELS_MAX, fontFaces, REGION_SOURCE, regionLayers, regionSource } from './regions';
 import latinFont from '@fontsource/noto-sans-sc/files/noto-sans-sc-latin-400-normal.woff2?url';
 import chineseFont from '@fontsource/noto-sans-sc/files/noto-sans-sc-chinese-simplified-400-normal.woff2?url';
@@ -38,6 +40,8 @@ export interface MapOptions {
   interactive: boolean;
   pitch: number;
   onClick?: (info: PickingInfo) => void;
+  /** The city's base map (basemap.ts); none keeps the outline-only map. */
+  basemap?: VectorSourceSpecification;
 }
 
 export function createMap(o: MapOptions): Promise<MapParts> {
@@ -51,15 +55,18 @@ export function createMap(o: MapOptions): Promise<MapParts> {
         outline: { type: 'geojson', data: o.outlineFC as GeoJSON.GeoJSON },
         districts: { type: 'geojson', data: o.districtsFC as unknown as GeoJSON.GeoJSON },
         [REGION_SOURCE]: regionSource(location.origin),
+        ...(o.basemap ? { [BASEMAP_SOURCE]: o.basemap } : {}),
       },
       layers: [
         { id: 'background', type: 'background', paint: { 'background-color': COLORS.background } },
         { id: 'land', type: 'fill', source: 'outline', paint: { 'fill-color': COLORS.land } },
+        // Over a base map the districts are a light tint, so water and roads show through.
+        ...(o.basemap ? basemapLayers() : []),
         {
           id: 'district-fill',
           type: 'fill',
           source: 'districts',
-          paint: { 'fill-color': COLORS.district, 'fill-opacity': 0.6 },
+          paint: { 'fill-color': COLORS.district, 'fill-opacity': o.basemap ? 0.15 : 0.6 },
         },
         // Boundaries of every level by zoom, from the server's vector tiles (regions.ts).
         ...regionLayers(),
