@@ -11,6 +11,20 @@ export default defineConfig({
     assetsInlineLimit: 0,
     chunkSizeWarningLimit: 4000,
     sourcemap: false,
+    rolldownOptions: {
+      output: {
+        // The map libraries in chunks of their own: they change with an
+        // upgrade, not with our code, so a new build of the page leaves them
+        // (and their year-long cache entries) as they were.
+        codeSplitting: {
+          groups: [
+            { name: 'maplibre', test: /node_modules[\\/](?:maplibre-gl|@maplibre|@mapbox)[\\/]/, priority: 3 },
+            { name: 'deckgl', test: /node_modules[\\/](?:@deck\.gl|@luma\.gl|@math\.gl|@loaders\.gl|@probe\.gl)[\\/]/, priority: 2 },
+            { name: 'vendor', test: /node_modules[\\/]/, priority: 1 },
+          ],
+        },
+      },
+    },
   },
   server: {
     proxy: {

@@ -6,7 +6,7 @@ import { getSession } from './api';
 import { RegionNames } from './cases';
 import { CaseWall, pollCaseStats } from './caseswall';
 import { configQuery, parseConfig, type Config } from './config';
-import { Desk } from './desk';
+import type { Desk } from './desk';
 import { Districts, type FeatureCollection } from './districts';
 import { Hud } from './hud';
 import { Feed } from './live';
@@ -41,6 +41,9 @@ async function boot(): Promise<void> {
   document.body.classList.add('view-' + cfg.view);
   if (cfg.kiosk) document.body.classList.add('kiosk');
   const root = document.getElementById('app') as HTMLElement;
+  // The console's code (controls, panels, case pages) is a chunk of its own,
+  // fetched only by the console, while it signs in and fetches the profile.
+  const deskModule = cfg.view === 'console' ? import('./desk') : undefined;
   const { role, open } = await signedIn(root);
 
   const [districtsFC, outlineFC] = await Promise.all([
@@ -96,7 +99,8 @@ async function boot(): Promise<void> {
     if (!desk && store.dispatches.length > 0) showDispatches(now);
   }, 1000);
 
-  if (cfg.view === 'console') {
+  if (deskModule) {
+    const { Desk } = await deskModule;
     desk = new Desk({
       hud, store, districts, renderer, role, open, config, names,
       reconfigure: (next) => {
