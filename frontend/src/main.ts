@@ -9,6 +9,7 @@ import { configQuery, parseConfig, type Config } from './config';
 import type { Desk } from './desk';
 import { Districts, type FeatureCollection } from './districts';
 import { Hud } from './hud';
+import { registerHanFonts } from './fonts';
 import { Feed } from './live';
 import { createMap, fitTo, type MapParts } from './map';
 import { markOnce, Renderer } from './render';
@@ -35,6 +36,7 @@ async function signedIn(root: HTMLElement): Promise<{ role: string; open: boolea
 }
 
 async function boot(): Promise<void> {
+  registerHanFonts();
   let cfg = parseConfig(location.search);
   const config = (): Config => cfg;
   document.documentElement.classList.add('view-' + cfg.view);

@@ -12,8 +12,7 @@ import { MapLibreOverlay } from '@deck.gl/maplibre';
 import type { PickingInfo } from '@deck.gl/core';
 import type { BBox, Districts, FeatureCollection } from './districts';
 import { DISTRICT_LABELS_MAX, fontFaces, REGION_SOURCE, regionLayers, regionSource } from './regions';
-import latinFont from '@fontsource/noto-sans-sc/files/noto-sans-sc-latin-400-normal.woff2?url';
-import chineseFont from '@fontsource/noto-sans-sc/files/noto-sans-sc-chinese-simplified-400-normal.woff2?url';
+import { hanFaces, latinFace } from './fonts';
 
 maplibregl.setWorkerUrl(workerUrl);
 
@@ -46,7 +45,7 @@ export function createMap(o: MapOptions): Promise<MapParts> {
     style: {
       version: 8,
       // Labels are drawn with the shipped font (no glyph server; docs/FRONTEND.md, trap 5).
-      'font-faces': fontFaces(latinFont, chineseFont, location.href),
+      'font-faces': fontFaces([latinFace, ...hanFaces], location.href),
       sources: {
         outline: { type: 'geojson', data: o.outlineFC as GeoJSON.GeoJSON },
         districts: { type: 'geojson', data: o.districtsFC as unknown as GeoJSON.GeoJSON },
