@@ -15,6 +15,9 @@ import { DISTRICT_LABELS_MAX, fontFaces, REGION_SOURCE, regionLayers, regionSour
 import { hanFaces, latinFace } from './fonts';
 
 maplibregl.setWorkerUrl(workerUrl);
+// Start the map's worker now, while the page signs in and fetches the
+// profile: fetching and compiling its 520 kB was on the way to the first heat.
+maplibregl.prewarm();
 
 export const COLORS = {
   background: '#070b12',
