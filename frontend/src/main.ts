@@ -11,12 +11,13 @@ import { Districts, type FeatureCollection } from './districts';
 import { Hud } from './hud';
 import { registerHanFonts } from './fonts';
 import { Feed } from './live';
-import { createMap, fitTo, type MapParts } from './map';
+import { createMap, type MapParts } from './map';
 import { markOnce, Renderer } from './render';
 import { signInForm } from './signin';
 import { sessionCheck, showStatus, watchHistory } from './status';
 import { activeDispatches, newStore } from './store';
 import { pollTotals } from './totals';
+import { startTour } from './tour';
 
 async function fetchJSON<T>(url: string): Promise<T> {
   const r = await fetch(url, { credentials: 'same-origin' });
@@ -143,12 +144,12 @@ async function boot(): Promise<void> {
   renderer.attach(parts);
 
   if (cfg.kiosk) {
-    const stops = [districts.bbox, ...districts.list.map((d) => d.bbox)];
-    let i = 0;
-    setInterval(() => {
-      i = (i + 1) % stops.length;
-      if (parts) fitTo(parts.map, stops[i], 3000);
-    }, cfg.tourSeconds * 1000);
+    startTour({
+      map: parts.map,
+      stops: [districts.bbox, ...districts.list.map((d) => d.bbox)],
+      seconds: cfg.tourSeconds,
+      onFlight: (flying) => renderer.hold(flying),
+    });
   }
 
   // A handle for operators' devtools and the browser test.

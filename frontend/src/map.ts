@@ -10,7 +10,7 @@ import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { MapLibreOverlay } from '@deck.gl/maplibre';
 import type { PickingInfo } from '@deck.gl/core';
-import type { BBox, Districts, FeatureCollection } from './districts';
+import type { Districts, FeatureCollection } from './districts';
 import { DISTRICT_LABELS_MAX, fontFaces, REGION_SOURCE, regionLayers, regionSource } from './regions';
 import { hanFaces, latinFace } from './fonts';
 
@@ -108,8 +108,4 @@ export function createMap(o: MapOptions): Promise<MapParts> {
     if (map.loaded()) resolve({ map, overlay });
     else map.once('load', () => resolve({ map, overlay }));
   });
-}
-
-export function fitTo(map: maplibregl.Map, bbox: BBox, duration: number): void {
-  map.fitBounds(bbox as maplibregl.LngLatBoundsLike, { padding: 60, duration, pitch: map.getPitch() });
 }
