@@ -58,12 +58,25 @@ export const hanFaces: Face[] = sliceFaces(slices, sliceUrls);
 export const latinFace: Face = { url: latin400, ranges: slices.latin.split(',') };
 
 /**
+ * LOCAL_HAN: the same design installed under its other names (Debian's
+ * fonts-noto-cjk, Adobe's Source Han Sans, Google's own Noto Sans SC): a
+ * machine that has one draws the page's Chinese with it and fetches no slice.
+ * The map's labels still fetch theirs (MapLibre loads font files by URL).
+ */
+export const LOCAL_HAN = ['Noto Sans SC', 'NotoSansSC-Regular', 'Noto Sans CJK SC', 'NotoSansCJKsc-Regular', 'Source Han Sans SC', 'SourceHanSansSC-Regular'];
+
+/** hanSource: a slice's CSS src, the installed font first. */
+export function hanSource(url: string): string {
+  return [...LOCAL_HAN.map((n) => `local("${n}")`), `url("${url}") format("woff2")`].join(', ');
+}
+
+/**
  * registerHanFonts adds the slices to the document's fonts. Nothing is
  * fetched here: the browser loads a face when text needs one of its code
  * points, as it does for an @font-face rule.
  */
 export function registerHanFonts(fonts: FontFaceSet = document.fonts): void {
   for (const f of hanFaces) {
-    fonts.add(new FontFace(HAN_FAMILY, `url("${f.url}") format("woff2")`, { weight: '400', display: 'swap', unicodeRange: f.ranges.join(',') }));
+    fonts.add(new FontFace(HAN_FAMILY, hanSource(f.url), { weight: '400', display: 'swap', unicodeRange: f.ranges.join(',') }));
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import slices from '@fontsource/noto-sans-sc/unicode.json';
-import { hanFaces, latinFace, sliceFaces } from '../src/fonts';
+import { hanFaces, hanSource, latinFace, sliceFaces } from '../src/fonts';
 
 /** covers: whether a face's unicode-range holds code point c. */
 function covers(ranges: string[], c: number): boolean {
@@ -29,5 +29,11 @@ describe('fonts', () => {
   it('leaves out a slice without a file', () => {
     const faces = sliceFaces({ '[1]': 'U+4e00-4e01', '[2]': 'U+4e02', latin: 'U+0000-00FF' }, { '/x/noto-sans-sc-2-400-normal.woff2': '/assets/two.woff2' });
     expect(faces).toEqual([{ url: '/assets/two.woff2', ranges: ['U+4e02'] }]);
+  });
+
+  it('asks for the installed font of the same design before the slice', () => {
+    const src = hanSource('/assets/s-1.woff2');
+    expect(src.startsWith('local("Noto Sans SC"), ')).toBe(true);
+    expect(src.endsWith('url("/assets/s-1.woff2") format("woff2")')).toBe(true);
   });
 });
