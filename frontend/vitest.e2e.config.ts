@@ -4,7 +4,8 @@ import { defineConfig } from 'vitest/config';
 // 2-core machine with software WebGL). The performance measurements
 // (e2e/perf.e2e.ts) run only on demand, with CITYGRID_PERF=1 (npm run perf):
 // a measurement is not a test, and a test that passes by skipping checks
-// nothing.
+// nothing. e2e/weight.e2e.ts runs with the others: it prints figures, but
+// what it asserts (a byte budget, cache hits) does not depend on the machine.
 const perf = !!process.env.CITYGRID_PERF;
 
 export default defineConfig({

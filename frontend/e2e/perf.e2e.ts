@@ -3,6 +3,8 @@
 // Frame time while N hexagons are replaced every tick (software WebGL here, so
 // reported as a ratio of 10,000 against 1,000 hexagons), time to first heat,
 // and the JS heap over CITYGRID_PERF_MINUTES (default 2) of live updates.
+// The page's weight, the warm first heat and the kiosk tour's frame rate are
+// measured by e2e/weight.e2e.ts, with the other browser tests.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

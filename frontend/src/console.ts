@@ -11,19 +11,8 @@ import { el, formatCount, STATUS_LABELS, WINDOW_LABELS } from './hud';
 import { RESOLUTIONS, WINDOWS, type Res, type Unit, type Window } from './protocol';
 import { LEVEL_LABELS, LEVELS, type RegionHit } from './regions';
 
-/** An incident category of the profile (/profile/categories.json), with its label. */
-export interface Category {
-  code: string;
-  label: string;
-}
-
-/** CATEGORIES serve a profile without categories.json. */
-export const CATEGORIES: Category[] = ['dispute', 'environment', 'fire', 'medical', 'noise', 'public-order', 'theft', 'traffic'].map((code) => ({ code, label: code }));
-
-/** knownCategory keeps a category the profile lists, and drops any other ("" keeps all). */
-export function knownCategory(cats: Category[], c: string): string {
-  return cats.some((x) => x.code === c) ? c : '';
-}
+import { CATEGORIES, type Category } from './categories';
+export { CATEGORIES, knownCategory, type Category } from './categories';
 
 function select(name: string, options: [string, string][], value: string, onChange: (v: string) => void): HTMLElement {
   const s = el('select', { name, 'data-testid': `ctl-${name}` }) as HTMLSelectElement;

@@ -7,18 +7,20 @@ import { RegionNames } from './cases';
 import { CaseWall, pollCaseStats } from './caseswall';
 import { configQuery, parseConfig, type Config } from './config';
 import { basemapSource, type BasemapSource } from './basemap';
-import { CATEGORIES, knownCategory, type Category } from './console';
-import { Desk } from './desk';
+import { CATEGORIES, knownCategory, type Category } from './categories';
+import type { Desk } from './desk';
 import { Districts, type FeatureCollection } from './districts';
 import { Hud } from './hud';
+import { registerHanFonts } from './fonts';
 import { Feed } from './live';
-import { createMap, fitTo, type MapParts } from './map';
+import { createMap, type MapParts } from './map';
 import { markOnce, Renderer } from './render';
 import { reloadBoundaries } from './regions';
 import type { Breaks } from './scale';
 import { signInForm } from './signin';
 import { sessionCheck, showStatus, watchHistory } from './status';
 import { activeDispatches, newStore } from './store';
+import { startTour } from './tour';
 
 async function fetchJSON<T>(url: string): Promise<T> {
   const r = await fetch(url, { credentials: 'same-origin' });
@@ -38,12 +40,16 @@ async function signedIn(root: HTMLElement): Promise<{ role: string; open: boolea
 }
 
 async function boot(): Promise<void> {
+  registerHanFonts();
   let cfg = parseConfig(location.search);
   const config = (): Config => cfg;
   document.documentElement.classList.add('view-' + cfg.view);
   document.body.classList.add('view-' + cfg.view);
   if (cfg.kiosk) document.body.classList.add('kiosk');
   const root = document.getElementById('app') as HTMLElement;
+  // The console's code (controls, panels, case pages) is a chunk of its own,
+  // fetched only by the console, while it signs in and fetches the profile.
+  const deskModule = cfg.view === 'console' ? import('./desk') : undefined;
   const { role, open, user } = await signedIn(root);
 
   const [districtsFC, outlineFC, heatProfile, categoriesProfile] = await Promise.all([
@@ -117,7 +123,8 @@ async function boot(): Promise<void> {
     renderer.schedule();
   }, 1000);
 
-  if (cfg.view === 'console') {
+  if (deskModule) {
+    const { Desk } = await deskModule;
     desk = new Desk({
       hud, store, districts, renderer, role, open, config, names, categories,
       reconfigure: (next) => {
@@ -155,12 +162,12 @@ async function boot(): Promise<void> {
   renderer.attach(parts);
 
   if (cfg.kiosk) {
-    const stops = [districts.bbox, ...districts.list.map((d) => d.bbox)];
-    let i = 0;
-    setInterval(() => {
-      i = (i + 1) % stops.length;
-      if (parts) fitTo(parts.map, stops[i], 3000);
-    }, cfg.tourSeconds * 1000);
+    startTour({
+      map: parts.map,
+      stops: [districts.bbox, ...districts.list.map((d) => d.bbox)],
+      seconds: cfg.tourSeconds,
+      onFlight: (flying) => renderer.hold(flying),
+    });
   }
 
   // A handle for operators' devtools and the browser test.

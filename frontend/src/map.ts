@@ -10,14 +10,16 @@ import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { MapLibreOverlay } from '@deck.gl/maplibre';
 import type { PickingInfo } from '@deck.gl/core';
-import type { BBox, Districts, FeatureCollection } from './districts';
+import type { Districts, FeatureCollection } from './districts';
 import type { VectorSourceSpecification } from 'maplibre-gl';
 import { BASEMAP_SOURCE, basemapLayers } from './basemap';
 import { DISTRICT_LABELS_MAX, fontFaces, REGION_SOURCE, regionLayers, regionSource } from './regions';
-import latinFont from '@fontsource/noto-sans-sc/files/noto-sans-sc-latin-400-normal.woff2?url';
-import chineseFont from '@fontsource/noto-sans-sc/files/noto-sans-sc-chinese-simplified-400-normal.woff2?url';
+import { hanFaces, latinFace } from './fonts';
 
 maplibregl.setWorkerUrl(workerUrl);
+// Start the map's worker now, while the page signs in and fetches the
+// profile: fetching and compiling its 520 kB was on the way to the first heat.
+maplibregl.prewarm();
 
 export const COLORS = {
   background: '#070b12',
@@ -50,7 +52,7 @@ export function createMap(o: MapOptions): Promise<MapParts> {
     style: {
       version: 8,
       // Labels are drawn with the shipped font (no glyph server; docs/FRONTEND.md, trap 5).
-      'font-faces': fontFaces(latinFont, chineseFont, location.href),
+      'font-faces': fontFaces([latinFace, ...hanFaces], location.href),
       sources: {
         outline: { type: 'geojson', data: o.outlineFC as GeoJSON.GeoJSON },
         districts: { type: 'geojson', data: o.districtsFC as unknown as GeoJSON.GeoJSON },
@@ -113,8 +115,4 @@ export function createMap(o: MapOptions): Promise<MapParts> {
     if (map.loaded()) resolve({ map, overlay });
     else map.once('load', () => resolve({ map, overlay }));
   });
-}
-
-export function fitTo(map: maplibregl.Map, bbox: BBox, duration: number): void {
-  map.fitBounds(bbox as maplibregl.LngLatBoundsLike, { padding: 60, duration, pitch: map.getPitch() });
 }

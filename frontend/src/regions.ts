@@ -4,6 +4,7 @@
 // shipped Noto Sans SC through the style's `font-faces` (no glyph server).
 
 import type { FontFacesSpecification, LayerSpecification, VectorSourceSpecification } from 'maplibre-gl';
+import type { Face } from './fonts';
 
 export const REGION_SOURCE = 'regions';
 /** The layer name inside the tiles (tiles/render.go: the tile layer's own name). */
@@ -176,14 +177,13 @@ export function selectedFilter(level: string, code: string): unknown {
   return ['all', ['==', ['get', 'level'], level], ['==', ['get', 'code'], code]];
 }
 
-/** fontFaces: the style's `font-faces`, the shipped Latin and Chinese files by absolute URL. */
-export function fontFaces(latinUrl: string, chineseUrl: string, base: string): FontFacesSpecification {
-  return {
-    [LABEL_FONT]: [
-      { url: new URL(latinUrl, base).href, 'unicode-range': ['U+0000-00FF', 'U+2000-206F'] },
-      { url: new URL(chineseUrl, base).href },
-    ],
-  };
+/**
+ * fontFaces: the style's `font-faces`, the shipped files by absolute URL, each
+ * with its unicode-range: MapLibre fetches a file when a label needs one of
+ * its code points (fonts.ts).
+ */
+export function fontFaces(faces: Face[], base: string): FontFacesSpecification {
+  return { [LABEL_FONT]: faces.map((f) => ({ url: new URL(f.url, base).href, 'unicode-range': f.ranges })) };
 }
 
 export interface RegionHit {

@@ -71,6 +71,7 @@ export class Renderer {
   private lastHeatBuild = 0;
   private heatTimer: ReturnType<typeof setTimeout> | undefined;
   private scheduled = false;
+  private held = false;
   private readonly dotScale: number;
 
   constructor(private readonly o: RendererOptions) {
@@ -102,6 +103,17 @@ export class Renderer {
     this.schedule();
   }
 
+  /**
+   * hold keeps the heat and the map's layers as they are (the HUD's counters
+   * go on) until hold(false), which draws what changed meanwhile. The kiosk
+   * tour holds them during a flight: rebuilding thousands of hexagons then
+   * takes frames from the flight.
+   */
+  hold(on: boolean): void {
+    this.held = on;
+    if (!on) this.schedule();
+  }
+
   /** select outlines a cell ('' for none). */
   select(cell: string): void {
     this.selected = cell;
@@ -113,7 +125,7 @@ export class Renderer {
     const { store, hud, districts } = this.o;
     const cfg = this.o.config();
     const now = Date.now();
-    const heatChanged = this.takeHeat(now);
+    const heatChanged = !this.held && this.takeHeat(now);
     let opsChanged = false;
     if (store.unitsVersion !== this.unitsVersion) {
       this.unitsVersion = store.unitsVersion;
@@ -144,7 +156,7 @@ export class Renderer {
       this.regionsVersion = store.regionsVersion;
       hud.setDistricts(store.districtFigures, cfg);
     }
-    if (this.layersDirty && this.parts) {
+    if (this.layersDirty && this.parts && !this.held) {
       this.layersDirty = false;
       const lines = dispatchLines(activeDispatches(store), store.units);
       this.drawn = buildLayers({

@@ -79,9 +79,16 @@ describe('region style rules', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('declares the font faces by absolute URL', () => {
-    const f = fontFaces('/assets/a.woff2', '/assets/b.woff2', 'http://h:1/?view=wall') as Record<string, { url: string }[]>;
-    expect(f[LABEL_FONT].map((x) => x.url)).toEqual(['http://h:1/assets/a.woff2', 'http://h:1/assets/b.woff2']);
+  it('declares the font faces by absolute URL, each with its unicode-range', () => {
+    const faces = [
+      { url: '/assets/a.woff2', ranges: ['U+0000-00FF'] },
+      { url: '/assets/b.woff2', ranges: ['U+4e00', 'U+5dde-5ddf'] },
+    ];
+    const f = fontFaces(faces, 'http://h:1/?view=wall') as Record<string, { url: string; 'unicode-range': string[] }[]>;
+    expect(f[LABEL_FONT]).toEqual([
+      { url: 'http://h:1/assets/a.woff2', 'unicode-range': ['U+0000-00FF'] },
+      { url: 'http://h:1/assets/b.woff2', 'unicode-range': ['U+4e00', 'U+5dde-5ddf'] },
+    ]);
   });
 });
 
