@@ -54,14 +54,17 @@ function kindOf(path: string): string {
  * transferred: encoded body plus headers, 0 for what came from the cache. It
  * listens on the context, since Playwright reports a module worker's own
  * script (MapLibre's) there and not on the page. Websocket frames are live
- * data, not the page's weight, and are not counted.
+ * data, not the page's weight, and are not counted; API answers are counted
+ * but do not hold off "quiet".
  */
 function record(ctx: BrowserContext): { transfers: Transfer[]; pending: Promise<void>[]; last: () => number; stop: () => void } {
   const transfers: Transfer[] = [];
   const pending: Promise<void>[] = [];
   let last = Date.now();
   const on = (req: Request) => {
-    last = Date.now();
+    // API calls are live data that never stop (place names as the ticker
+    // moves, the case figures' poll): the page is loaded once its files are.
+    if (!new URL(req.url()).pathname.startsWith('/api/')) last = Date.now();
     pending.push(
       (async () => {
         const res = await req.response();
