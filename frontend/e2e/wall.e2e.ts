@@ -215,16 +215,18 @@ describe('wall view against the real server', () => {
     });
     await p4k.screenshot({ path: join(RESULTS, 'wall-4k.png') });
     // No wall text under 30 px a 1080p panel (2.8 % of the height).
-    const smallest = await p4k.evaluate(() => {
+    const { smallest, which } = await p4k.evaluate(() => {
       let min = Infinity;
-      for (const e of document.querySelectorAll('.panel *, .ticker *, .legend *')) {
+      let which = '';
+      for (const e of document.querySelectorAll('.panel *, .ticker *, .legend *, .case-strip *')) {
         if (!(e instanceof HTMLElement) || !e.offsetParent || !e.textContent?.trim() || e.children.length > 0) continue;
-        min = Math.min(min, parseFloat(getComputedStyle(e).fontSize));
+        const size = parseFloat(getComputedStyle(e).fontSize);
+        if (size < min) [min, which] = [size, `${e.tagName.toLowerCase()}.${e.className} in .${(e.parentElement?.className ?? '').split(' ')[0]}`];
       }
-      return min / window.innerHeight;
+      return { smallest: min / window.innerHeight, which };
     });
     timings.smallestWallTextShare = Math.round(smallest * 1000) / 10;
-    expect(smallest, 'the smallest wall text as a share of the screen height').toBeGreaterThanOrEqual(0.0275);
+    expect(smallest, `the smallest wall text as a share of the screen height (${which})`).toBeGreaterThanOrEqual(0.0275);
     await big.close();
     // The base map is drawn from the archive citygrid serves (by ranges):
     // Lake Tai and Jinji Lake are water under the heat.
