@@ -267,7 +267,14 @@ describe('weight and speed of the wall', () => {
           requestAnimationFrame(tick);
         }),
     );
+    // At the start the tour shows the whole city, and says so.
+    expect(await page.textContent('[data-testid="tour-caption"]')).toContain('全市');
     const fl = await flights(page, 3);
+    // Landed on a district: the caption names it, with its figures.
+    await waitFor('the caption of a district', 10_000, async () => {
+      const t = (await page.textContent('[data-testid="tour-caption"]')) ?? '';
+      return !t.includes('全市') && /区|市/.test(t) && t.includes('事件') ? true : undefined;
+    });
     await page.screenshot({ path: join(RESULTS, 'kiosk.png') });
     await ctx.close();
     report.kioskFlights = fl;

@@ -98,6 +98,7 @@ export class Hud {
   private unitsTotal: HTMLElement;
   private lastLegend = '';
   private user: HTMLElement;
+  private tourCaption: HTMLElement;
 
   constructor(root: HTMLElement, liveWindow: Window, profileName: string) {
     this.user = el('div', { class: 'user console-only', 'data-testid': 'user' });
@@ -191,8 +192,9 @@ export class Hud {
     this.controls = el('div', { class: 'controls', 'data-testid': 'controls' });
     this.cellPanel = el('div', { class: 'cell-panel', 'data-testid': 'cell-panel', hidden: '' });
     const banner = el('div', { class: 'not-live', 'data-testid': 'not-live' }, '数据非实时 · DATA NOT LIVE');
+    this.tourCaption = el('div', { class: 'tour-caption', 'data-testid': 'tour-caption' });
     const legends = el('div', { class: 'legends' }, this.legend, this.caseLegend);
-    const mapWrap = el('div', { class: 'map-wrap' }, this.mapBox, legends, this.controls, this.cellPanel, banner);
+    const mapWrap = el('div', { class: 'map-wrap' }, this.mapBox, legends, this.controls, this.cellPanel, banner, this.tourCaption);
 
     root.replaceChildren(top, left, mapWrap, this.caseStrip, right, bottom);
   }
@@ -200,6 +202,11 @@ export class Hud {
   /** setLiveWindow marks the counter of the window the map shows. */
   setLiveWindow(live: Window): void {
     for (const [w, box] of this.counterBoxes) box.classList.toggle('live', w === live);
+  }
+
+  /** setTourCaption says which place the kiosk tour shows, and its figures. */
+  setTourCaption(text: string): void {
+    this.tourCaption.textContent = text;
   }
 
   /** setUser says who is signed in (the console's top bar). */

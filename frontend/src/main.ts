@@ -10,7 +10,7 @@ import { basemapSource, type BasemapSource } from './basemap';
 import { CATEGORIES, knownCategory, type Category } from './categories';
 import type { Desk } from './desk';
 import { Districts, type FeatureCollection } from './districts';
-import { Hud } from './hud';
+import { Hud, WINDOW_LABELS } from './hud';
 import { registerHanFonts } from './fonts';
 import { Feed } from './live';
 import { createMap, type MapParts } from './map';
@@ -20,7 +20,7 @@ import type { Breaks } from './scale';
 import { signInForm } from './signin';
 import { sessionCheck, showStatus, watchHistory } from './status';
 import { activeDispatches, newStore } from './store';
-import { startTour } from './tour';
+import { startTour, tourCaption } from './tour';
 
 async function fetchJSON<T>(url: string): Promise<T> {
   const r = await fetch(url, { credentials: 'same-origin' });
@@ -67,7 +67,8 @@ async function boot(): Promise<void> {
     history.replaceState(null, '', configQuery(cfg));
   }
   const districts = new Districts(districtsFC);
-  const hud = new Hud(root, cfg.window, outlineFC.features?.[0]?.properties?.name ?? '');
+  const profileName = outlineFC.features?.[0]?.properties?.name ?? '';
+  const hud = new Hud(root, cfg.window, profileName);
   hud.setUser(open ? '本机 · 开放模式 Local, open mode' : `${user} · ${role}`);
   const store = newStore();
   let parts: MapParts | undefined;
@@ -162,11 +163,21 @@ async function boot(): Promise<void> {
   renderer.attach(parts);
 
   if (cfg.kiosk) {
+    // The tour says where it is and that place's figures, kept current.
+    let stop = 0;
+    const caption = () =>
+      hud.setTourCaption(tourCaption(stop, profileName, districts.list, store.districtFigures, store.totals[config().window], WINDOW_LABELS[config().window]));
+    caption();
+    setInterval(caption, 1000);
     startTour({
       map: parts.map,
       stops: [districts.bbox, ...districts.list.map((d) => d.bbox)],
       seconds: cfg.tourSeconds,
       onFlight: (flying) => renderer.hold(flying),
+      onStop: (i) => {
+        stop = i;
+        caption();
+      },
     });
   }
 

@@ -29,6 +29,27 @@ export interface TourOptions {
   seconds: number;
   /** Called with true as a flight starts and false as it lands. */
   onFlight: (flying: boolean) => void;
+  /** Called with the stop's index as the tour lands on it. */
+  onStop?: (stop: number) => void;
+}
+
+/**
+ * tourCaption says which place the tour shows and its figures, for the room:
+ * stop 0 is the whole city, stop i the district listed i-th. figures are the
+ * server's region figures (the regions layer); total the city's count.
+ */
+export function tourCaption(
+  stop: number,
+  city: string,
+  districts: { id: string; name: string }[],
+  figures: { code: string; incidents: number; unitsOnDuty: number }[] | null,
+  total: number | undefined,
+  window: string,
+): string {
+  if (stop <= 0 || stop > districts.length) return `全市 ${city} · ${window} 事件 ${total ?? '–'}`;
+  const d = districts[stop - 1];
+  const f = figures?.find((r) => r.code === d.id);
+  return `${d.name} · ${window} 事件 ${f ? f.incidents : '–'} · 在岗 ${f ? f.unitsOnDuty : '–'}`;
 }
 
 /** softwareRenderer: whether a WebGL renderer string names a CPU rasterizer. */
@@ -56,9 +77,11 @@ export function startTour(o: TourOptions): () => void {
     // Before the flight starts: a resize while the map stands still stops
     // any animation (and says so with a movestart and moveend of its own).
     if (software) map.setPixelRatio(FLIGHT_RESOLUTION * window.devicePixelRatio);
+    const stop = i;
     map.once('moveend', () => {
       if (software) map.setPixelRatio(window.devicePixelRatio);
       o.onFlight(false);
+      o.onStop?.(stop);
     });
     map.fitBounds(o.stops[i] as maplibregl.LngLatBoundsLike, { padding: 60, duration: FLIGHT_MS, pitch: map.getPitch() }, { [TOUR_EVENT]: true });
   };

@@ -9,10 +9,21 @@ import { Districts, inPolygon, type FeatureCollection } from '../src/districts';
 import { backoff } from '../src/socket';
 import { historyLostText } from '../src/status';
 import { regionIncidents } from '../src/store';
+import { tourCaption } from '../src/tour';
 
 const suzhou = JSON.parse(
   readFileSync(resolve(__dirname, '../../profiles/suzhou/districts.geojson'), 'utf8'),
 ) as FeatureCollection;
+
+describe('the kiosk tour', () => {
+  it('says which place it shows, with the server\'s figures', () => {
+    const ds = [{ id: '320508', name: '姑苏区' }, { id: '320506', name: '吴中区' }];
+    const figs = [{ code: '320506', incidents: 42, unitsOnDuty: 7 }];
+    expect(tourCaption(0, '苏州市', ds, figs, 1234, '1 小时')).toBe('全市 苏州市 · 1 小时 事件 1234');
+    expect(tourCaption(2, '苏州市', ds, figs, 1234, '1 小时')).toBe('吴中区 · 1 小时 事件 42 · 在岗 7');
+    expect(tourCaption(1, '苏州市', ds, null, undefined, '1 小时')).toBe('姑苏区 · 1 小时 事件 – · 在岗 –');
+  });
+});
 
 describe('categories', () => {
   it('keeps only the profile\'s categories', () => {
