@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { cellToBoundary, cellToLatLng, latLngToCell } from 'h3-js';
-import { buildServer, chromiumPath, CHROMIUM_ARGS, freePort, Server, sleep, waitFor } from './server';
+import { buildServer, cellPoint, chromiumPath, CHROMIUM_ARGS, freePort, Server, sleep, waitFor } from './server';
 
 const FRONTEND = resolve(__dirname, '..');
 const REPO = resolve(FRONTEND, '..');
@@ -156,33 +156,6 @@ function unitAt(p: Page): Promise<[number, number] | undefined> {
     const u = (window as unknown as { citygrid: { store: { units: Map<string, { lat: number; lng: number }> } } }).citygrid.store.units.get(unit);
     return u ? ([u.lng, u.lat] as [number, number]) : undefined;
   }, UNIT);
-}
-
-/**
- * cellPoint finds a screen point (map coordinates) where deck.gl picks the
- * cell's hexagon in the heat layer: the centre, else points towards its
- * corners (a unit dot may sit on the centre).
- */
-function cellPoint(p: Page, cell: string): Promise<{ x: number; y: number } | undefined> {
-  const [lat, lng] = cellToLatLng(cell);
-  const pts: [number, number][] = [[lng, lat], ...cellToBoundary(cell).flatMap(([vlat, vlng]) => [0.35, 0.6].map((f) => [lng + (vlng - lng) * f, lat + (vlat - lat) * f] as [number, number]))];
-  return p.evaluate(
-    ([cell, pts]) => {
-      const cg = (window as unknown as {
-        citygrid: {
-          map: { project: (ll: [number, number]) => { x: number; y: number } };
-          overlay: { pickObject: (o: { x: number; y: number; radius: number }) => { layer?: { id: string }; object?: { cell?: string } } | null };
-        };
-      }).citygrid;
-      for (const ll of pts as [number, number][]) {
-        const pt = cg.map.project(ll);
-        const info = cg.overlay.pickObject({ x: pt.x, y: pt.y, radius: 0 });
-        if (info?.layer?.id === 'heat' && info.object?.cell === cell) return { x: pt.x, y: pt.y };
-      }
-      return undefined;
-    },
-    [cell, pts] as const,
-  );
 }
 
 describe('alerts and dispatch against the real server', () => {

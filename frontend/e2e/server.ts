@@ -6,6 +6,8 @@ import { createWriteStream, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { cellToBoundary, cellToLatLng } from 'h3-js';
+import type { Page } from 'playwright-core';
 
 const run = promisify(execFile);
 
@@ -128,4 +130,31 @@ export async function waitFor<T>(what: string, ms: number, f: () => Promise<T | 
     await sleep(100);
   }
   throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/**
+ * cellPoint finds a screen point (map coordinates) where deck.gl picks the
+ * cell's hexagon in the heat layer: the centre, else points towards its
+ * corners (a unit dot may sit on the centre).
+ */
+export function cellPoint(p: Page, cell: string): Promise<{ x: number; y: number } | undefined> {
+  const [lat, lng] = cellToLatLng(cell);
+  const pts: [number, number][] = [[lng, lat], ...cellToBoundary(cell).flatMap(([vlat, vlng]) => [0.35, 0.6].map((f) => [lng + (vlng - lng) * f, lat + (vlat - lat) * f] as [number, number]))];
+  return p.evaluate(
+    ([cell, pts]) => {
+      const cg = (window as unknown as {
+        citygrid: {
+          map: { project: (ll: [number, number]) => { x: number; y: number } };
+          overlay: { pickObject: (o: { x: number; y: number; radius: number }) => { layer?: { id: string }; object?: { cell?: string } } | null };
+        };
+      }).citygrid;
+      for (const ll of pts as [number, number][]) {
+        const pt = cg.map.project(ll);
+        const info = cg.overlay.pickObject({ x: pt.x, y: pt.y, radius: 0 });
+        if (info?.layer?.id === 'heat' && info.object?.cell === cell) return { x: pt.x, y: pt.y };
+      }
+      return undefined;
+    },
+    [cell, pts] as const,
+  );
 }
