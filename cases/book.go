@@ -106,6 +106,15 @@ func (b *Book) Put(c *Case) {
 	}
 }
 
+// EachCase calls f with every case the book holds, on the loop's
+// goroutine: f must not keep or change them (the safety index reads the
+// disputes from them).
+func (b *Book) EachCase(f func(*Case)) {
+	for _, c := range b.all {
+		f(c)
+	}
+}
+
 // maxRecent is how many changes the cases layer lists.
 const maxRecent = 20
 

@@ -22,10 +22,14 @@ type Division struct {
 	// Generated is true for a shape citygrid made up because no real one was
 	// published; the UI marks it, and an upload replaces it.
 	Generated bool
-	Shape     orb.MultiPolygon
-	Bound     orb.Bound
-	region    *Region
-	cov       *covers // cells precomputed by the generator, dropped once indexed
+	// Population is how many people live there, when an upload says so
+	// (property population); zero when unknown. The safety index judges
+	// rates per resident where a level has it, else per km².
+	Population float64
+	Shape      orb.MultiPolygon
+	Bound      orb.Bound
+	region     *Region
+	cov        *covers // cells precomputed by the generator, dropped once indexed
 }
 
 // Contains reports whether pt lies inside the division, as

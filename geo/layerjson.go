@@ -117,6 +117,16 @@ func divisionOf(i int, f *geojson.Feature, level Level) (Division, error) {
 		return bad("properties.parent", "missing: a %s names its %s", level, level-1)
 	}
 	d.Generated = f.Properties.MustBool("generated", false)
+	switch pop := f.Properties["population"].(type) {
+	case nil:
+	case float64:
+		if pop < 0 || pop > 1e9 {
+			return bad("properties.population", "must be a number of residents from 0 to 10^9")
+		}
+		d.Population = pop
+	default:
+		return bad("properties.population", "must be a number of residents")
+	}
 	switch g := f.Geometry.(type) {
 	case orb.Polygon:
 		d.Shape = orb.MultiPolygon{g}
