@@ -7,7 +7,7 @@ import "embed"
 
 // FS holds one directory per profile, named after it (for example "suzhou").
 //
-//go:embed suzhou/*.geojson suzhou/*.csv suzhou/profile.json suzhou/rules.json suzhou/heat.json suzhou/categories.json suzhou/cases.json suzhou/calendar.json suzhou/calendar/*.json
+//go:embed suzhou/*.geojson suzhou/*.csv suzhou/profile.json suzhou/rules.json suzhou/heat.json suzhou/categories.json suzhou/cases.json suzhou/safety.json suzhou/calendar.json suzhou/calendar/*.json
 var FS embed.FS
 
 // Default is the profile citygrid runs when none is named.

@@ -1,0 +1,158 @@
+package safety
+
+import (
+	"time"
+
+	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/live"
+)
+
+// FoldConfig configures a Fold.
+type FoldConfig struct {
+	Config *Config
+	// Regions is the current hierarchy, or nil while it is not loaded yet
+	// (it must not block: the fold runs on the loop's goroutine).
+	Regions func() *geo.Regions
+	// Since is where the streams' incidents begin (the tailer's
+	// IncidentsSince): the days before it come from the store.
+	Since time.Time
+	// Refresh is how often every index is recomputed. Zero means a minute.
+	Refresh time.Duration
+}
+
+// A Fold is the live.Fold of the safety index: it tallies incidents per day,
+// region, sub-index and severity, and recomputes every region's index each
+// Refresh. Like every fold it is used on the loop's goroutine only.
+type Fold struct {
+	cfg       *Config
+	regions   func() *geo.Regions
+	since     time.Time
+	firstFull dayNum // the first day the streams hold whole
+	refresh   time.Duration
+
+	now       time.Time
+	dataStart time.Time // where recorded data begins; zero: none yet
+
+	codes map[string]int32 // region code → its number
+	names []string         // by number
+	days  map[dayNum]*dayTally
+
+	listed        []region // regionsOf the hierarchy of listedVersion
+	listedVersion uint64
+
+	tables     map[string]*Table // the latest computation, by period
+	computedAt time.Time
+	lastSweep  dayNum
+}
+
+var _ live.Fold = (*Fold)(nil)
+
+// NewFold returns a fold with no tallies.
+func NewFold(fc FoldConfig) *Fold {
+	if fc.Refresh == 0 {
+		fc.Refresh = time.Minute
+	}
+	f := &Fold{cfg: fc.Config, regions: fc.Regions, since: fc.Since, refresh: fc.Refresh,
+		codes: map[string]int32{}, days: map[dayNum]*dayTally{}, tables: map[string]*Table{}}
+	f.firstFull = f.cfg.dayOf(fc.Since)
+	if !f.cfg.start(f.firstFull).Equal(fc.Since) {
+		f.firstFull++
+	}
+	return f
+}
+
+// Config is the fold's configuration.
+func (f *Fold) Config() *Config { return f.cfg }
+
+// Advance moves the fold's clock.
+func (f *Fold) Advance(now time.Time) { f.now = now }
+
+func (f *Fold) number(code string) int32 {
+	n, ok := f.codes[code]
+	if !ok {
+		n = int32(len(f.names))
+		f.codes[code] = n
+		f.names = append(f.names, code)
+	}
+	return n
+}
+
+// Apply tallies an incident whose category feeds a sub-index, in the region
+// of every level holding it, on its day (by event time).
+func (f *Fold) Apply(_ *live.Env, e *geo.Event) {
+	if e.Kind != geo.KindIncident {
+		return
+	}
+	in := &e.Incident
+	sub, ok := f.cfg.SubOf(in.Category)
+	if !ok || in.Regions.IsZero() {
+		return
+	}
+	d := f.cfg.dayOf(in.Time)
+	t := f.days[d]
+	if t != nil && t.stored {
+		return
+	}
+	// Data begins with the earliest incident the streams still hold.
+	if at := later(in.Time, f.since); f.dataStart.IsZero() || at.Before(f.dataStart) {
+		f.dataStart = at
+	}
+	if t == nil {
+		t = newDay(later(f.cfg.start(d), f.dataStart))
+		f.days[d] = t
+	}
+	t.from = later(earlier(t.from, f.dataStart), f.cfg.start(d))
+	sev := min(max(in.Severity, 1), 4) - 1
+	for _, lv := range []geo.Level{geo.LevelDistrict, geo.LevelStreet, geo.LevelCommunity, geo.LevelGrid} {
+		if code := in.Regions.At(lv); code != "" {
+			t.add(f.number(code), sub, sev, 1)
+		}
+	}
+}
+
+// Tick recomputes every index once a Refresh, once the rebuild is folded,
+// and drops once a day the tallies no period reads any more.
+func (f *Fold) Tick(env *live.Env, _ *live.Tick) {
+	if env != nil && !env.Ready() {
+		return
+	}
+	if f.now.Sub(f.computedAt) >= f.refresh {
+		if env != nil {
+			f.RecomputeWith(env)
+		} else {
+			f.Recompute(nil)
+		}
+	}
+	if today := f.cfg.dayOf(f.now); today != f.lastSweep {
+		f.lastSweep = today
+		oldest := f.cfg.dayOf(f.now.Add(-f.cfg.Longest() - 372*day))
+		for d := range f.days {
+			if d < oldest {
+				delete(f.days, d)
+			}
+		}
+	}
+}
+
+// Recompute computes every period's index now; cases, when given, feed the
+// sub-indices configured to read them.
+func (f *Fold) Recompute(cs CaseSource) {
+	f.computedAt = f.now
+	var caseDays map[dayNum]map[int32]*caseTally
+	if cs != nil {
+		caseDays = f.caseTallies(cs)
+	}
+	for _, p := range f.cfg.Periods {
+		f.tables[p.Name] = f.compute(p, caseDays)
+	}
+}
+
+// RecomputeWith is Recompute with the cases found among the loop's folds.
+func (f *Fold) RecomputeWith(env *live.Env) {
+	cs, _ := live.Find[CaseSource](env)
+	f.Recompute(cs)
+}
+
+// Table is the latest computation of period (nil before the first). Tables
+// are immutable: the caller may keep it.
+func (f *Fold) Table(period string) *Table { return f.tables[period] }

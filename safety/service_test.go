@@ -1,0 +1,98 @@
+package safety_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/citygrid/citygrid/geo"
+	"github.com/citygrid/citygrid/internal/redistest"
+	"github.com/citygrid/citygrid/live"
+	"github.com/citygrid/citygrid/safety"
+	"github.com/citygrid/citygrid/stream"
+)
+
+// run starts a loop over fold, ready, until the test ends.
+func run(t *testing.T, fold *safety.Fold, at time.Time) *live.Loop {
+	loop := live.NewLoop(live.Config{Now: func() time.Time { return at }}, fold)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { loop.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	loop.SetReady()
+	<-loop.WhenReady()
+	return loop
+}
+
+// What one node keeps, a node started after the streams dropped it reads
+// back: the same tallies give the same index, and the marks make a history.
+func TestTheHistoryOutlivesTheStreams(t *testing.T) {
+	rs := redistest.Start(t)
+	store := stream.NewSafetyStore(rs.Client(), stream.Layout{Prefix: redistest.Prefix(t)})
+	regs := smallCity(t)
+	ctx := context.Background()
+
+	// Node one: its streams hold 10 days; incidents on each of them.
+	first := safety.NewFold(safety.FoldConfig{Config: config(t), Regions: func() *geo.Regions { return regs }, Since: now.Add(-10 * 24 * time.Hour)})
+	loop := run(t, first, now)
+	var events []geo.Event
+	for d := range 10 {
+		for i, st := range streets() {
+			for range i + d%3 {
+				events = append(events, *incident(st, categories[(d+i)%len(categories)], 1+(d+i)%4, now.Add(-time.Duration(d)*24*time.Hour)))
+			}
+		}
+	}
+	if err := loop.Add(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	svc := safety.NewService(safety.ServiceConfig{Loop: loop, Fold: first, Store: store})
+	if err := svc.Persist(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want, err := svc.List(ctx, geo.LevelStreet, "30d", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Node two, started at the same time, but its streams hold only today:
+	// the nine days before come from the store.
+	second := safety.NewFold(safety.FoldConfig{Config: config(t), Regions: func() *geo.Regions { return regs }, Since: now.Truncate(time.Hour).Add(-12 * time.Hour)})
+	loop2 := run(t, second, now)
+	svc2 := safety.NewService(safety.ServiceConfig{Loop: loop2, Fold: second, Store: store})
+	n, err := svc2.Preload(ctx)
+	if err != nil || n < 9 {
+		t.Fatalf("preloaded %d days, %v", n, err)
+	}
+	var today []geo.Event
+	for _, e := range events {
+		if !e.Incident.Time.Before(now.Truncate(time.Hour).Add(-12 * time.Hour)) {
+			today = append(today, e)
+		}
+	}
+	if err := loop2.Add(ctx, today); err != nil {
+		t.Fatal(err)
+	}
+	got, err := svc2.List(ctx, geo.LevelStreet, "30d", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want.Rows {
+		if got.Rows[i] != want.Rows[i] {
+			t.Errorf("read back: %+v\nfirst node: %+v", got.Rows[i], want.Rows[i])
+		}
+	}
+	d, err := svc2.Detail(ctx, "D0S1", "7d", 30, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Hourly) != 1 || len(d.Daily) != 1 || d.Inputs[0].Sub != safety.PublicOrder {
+		t.Fatalf("detail: %+v", d)
+	}
+	if _, err := svc2.Detail(ctx, "nowhere", "7d", 30, false); err == nil {
+		t.Fatal("an unknown region: no error")
+	}
+	if _, err := svc2.List(ctx, geo.LevelStreet, "1y", false); err == nil {
+		t.Fatal("an unknown period: no error")
+	}
+}
