@@ -125,13 +125,26 @@ func (f *Fold) Tick(env *live.Env, _ *live.Tick) {
 	}
 	if today := f.cfg.dayOf(f.now); today != f.lastSweep {
 		f.lastSweep = today
-		oldest := f.cfg.dayOf(f.now.Add(-f.cfg.Longest() - 372*day))
 		for d := range f.days {
-			if d < oldest {
+			if !f.needed(d, today) {
 				delete(f.days, d)
 			}
 		}
 	}
+}
+
+// needed reports whether any period's computation today reads day d: the
+// last Longest days, and the days a year (52 weeks) before the periods.
+func (f *Fold) needed(d, today dayNum) bool {
+	if d >= today-dayNum(f.cfg.Longest()/day)-1 {
+		return true
+	}
+	most := 0
+	for _, p := range f.cfg.Periods {
+		most = max(most, p.Days)
+	}
+	yearAgo := today - 364
+	return d >= yearAgo-dayNum(2*most)-1 && d <= yearAgo+1
 }
 
 // Recompute computes every period's index now; cases, when given, feed the

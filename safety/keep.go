@@ -55,9 +55,11 @@ func decodeDay(b []byte) (storedDay, error) {
 // whole.
 func (f *Fold) storedDates() []string {
 	var out []string
-	from := f.cfg.dayOf(f.now.Add(-f.cfg.Longest() - 365*day))
-	for d := from; d < f.firstFull; d++ {
-		out = append(out, d.date())
+	today := f.cfg.dayOf(f.now)
+	for d := today - 364 - dayNum(f.cfg.Longest()/day) - 2; d < f.firstFull; d++ {
+		if f.needed(d, today) {
+			out = append(out, d.date())
+		}
 	}
 	return out
 }
