@@ -24,6 +24,7 @@ import (
 	"github.com/citygrid/citygrid/live"
 	"github.com/citygrid/citygrid/ops"
 	"github.com/citygrid/citygrid/recent"
+	"github.com/citygrid/citygrid/safety"
 	"github.com/citygrid/citygrid/stream"
 )
 
@@ -61,6 +62,8 @@ type Config struct {
 	// reads them from the streams. Both required.
 	Recent *recent.Index
 	Reader *stream.Reader
+	// Safety answers the safety index. Required.
+	Safety *safety.Service
 	// Audit is the audit stream. Required.
 	Audit *stream.Audit
 	// Sessions keeps people's sessions. Required.

@@ -30,6 +30,7 @@ import (
 	"github.com/citygrid/citygrid/ops"
 	"github.com/citygrid/citygrid/profiles"
 	"github.com/citygrid/citygrid/recent"
+	"github.com/citygrid/citygrid/safety"
 	"github.com/citygrid/citygrid/sim"
 	"github.com/citygrid/citygrid/stream"
 	"github.com/citygrid/citygrid/tiles"
@@ -52,6 +53,7 @@ type app struct {
 	recent   *recent.Index // the loop's index of each cell's newest incidents
 	ops      *ops.Service
 	cases    *cases.Service
+	safety   *safety.Service
 	hub      *hub.Hub
 	epoch    *stream.Epoch // notices a Redis that lost its data
 	// regionSync applies the uploaded region levels kept in Redis.
@@ -115,12 +117,28 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 	a.catalog = catalogue
 	book := cases.NewBook(catalogue)
 	a.recent = recent.NewIndex(geo.LongestWindow(), 0)
-	a.loop = live.NewLoop(live.Config{Tick: cfg.Tick, Now: now}, heat.NewState(now()), board, book, a.recent)
+	safetyCfg, err := safety.Load(profiles.FS, cfg.Profile)
+	if err != nil {
+		return nil, fmt.Errorf("profile %q: %w", cfg.Profile, err)
+	}
+	// The safety index reads the incidents as far back as the streams keep
+	// them; older days come from its store.
+	incidentsSince := now().Add(-cfg.Retention)
+	safetyFold := safety.NewFold(safety.FoldConfig{Config: safetyCfg, Since: incidentsSince,
+		Regions: func() *geo.Regions {
+			if !regions.Loaded() {
+				return nil
+			}
+			return regions.Load()
+		}})
+	a.loop = live.NewLoop(live.Config{Tick: cfg.Tick, Now: now}, heat.NewState(now()), board, book, a.recent, safetyFold)
+	a.safety = safety.NewService(safety.ServiceConfig{Loop: a.loop, Fold: safetyFold,
+		Store: stream.NewSafetyStore(a.wdb, layout), Logf: log.Printf})
 	a.tailer = stream.NewTailer(a.rdb, stream.TailerConfig{
 		Layout:         layout,
 		Shards:         layout.Shards(a.profile),
 		Since:          now().Add(-geo.LongestWindow() - 10*time.Minute),
-		IncidentsSince: history,
+		IncidentsSince: incidentsSince,
 		Commands:       true,
 		Logf:           log.Printf,
 	})
@@ -163,7 +181,7 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 		Tiles:   tiles.New(tiles.Config{Regions: regions.Load, Bound: a.profile.Bound}),
 		Basemap: baseSource, BasemapArchive: baseArchive,
 		Decoder: &feed.Decoder{Profile: a.profile, Now: now, Regions: regions.Load, Limits: feed.Limits{MaxItems: cfg.MaxItems, MaxAge: cfg.Retention}},
-		Writer:  stream.NewWriter(a.wdb, layout, now), Reader: stream.NewReader(a.rdb, layout), Recent: a.recent,
+		Writer:  stream.NewWriter(a.wdb, layout, now), Reader: stream.NewReader(a.rdb, layout), Recent: a.recent, Safety: a.safety,
 		Audit: audit, Sessions: auth.NewSessions(a.rdb, layout.Prefix, now),
 		Credentials: a.creds, SimulatorKey: a.simKey, TLS: cfg.TLSCert != "",
 		HistoryLost: a.epoch.Lost,
@@ -372,9 +390,16 @@ func (a *app) Run(ctx context.Context) error {
 		if err := a.preloadCases(gctx); err != nil {
 			return err
 		}
+		// The safety index's stored days too, so its first index has them.
+		if n, err := a.safety.Preload(gctx); err != nil {
+			log.Printf("safety: reading the stored history: %v (the index starts without it)", err)
+		} else if n > 0 {
+			log.Printf("safety: %d stored days of tallies loaded", n)
+		}
 		return a.tailer.Run(gctx, a.loop)
 	})
 	g.Go(func() error { return a.ops.Run(gctx) })
+	g.Go(func() error { return a.safety.Run(gctx) })
 	g.Go(func() error {
 		every := a.cfg.epochEvery
 		if every == 0 {
