@@ -28,6 +28,21 @@ func TestParseLayerAcceptsSuzhouDistricts(t *testing.T) {
 	}
 }
 
+// A division's population is kept when an upload gives one (the safety
+// index judges rates per resident), and zero when it does not.
+func TestParseLayerKeepsPopulation(t *testing.T) {
+	sq := `{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}`
+	l, err := geo.ParseLayer(geo.LevelDistrict, []byte(`{"type":"FeatureCollection","features":[`+
+		`{"type":"Feature","geometry":`+sq+`,"properties":{"code":"A","population":52000}},`+
+		`{"type":"Feature","geometry":`+sq+`,"properties":{"code":"B"}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := l.Division("A"), l.Division("B"); a.Population != 52000 || b.Population != 0 {
+		t.Fatalf("populations %v, %v", a.Population, b.Population)
+	}
+}
+
 func TestParseLayerErrors(t *testing.T) {
 	fc := func(features ...string) []byte {
 		return []byte(`{"type":"FeatureCollection","features":[` + strings.Join(features, ",") + `]}`)
@@ -57,6 +72,8 @@ func TestParseLayerErrors(t *testing.T) {
 		{"missing code", geo.LevelDistrict, fc(f(sq, `{"name":"x"}`)), "properties.code", "missing"},
 		{"duplicate code", geo.LevelDistrict, fc(f(sq, `{"code":"A"}`), f(sq, `{"code":"A"}`)), "properties.code", "feature 1: properties.code: \"A\" is also the code of feature 0"},
 		{"missing parent", geo.LevelGrid, fc(f(sq, `{"code":"A"}`)), "properties.parent", "a grid names its community"},
+		{"population as text", geo.LevelDistrict, fc(f(sq, `{"code":"A","population":"many"}`)), "properties.population", "a number of residents"},
+		{"negative population", geo.LevelDistrict, fc(f(sq, `{"code":"A","population":-1}`)), "properties.population", "from 0"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

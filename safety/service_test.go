@@ -5,9 +5,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/citygrid/citygrid/cases"
 	"github.com/citygrid/citygrid/geo"
 	"github.com/citygrid/citygrid/internal/redistest"
 	"github.com/citygrid/citygrid/live"
+	"github.com/citygrid/citygrid/profiles"
 	"github.com/citygrid/citygrid/safety"
 	"github.com/citygrid/citygrid/stream"
 )
@@ -94,5 +96,66 @@ func TestTheHistoryOutlivesTheStreams(t *testing.T) {
 	}
 	if _, err := svc2.List(ctx, geo.LevelStreet, "1y", false); err == nil {
 		t.Fatal("an unknown period: no error")
+	}
+}
+
+// Once the case book holds dispute cases, the disputes sub-index is read
+// from them (new, overdue, sent back, rated badly), not from dispute
+// incidents.
+func TestDisputesComeFromTheCases(t *testing.T) {
+	regs := smallCity(t)
+	fold := safety.NewFold(safety.FoldConfig{Config: config(t), Regions: func() *geo.Regions { return regs }, Since: now.Add(-40 * 24 * time.Hour)})
+	cat, err := cases.LoadCatalogue(profiles.FS, "suzhou")
+	if err != nil {
+		t.Fatal(err)
+	}
+	book := cases.NewBook(cat)
+	loop := live.NewLoop(live.Config{Now: func() time.Time { return now }}, book, fold)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { loop.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	loop.SetReady()
+	svc := safety.NewService(safety.ServiceConfig{Loop: loop, Fold: fold, Store: stream.NewSafetyStore(redistest.Start(t).Client(), stream.Layout{Prefix: redistest.Prefix(t)})})
+	disputes := func() map[string]float64 {
+		l, err := svc.List(ctx, geo.LevelStreet, "7d", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]float64{}
+		for _, r := range l.Rows {
+			out[r.Code] = r.Sub.Disputes
+		}
+		return out
+	}
+	// Five weeks of data with no dispute anywhere: nothing is expected.
+	events := []geo.Event{*incident("D0S1", "traffic", 1, now.Add(-39*24*time.Hour))}
+	// Dispute incidents in D0S0: its disputes fall.
+	for range 5 {
+		events = append(events, *incident("D0S0", "dispute", 3, now.Add(-time.Hour)))
+	}
+	if err := loop.Add(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	if d := disputes(); d["D0S0"] >= 100 || d["D1S1"] != 100 {
+		t.Fatalf("from incidents: %v", d)
+	}
+	// A dispute case in D1S1, overdue and sent back once: now the cases
+	// count, D1S1's disputes fall and D0S0's incidents no longer do.
+	codes := geo.RegionCodes{District: "D1", Street: "D1S1", Community: "D1S1c", Grid: "D1S1g"}
+	c := &cases.Case{ID: "c1", Category: "dispute", Subcategory: "dispute.neighbour", Regions: codes, State: cases.Assigned, Version: 1,
+		CreatedAt: now.Add(-3 * 24 * time.Hour), Due: now.Add(-24 * time.Hour),
+		Timeline: []cases.Step{{Action: cases.ActReturn, At: now.Add(-2 * 24 * time.Hour)}}}
+	if err := loop.Do(ctx, func(*live.Env) { book.Put(c) }); err != nil {
+		t.Fatal(err)
+	}
+	d := disputes()
+	if d["D0S0"] != 100 || d["D1S1"] >= 100 {
+		t.Fatalf("from cases: %v", d)
+	}
+	// new 1 + rework 2 + overdue 2 = 5, nothing expected (no history):
+	// 100 × 2^(−5/4).
+	if want := 42.0; d["D1S1"] != want {
+		t.Fatalf("D1S1 disputes %v, want %v", d["D1S1"], want)
 	}
 }
