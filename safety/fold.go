@@ -42,6 +42,8 @@ type Fold struct {
 
 	tables     map[string]*Table // the latest computation, by period
 	computedAt time.Time
+	computed   uint64 // recomputations made
+	published  uint64 // the recomputation the layer last published
 	lastSweep  dayNum
 }
 
@@ -111,8 +113,9 @@ func (f *Fold) Apply(_ *live.Env, e *geo.Event) {
 }
 
 // Tick recomputes every index once a Refresh, once the rebuild is folded,
-// and drops once a day the tallies no period reads any more.
-func (f *Fold) Tick(env *live.Env, _ *live.Tick) {
+// publishes the index layer after each recomputation, and drops once a day
+// the tallies no period reads any more.
+func (f *Fold) Tick(env *live.Env, t *live.Tick) {
 	if env != nil && !env.Ready() {
 		return
 	}
@@ -122,6 +125,12 @@ func (f *Fold) Tick(env *live.Env, _ *live.Tick) {
 		} else {
 			f.Recompute(nil)
 		}
+	}
+	// A recomputation (here, or asked for by a handler) is published on
+	// the next tick, to whoever watches the layer.
+	if f.computed != f.published && env != nil && env.Watched(LayerIndex) {
+		f.published = f.computed
+		t.SetLayer(LayerIndex, f.layer())
 	}
 	if today := f.cfg.dayOf(f.now); today != f.lastSweep {
 		f.lastSweep = today
@@ -151,6 +160,7 @@ func (f *Fold) needed(d, today dayNum) bool {
 // sub-indices configured to read them.
 func (f *Fold) Recompute(cs CaseSource) {
 	f.computedAt = f.now
+	f.computed++
 	var caseDays map[dayNum]map[int32]*caseTally
 	if cs != nil {
 		caseDays = f.caseTallies(cs)

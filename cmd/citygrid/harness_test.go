@@ -20,6 +20,7 @@ import (
 	"github.com/citygrid/citygrid/geo"
 	"github.com/citygrid/citygrid/ops"
 	"github.com/citygrid/citygrid/profiles"
+	"github.com/citygrid/citygrid/safety"
 	"github.com/coder/websocket"
 	"github.com/paulmach/orb"
 	"github.com/uber/h3-go/v4"
@@ -331,16 +332,17 @@ type wsFrame struct {
 		Counts ops.Counts  `json:"counts"`
 		Open   []ops.Alert `json:"open"`
 	} `json:"alerts"`
-	Dispatches *[]ops.Dispatch `json:"dispatches"`
-	Cases      *cases.Summary  `json:"cases"`
-	Type       string          `json:"type"`
-	V          int             `json:"v"`
-	Seq        uint64          `json:"seq"`
-	Tick       uint64          `json:"tick"`
-	Res        int             `json:"res"`
-	Window     string          `json:"window"`
-	Total      *int            `json:"total"`
-	Error      string          `json:"error"`
+	Dispatches *[]ops.Dispatch    `json:"dispatches"`
+	Cases      *cases.Summary     `json:"cases"`
+	Index      *safety.IndexLayer `json:"index"`
+	Type       string             `json:"type"`
+	V          int                `json:"v"`
+	Seq        uint64             `json:"seq"`
+	Tick       uint64             `json:"tick"`
+	Res        int                `json:"res"`
+	Window     string             `json:"window"`
+	Total      *int               `json:"total"`
+	Error      string             `json:"error"`
 	Cells      []struct {
 		Cell  string `json:"cell"`
 		Count int    `json:"count"`

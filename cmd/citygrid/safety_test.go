@@ -123,6 +123,7 @@ func TestIndexOfTheHandWorkedExample(t *testing.T) {
 			}
 		}
 	}
+	ws := s.dial(`{"type":"subscribe","layers":["index"]}`)
 	body, _ := json.Marshal(incidents)
 	if r := s.post("/api/v1/incidents", "application/json", body); r.Status != 202 {
 		t.Fatalf("post: %d %+v", r.Status, r.IngestAnswer)
@@ -145,6 +146,19 @@ func TestIndexOfTheHandWorkedExample(t *testing.T) {
 			t.Logf("%s: %+v %+v", code, d.Row, d.Inputs)
 		}
 		t.Fatalf("rows %+v\nwant %+v", got.Rows, ex.Expected)
+	}
+	// The websocket layer carries the same rows, from the recomputation.
+	for {
+		f, _ := ws.next(5 * time.Second)
+		if f.Index != nil && matches(f.Index.Streets, ex.Expected) {
+			var districts safety.List
+			s.call("GET", "/api/v1/index?level=district", nil, &districts)
+			if f.Index.Period != "7d" || f.Index.City == nil || f.Index.City.Code != "3205" || len(f.Index.Districts) != len(districts.Rows) ||
+				f.Index.Districts[0] != districts.Rows[0] {
+				t.Fatalf("index layer: %+v", f.Index)
+			}
+			break
+		}
 	}
 	// The detail explains it: the points lost add up to what the index lacks.
 	var d safety.Detail
