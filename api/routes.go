@@ -49,6 +49,7 @@ func (a *API) routes() []Route {
 		r("GET", "/api/v1/heat", wall, "", a.getHeat),
 		r("GET", "/api/v1/units", wall, "", a.getUnits),
 		r("GET", "/api/v1/incidents", wall, "", a.getIncidents),
+		r("GET", "/api/v1/incidents/:id", wall, "", a.getIncident),
 		r("GET", "/api/v1/regions/:level", wall, "", a.getRegions),
 		r("GET", "/api/v1/places", wall, "", a.getPlaces),
 		r("GET", "/api/v1/basemap", wall, "", a.getBasemap),

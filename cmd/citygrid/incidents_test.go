@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/citygrid/citygrid/api"
 	"github.com/citygrid/citygrid/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
@@ -72,5 +74,86 @@ func TestIncidentsOfAQuietCellInABusyShardReadOnlyTheirs(t *testing.T) {
 		fmt.Sprintf("3 incidents answered, %d stream entries read", reads.n.Load()))
 	if n := reads.n.Load(); n > 3 {
 		t.Fatalf("answering 3 incidents read %d stream entries (the shard holds %d)", n, len(busy)+3)
+	}
+}
+
+// An incident's page tells what the centre did about it, in order, with the
+// notes people gave: the duty officer who takes over a shift reads it there.
+func TestAnIncidentsDetailTellsItsStory(t *testing.T) {
+	rs := redistest.Start(t)
+	clock := newTestClock(testStart())
+	s := startOps(t, clock, rs, redistest.Prefix(t), `{`+rulesOff+`,"severe":{"minSeverity":4,"autoResolve":"30m"}}`)
+	p := place(31.30, 120.60)
+	in := burst(p, 1, clock.Now().Add(-time.Minute), 4)[0]
+	s.send("/api/v1/incidents", []incidentIn{in})
+	var detail api.IncidentDetail
+	eventually(t, "the incident is found by its id", func() bool {
+		return s.call("GET", "/api/v1/incidents/"+in.ID, nil, &detail) == 200
+	})
+	if detail.Status != api.IncidentReported || detail.Incident.ID != in.ID || detail.Incident.Cell != p.cell.String() || detail.Incident.Severity != 4 {
+		t.Fatalf("fresh incident: %+v", detail)
+	}
+	eventually(t, "the severe alert", func() bool { return len(s.alerts("open").Alerts) == 1 })
+	alert := s.alerts("open").Alerts[0]
+	clock.Advance(10 * time.Second)
+	if code := s.call("POST", "/api/v1/alerts/"+alert.ID+"/ack", map[string]string{"note": "calling the reporter back"}, nil); code != 200 {
+		t.Fatalf("ack: %d", code)
+	}
+	s.send("/api/v1/positions", positionIn{Unit: "car-1", Status: "available", Lat: 31.31, Lng: 120.62, Time: clock.Now()})
+	eventually(t, "unit known", func() bool { return len(s.units().Units) == 1 })
+	clock.Advance(10 * time.Second)
+	var d dispatchReply
+	if code := s.call("POST", "/api/v1/dispatches", map[string]string{"unit": "car-1", "incident": in.ID, "note": "blue door"}, &d); code != 201 {
+		t.Fatalf("dispatch: %d %s", code, d.Error)
+	}
+	if code := s.call("GET", "/api/v1/incidents/"+in.ID, nil, &detail); code != 200 || detail.Status != api.IncidentDispatched {
+		t.Fatalf("after the dispatch: %d, status %q", code, detail.Status)
+	}
+	clock.Advance(time.Minute)
+	s.send("/api/v1/positions", positionIn{Unit: "car-1", Status: "busy", Lat: p.lat, Lng: p.lng, Time: clock.Now()})
+	eventually(t, "the unit is on scene", func() bool {
+		return s.call("GET", "/api/v1/incidents/"+in.ID, nil, &detail) == 200 && detail.Status == api.IncidentOnScene
+	})
+	clock.Advance(time.Minute)
+	if code := s.call("POST", "/api/v1/dispatches/"+d.ID+"/clear", map[string]string{"note": "a quarrel, settled"}, nil); code != 200 {
+		t.Fatalf("clear: %d", code)
+	}
+	clock.Advance(time.Minute)
+	body := newCaseBody("hotline-9", p.lat, p.lng)
+	body["incident"] = in.ID
+	if code := s.call("POST", "/api/v1/cases", body, nil); code != 201 {
+		t.Fatalf("case: %d", code)
+	}
+	eventually(t, "the story is complete", func() bool {
+		return s.call("GET", "/api/v1/incidents/"+in.ID, nil, &detail) == 200 && len(detail.Cases) == 1 && detail.Status == api.IncidentCleared
+	})
+	var got []string
+	for _, h := range detail.History {
+		got = append(got, h.What+"|"+h.By+"|"+h.Note)
+	}
+	want := []string{
+		"reported||",
+		"alert.open||" + alert.Message,
+		"alert.ack|anonymous|calling the reporter back",
+		"dispatch.assign|anonymous|blue door",
+		"dispatch.on_scene|car-1|",
+		"dispatch.clear|anonymous|a quarrel, settled",
+		"case.register|anonymous|",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("history:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for i := 1; i < len(detail.History); i++ {
+		if detail.History[i].At.Before(detail.History[i-1].At) {
+			t.Errorf("history out of order at %d: %+v", i, detail.History)
+		}
+	}
+	if len(detail.Alerts) != 1 || detail.Alerts[0].AckNote != "calling the reporter back" || len(detail.Dispatches) != 1 || detail.Dispatches[0].EndNote != "a quarrel, settled" {
+		t.Errorf("alerts %+v, dispatches %+v", detail.Alerts, detail.Dispatches)
+	}
+	for _, q := range []string{"/api/v1/incidents/nobody", "/api/v1/incidents/" + in.ID + "?source=other"} {
+		if code := s.call("GET", q, nil, nil); code != 404 {
+			t.Errorf("%s: %d, want 404", q, code)
+		}
 	}
 }

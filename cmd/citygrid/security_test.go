@@ -184,6 +184,7 @@ func TestAccessMatrix(t *testing.T) {
 		{"GET", "/healthz", nil, [8]int{200, 401, 200, 200, 200, 200, 200, 200}},
 		{"GET", "/ws", nil, [8]int{401, 401, 403, 101, 101, 101, 101, 101}},
 		{"GET", "/api/v1/incidents?cell=" + geo.CellOf(orb.Point{120.6, 31.3}, 8).String(), nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
+		{"GET", "/api/v1/incidents/m-none", nil, [8]int{401, 401, 403, 404, 404, 404, 404, 404}},
 		{"GET", "/api/v1/alerts", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
 		{"POST", "/api/v1/alerts/a-none/ack", empty, [8]int{401, 401, 403, 403, 403, 404, 404, 404}},
 		{"POST", "/api/v1/alerts/a-none/resolve", empty, [8]int{401, 401, 403, 403, 403, 404, 404, 404}},
