@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"sort"
 	"time"
@@ -62,29 +63,10 @@ func (a *API) getIncident(c *gin.Context) {
 	id, source := c.Param("id"), c.Query("source")
 	ctx, cancel := within(c)
 	defer cancel()
-	var (
-		ref   recent.Ref
-		found bool
-		now   = a.cfg.Now()
-	)
-	if err := a.cfg.Loop.Do(ctx, func(*live.Env) { ref, found = a.cfg.Recent.ByID(id) }); err != nil {
+	now := a.cfg.Now()
+	in, ref, err := a.findIncident(ctx, id, source)
+	if err != nil {
 		a.fail(c, err)
-		return
-	}
-	var in geo.Incident
-	if found {
-		ins, err := a.cfg.Reader.Incidents(ctx, []stream.Entry{{Fine: ref.Fine, ID: ref.ID()}})
-		if err != nil {
-			a.fail(c, err)
-			return
-		}
-		found = len(ins) == 1 && ins[0].ID == id && (source == "" || ins[0].Source == source)
-		if found {
-			in = ins[0]
-		}
-	}
-	if !found {
-		a.fail(c, geo.NotFound("incident %q: not among the last day's incidents", id))
 		return
 	}
 	did, err := a.cfg.Ops.OfIncident(ctx, id)
@@ -109,6 +91,29 @@ func (a *API) getIncident(c *gin.Context) {
 	}
 	d.Status, d.History = incidentStory(&d)
 	c.JSON(http.StatusOK, d)
+}
+
+// findIncident reads the incident with id (of source, when given) from the
+// streams, where the live index says it is; geo.ErrNotFound when it is not
+// among the last day's.
+func (a *API) findIncident(ctx context.Context, id, source string) (geo.Incident, recent.Ref, error) {
+	var (
+		ref   recent.Ref
+		found bool
+	)
+	if err := a.cfg.Loop.Do(ctx, func(*live.Env) { ref, found = a.cfg.Recent.ByID(id) }); err != nil {
+		return geo.Incident{}, ref, err
+	}
+	if found {
+		ins, err := a.cfg.Reader.Incidents(ctx, []stream.Entry{{Fine: ref.Fine, ID: ref.ID()}})
+		if err != nil {
+			return geo.Incident{}, ref, err
+		}
+		if len(ins) == 1 && ins[0].ID == id && (source == "" || ins[0].Source == source) {
+			return ins[0], ref, nil
+		}
+	}
+	return geo.Incident{}, ref, geo.NotFound("incident %q: not among the last day's incidents", id)
 }
 
 // incidentStory puts the detail's steps in one history, oldest first, and

@@ -52,6 +52,7 @@ func (a *API) routes() []Route {
 		r("GET", "/api/v1/incidents/:id", wall, "", a.getIncident),
 		r("GET", "/api/v1/regions/:level", wall, "", a.getRegions),
 		r("GET", "/api/v1/places", wall, "", a.getPlaces),
+		r("GET", "/api/v1/search", wall, "", a.getSearch),
 		r("GET", "/api/v1/basemap", wall, "", a.getBasemap),
 		r("GET", basemap.ArchivePath, wall, "", a.getBasemapArchive),
 		r("PUT", "/api/v1/regions/:level", admin, "regions.put", a.putRegions),

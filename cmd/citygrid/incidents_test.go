@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -154,6 +155,64 @@ func TestAnIncidentsDetailTellsItsStory(t *testing.T) {
 	for _, q := range []string{"/api/v1/incidents/nobody", "/api/v1/incidents/" + in.ID + "?source=other"} {
 		if code := s.call("GET", q, nil, nil); code != 404 {
 			t.Errorf("%s: %d, want 404", q, code)
+		}
+	}
+}
+
+// The console's one search box finds a place by name, an incident by its id
+// and a unit by its call sign, each with a place to fly to.
+func TestSearchFindsPlacesIncidentsAndUnits(t *testing.T) {
+	rs := redistest.Start(t)
+	clock := newTestClock(testStart())
+	s := startOps(t, clock, rs, redistest.Prefix(t), `{`+rulesOff+`}`)
+	p := place(31.30, 120.60)
+	in := burst(p, 1, clock.Now().Add(-time.Minute), 2)[0]
+	s.send("/api/v1/incidents", []incidentIn{in})
+	s.send("/api/v1/positions", []positionIn{
+		{Unit: "SU-car-012", Kind: "car", Status: "available", Lat: p.lat, Lng: p.lng, Time: clock.Now()},
+		{Unit: "SU-foot-003", Kind: "foot", Status: "busy", Lat: p.lat, Lng: p.lng, Time: clock.Now()},
+	})
+	type result struct {
+		Type, Code, Name, Detail, Level string
+		Lat, Lng                        float64
+		BBox                            []float64
+	}
+	var r struct{ Results []result }
+	search := func(q string) []result {
+		t.Helper()
+		if code := s.call("GET", "/api/v1/search?q="+url.QueryEscape(q), nil, &r); code != 200 {
+			t.Fatalf("search %q: %d", q, code)
+		}
+		return r.Results
+	}
+	eventually(t, "the incident is found by its id", func() bool {
+		got := search(in.ID)
+		return len(got) > 0 && got[0].Type == "incident" && got[0].Code == in.ID
+	})
+	if got := search(in.ID)[0]; got.Lat != p.lat || got.Lng != p.lng {
+		t.Errorf("incident result %+v: want its place %v", got, p)
+	}
+	if got := search("car-0"); len(got) != 1 || got[0].Type != "unit" || got[0].Code != "SU-car-012" || got[0].Detail != "car · available" {
+		t.Errorf("unit search: %+v", got)
+	}
+	got := search("吴中")
+	if len(got) == 0 || got[0].Type != "region" || got[0].Name != "吴中区" || got[0].Level != "district" || len(got[0].BBox) != 4 {
+		t.Fatalf("place search: %+v", got)
+	}
+	if b := got[0].BBox; !(b[0] < got[0].Lng && got[0].Lng < b[2] && b[1] < got[0].Lat && got[0].Lat < b[3]) {
+		t.Errorf("吴中区's centre %v,%v outside its bbox %v", got[0].Lat, got[0].Lng, b)
+	}
+	for _, x := range got[1:] {
+		if x.Type != "region" || !strings.Contains(x.Name, "吴中") {
+			t.Errorf("not a match for 吴中: %+v", x)
+		}
+	}
+	if got := search("no such place"); len(got) != 0 {
+		t.Errorf("nonsense found %+v", got)
+	}
+	for _, bad := range []string{"", "q=", "q=" + strings.Repeat("x", 65), "q=a&limit=0"} {
+		if code := s.call("GET", "/api/v1/search?"+bad, nil, nil); code != 400 {
+			t.Errorf("%q: %d, want 400", bad, code)
 		}
 	}
 }

@@ -175,6 +175,7 @@ func TestAccessMatrix(t *testing.T) {
 		{"GET", "/api/v1/audit", nil, [8]int{401, 401, 403, 403, 403, 403, 403, 200}},
 		{"GET", "/api/v1/regions/district?window=1h", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
 		{"GET", "/api/v1/places?cell=8830992a27fffff", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
+		{"GET", "/api/v1/search?q=%E5%90%B4%E4%B8%AD", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
 		{"GET", "/api/v1/basemap", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
 		{"GET", "/basemap.pmtiles", nil, [8]int{401, 401, 403, 404, 404, 404, 404, 404}},
 		{"PUT", "/api/v1/regions/grid", func() string { return `{}` }, [8]int{401, 401, 403, 403, 403, 403, 403, 400}},
