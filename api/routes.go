@@ -91,7 +91,7 @@ func (a *API) handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	g := a.guard
-	e.Use(gin.Recovery(), a.metrics.middleware(), g.headers, g.host, g.identify, g.limit)
+	e.Use(gin.Recovery(), a.metrics.middleware(), g.headers, g.host, g.identify, g.limit, compressJSON)
 	for _, rt := range a.routes() {
 		var chain []gin.HandlerFunc
 		if len(rt.Roles) > 0 {
