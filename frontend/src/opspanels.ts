@@ -76,7 +76,6 @@ export class AlertsPanel {
   private more: HTMLElement;
   private alerts: Alert[] = [];
   private resolved: ResolvedAlerts;
-  private showing: 'open' | 'resolved' = 'open';
 
   constructor(
     box: HTMLElement,
@@ -90,7 +89,6 @@ export class AlertsPanel {
     const tab = (label: string, which: 'open' | 'resolved') => {
       const b = el('button', { type: 'button', role: 'tab', class: 'tab', 'data-testid': `alerts-tab-${which}`, 'aria-selected': String(which === 'open') }, label);
       b.addEventListener('click', () => {
-        this.showing = which;
         for (const t of Array.from(tabs.children)) t.setAttribute('aria-selected', String(t === b));
         openBox.hidden = which !== 'open';
         resolvedBox.hidden = which !== 'resolved';
@@ -100,11 +98,6 @@ export class AlertsPanel {
     };
     const tabs = el('div', { class: 'tabs', role: 'tablist' }, tab('当前 Open', 'open'), tab('已解除 Resolved', 'resolved'));
     box.replaceChildren(tabs, openBox, resolvedBox);
-  }
-
-  /** showingResolved: the resolved history is on screen. */
-  get showingResolved(): boolean {
-    return this.showing === 'resolved';
   }
 
   update(alerts: Alert[], now: number): void {
@@ -437,7 +430,7 @@ export interface PanelLinks {
   onIncident?: (id: string) => void;
 }
 
-/** notesList: the notes people gave at each step, with who gave them. */
+/** alertNotes: the notes people gave at each step, with who gave them. */
 export function alertNotes(a: Alert): [string, string][] {
   const out: [string, string][] = [];
   if (a.ackNote) out.push(['确认 Ack', `${a.ackNote} — ${a.ackedBy ?? ''}`]);
