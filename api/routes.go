@@ -49,8 +49,10 @@ func (a *API) routes() []Route {
 		r("GET", "/api/v1/heat", wall, "", a.getHeat),
 		r("GET", "/api/v1/units", wall, "", a.getUnits),
 		r("GET", "/api/v1/incidents", wall, "", a.getIncidents),
+		r("GET", "/api/v1/incidents/:id", wall, "", a.getIncident),
 		r("GET", "/api/v1/regions/:level", wall, "", a.getRegions),
 		r("GET", "/api/v1/places", wall, "", a.getPlaces),
+		r("GET", "/api/v1/search", wall, "", a.getSearch),
 		r("GET", "/api/v1/basemap", wall, "", a.getBasemap),
 		r("GET", basemap.ArchivePath, wall, "", a.getBasemapArchive),
 		r("PUT", "/api/v1/regions/:level", admin, "regions.put", a.putRegions),
@@ -91,7 +93,7 @@ func (a *API) handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	g := a.guard
-	e.Use(gin.Recovery(), a.metrics.middleware(), g.headers, g.host, g.identify, g.limit)
+	e.Use(gin.Recovery(), a.metrics.middleware(), g.headers, g.host, g.identify, g.limit, compressJSON)
 	for _, rt := range a.routes() {
 		var chain []gin.HandlerFunc
 		if len(rt.Roles) > 0 {

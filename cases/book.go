@@ -154,6 +154,7 @@ type Filter struct {
 	Scope      *Scope
 	Limit      int
 	Department string
+	Incident   string // only the cases registered for this incident
 }
 
 // A Scope is a region a person is confined to: they see and move only the
@@ -178,6 +179,7 @@ func (b *Book) List(f Filter) ([]*Case, int) {
 			f.Code != "" && !c.In(f.Level, f.Code),
 			f.Overdue && !c.OverdueAt(b.now),
 			f.Department != "" && c.Department != f.Department,
+			f.Incident != "" && c.Incident != f.Incident,
 			!f.Scope.Holds(c),
 			q != "" && !strings.Contains(strings.ToLower(c.ID+"\x00"+c.Title+"\x00"+c.Description), q):
 			continue

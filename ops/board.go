@@ -352,6 +352,11 @@ func (b *Board) ApplyCommand(units Units, entryID string, c *geo.Command) {
 		}
 		if ch.Note != "" {
 			a.Note = ch.Note
+			if c.Type == cmdAlertAck {
+				a.AckNote = ch.Note
+			} else {
+				a.ResolveNote = ch.Note
+			}
 		}
 	case cmdDispatchAssign:
 		var d Dispatch
@@ -377,7 +382,7 @@ func (b *Board) ApplyCommand(units Units, entryID string, c *geo.Command) {
 		if d == nil || !d.Active() {
 			return
 		}
-		d.Status, d.ClearedAt, d.ClearedBy = Cleared, c.At, c.By
+		d.Status, d.ClearedAt, d.ClearedBy, d.EndNote = Cleared, c.At, c.By, ch.Note
 		if c.Type == cmdDispatchCancel {
 			d.Status = Cancelled
 		}

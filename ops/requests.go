@@ -80,6 +80,23 @@ func (s *Service) Dispatches(ctx context.Context, all bool, unit string) (Dispat
 	return l, err
 }
 
+// IncidentOps is what the centre did about one incident: the alerts it raised
+// and the dispatches sent to it, newest first, whatever their status.
+type IncidentOps struct {
+	Alerts     []Alert
+	Dispatches []Dispatch
+}
+
+// OfIncident reads what the board holds about incident id (alerts and
+// dispatches of the last day).
+func (s *Service) OfIncident(ctx context.Context, id string) (IncidentOps, error) {
+	var o IncidentOps
+	err := s.read(ctx, func(b *Board, _ Units) {
+		o = IncidentOps{Alerts: b.Alerts(AlertFilter{Status: "all", Incident: id}), Dispatches: b.DispatchesTo(id)}
+	})
+	return o, err
+}
+
 // Dispatch sends a unit to a cell, an incident or an alert on behalf of by.
 // Of two dispatchers sending one unit at once, on any nodes, exactly one
 // succeeds; the other gets a *ConflictError naming the winner's dispatch.

@@ -110,6 +110,19 @@ func (b *Board) Dispatches(all bool, unit string) []Dispatch {
 	return out
 }
 
+// DispatchesTo lists copies of every dispatch (within the last day) sent to
+// incident, newest first.
+func (b *Board) DispatchesTo(incident string) []Dispatch {
+	out := []Dispatch{}
+	for _, d := range b.dispatches {
+		if d.Incident == incident {
+			out = append(out, *d)
+		}
+	}
+	sortDispatches(out)
+	return out
+}
+
 func sortDispatches(ds []Dispatch) {
 	sort.Slice(ds, func(i, j int) bool {
 		if !ds[i].AssignedAt.Equal(ds[j].AssignedAt) {

@@ -59,7 +59,11 @@ type Alert struct {
 	Incident   string    `json:"incident,omitempty"`
 	Dispatch   string    `json:"dispatch,omitempty"`
 	Case       string    `json:"case,omitempty"`
-	Note       string    `json:"note,omitempty"`
+	// Note is the latest note an operator gave; AckNote and ResolveNote
+	// keep what was said at each step, for the incident's history.
+	Note        string `json:"note,omitempty"`
+	AckNote     string `json:"ackNote,omitempty"`
+	ResolveNote string `json:"resolveNote,omitempty"`
 	// Of is a storm's members' kind; Members counts its members still active
 	// and Worst names the worst of them (highest severity, then newest). They
 	// are read off the board, not stored: they follow the members.
@@ -97,6 +101,9 @@ type Dispatch struct {
 	OnSceneAt  time.Time `json:"onSceneAt,omitzero"`
 	ClearedAt  time.Time `json:"clearedAt,omitzero"`
 	ClearedBy  string    `json:"clearedBy,omitempty"`
+	// EndNote is the note given when the dispatch was cleared or cancelled
+	// (Note is the dispatcher's at assignment).
+	EndNote string `json:"endNote,omitempty"`
 	// ResponseSeconds is OnSceneAt − AssignedAt, by event time.
 	ResponseSeconds float64 `json:"responseSeconds,omitempty"`
 	TargetSeconds   float64 `json:"targetSeconds,omitempty"`

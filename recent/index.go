@@ -48,6 +48,7 @@ type Index struct {
 	now       time.Time
 	lastSweep time.Time
 	cells     map[geo.Cell]*cellRefs
+	ids       idRing
 }
 
 // cellRefs are one cell's refs, oldest first by event time.
@@ -64,7 +65,7 @@ func NewIndex(horizon time.Duration, perCell int) *Index {
 	if perCell <= 0 {
 		perCell = DefaultPerCell
 	}
-	return &Index{horizon: horizon, perCell: perCell, cells: map[geo.Cell]*cellRefs{}}
+	return &Index{horizon: horizon, perCell: perCell, cells: map[geo.Cell]*cellRefs{}, ids: newIDRing(DefaultIDs)}
 }
 
 var _ live.Fold = (*Index)(nil)
@@ -89,6 +90,7 @@ func (x *Index) Apply(_ *live.Env, e *geo.Event) {
 	for _, c := range cells {
 		x.add(c, ref)
 	}
+	x.ids.put(in.ID, ref)
 }
 
 // Tick drops, once a minute, what left the horizon from every cell.
@@ -138,6 +140,17 @@ func (cr *cellRefs) dropBefore(oldest int64) {
 		i++
 	}
 	cr.refs = cr.refs[i:]
+}
+
+// ByID returns where the incident with the id is stored, if it arrived within
+// the horizon and is among the last DefaultIDs to arrive. Two sources may
+// share an id: the newest of them is given.
+func (x *Index) ByID(id string) (Ref, bool) {
+	ref, ok := x.ids.get(id)
+	if !ok || ref.At < x.oldest() {
+		return Ref{}, false
+	}
+	return ref, true
 }
 
 // Newest returns the refs of cell's incidents that happened at or after from,

@@ -119,3 +119,25 @@ func BenchmarkApply(b *testing.B) {
 		i++
 	}
 }
+
+func TestAnIncidentIsFoundByItsIDWithinTheHorizon(t *testing.T) {
+	x := recent.NewIndex(24*time.Hour, 0)
+	x.Advance(start)
+	p := orb.Point{120.60, 31.30}
+	x.Apply(nil, event("100-0", p, start.Add(-time.Hour)))
+	ref, ok := x.ByID("in-100-0")
+	if !ok || ref.ID() != "100-0" || ref.Fine != geo.CellOf(p, geo.FineRes) {
+		t.Fatalf("by id: %+v %v", ref, ok)
+	}
+	if _, ok := x.ByID("in-999-0"); ok {
+		t.Error("an id never indexed was found")
+	}
+	x.Advance(start.Add(22*time.Hour + 59*time.Minute))
+	if _, ok := x.ByID("in-100-0"); !ok {
+		t.Error("lost before the horizon")
+	}
+	x.Advance(start.Add(23*time.Hour + time.Minute))
+	if _, ok := x.ByID("in-100-0"); ok {
+		t.Error("found past the horizon")
+	}
+}

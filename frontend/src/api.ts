@@ -13,9 +13,11 @@ import type {
   Dispatch,
   DispatchesResponse,
   HeatResponse,
+  IncidentDetail,
   IncidentsResponse,
   PlacesResponse,
   RegionFigures,
+  SearchResult,
   NewCase,
   Res,
   Session,
@@ -171,8 +173,8 @@ export function getPlaces(cells: string[]): Promise<PlacesResponse> {
   return get(`/api/v1/places?cells=${cells.map(encodeURIComponent).join(',')}`);
 }
 
-export function getAlerts(status = 'open'): Promise<AlertsResponse> {
-  return get(`/api/v1/alerts?status=${encodeURIComponent(status)}`);
+export function getAlerts(status = 'open', limit?: number): Promise<AlertsResponse> {
+  return get(`/api/v1/alerts?status=${encodeURIComponent(status)}` + (limit ? `&limit=${limit}` : ''));
 }
 
 export function ackAlert(id: string, note?: string): Promise<Outcome<Alert>> {
@@ -194,12 +196,22 @@ export function createDispatch(unit: string, target: DispatchTarget, note?: stri
   return post('/api/v1/dispatches', { unit, ...target, ...(note ? { note } : {}) });
 }
 
-export function clearDispatch(id: string): Promise<Outcome<Dispatch>> {
-  return post(`/api/v1/dispatches/${encodeURIComponent(id)}/clear`);
+export function clearDispatch(id: string, note?: string): Promise<Outcome<Dispatch>> {
+  return post(`/api/v1/dispatches/${encodeURIComponent(id)}/clear`, note ? { note } : undefined);
 }
 
-export function cancelDispatch(id: string): Promise<Outcome<Dispatch>> {
-  return post(`/api/v1/dispatches/${encodeURIComponent(id)}/cancel`);
+export function cancelDispatch(id: string, note?: string): Promise<Outcome<Dispatch>> {
+  return post(`/api/v1/dispatches/${encodeURIComponent(id)}/cancel`, note ? { note } : undefined);
+}
+
+/** getIncident asks for one incident of the last day and what the centre did about it; never throws. */
+export function getIncident(id: string): Promise<Fetched<IncidentDetail>> {
+  return fetched(`/api/v1/incidents/${encodeURIComponent(id)}`);
+}
+
+/** search asks the console's search (an incident id, a unit, a place name); never throws. */
+export function search(q: string, limit = 10): Promise<Fetched<{ q: string; results: SearchResult[] }>> {
+  return fetched('/api/v1/search?' + new URLSearchParams({ q, limit: String(limit) }).toString());
 }
 
 export function suggestURL(cell: string, limit: number): string {

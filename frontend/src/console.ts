@@ -83,6 +83,7 @@ export async function showCell(
   units: Iterable<Unit>,
   onClose: () => void,
   role = 'admin',
+  onIncident?: (id: string) => void,
 ): Promise<void> {
   const [lat, lng] = cellToLatLng(cell);
   const counts = el('dl', { class: 'cell-counts' });
@@ -102,7 +103,7 @@ export async function showCell(
     el('h3', {}, districts.ofCell(cell)?.name ?? '—', ' ', placeName),
     el('div', { class: 'muted' }, `res ${cfg.res} · ${lat.toFixed(4)}, ${lng.toFixed(4)}${cfg.category ? ' · ' + cfg.category : ''}${cfg.minSeverity > 1 ? ' · ≥' + cfg.minSeverity : ''}`),
     counts,
-    incidentsBox(cell, cfg.window, role, pick),
+    incidentsBox(cell, cfg.window, role, pick, onIncident),
     // Operators and up get the server's suggestions with a Dispatch button each;
     // a wall role sees the nearest available units it knows of.
     pick

@@ -13,9 +13,11 @@ import { buildControls, showCell, showRegion, type Category } from './console';
 import type { Districts } from './districts';
 import type { Hud } from './hud';
 import type { MapParts } from './map';
-import { AlertsPanel, DispatchesPanel, showAlert } from './opspanels';
+import { AlertsPanel, DispatchesPanel, showAlert, showDispatch, showUnit } from './opspanels';
+import { showIncident } from './incidentpage';
+import { searchBox } from './search';
 import { CASES_ID } from './layers';
-import type { Alert, CaseMarker, CasesLayer, CellCount, Dispatch } from './protocol';
+import type { Alert, CaseMarker, CasesLayer, CellCount, Dispatch, SearchResult } from './protocol';
 import { HIT_LAYER_ID, pickRegion, SELECTED_LAYER_ID, selectedFilter, type RegionHit } from './regions';
 import type { Renderer } from './render';
 import type { Store } from './store';
@@ -54,6 +56,7 @@ export class Desk {
     const cfg = o.config();
     if (!cfg.kiosk) {
       buildControls(hud.controls, o.config, o.reconfigure, o.open ? undefined : () => void signOut().then(() => location.reload()), o.categories);
+      hud.controls.prepend(searchBox((r) => this.pickFound(r)));
     }
   }
 
@@ -100,13 +103,51 @@ export class Desk {
     this.selectRegion('', '');
     this.o.renderer.select(cell);
     const { hud, store, districts, role } = this.o;
-    void showCell(hud.cellPanel, cell, this.o.config(), districts, store.units.values(), () => this.closePanel(), role);
+    void showCell(hud.cellPanel, cell, this.o.config(), districts, store.units.values(), () => this.closePanel(), role, (id) => this.pickIncident(id));
     if (fly) this.flyToCell(cell);
   }
 
   private flyToCell(cell: string): void {
     const [lat, lng] = cellToLatLng(cell);
     this.parts?.map.easeTo({ center: [lng, lat], zoom: Math.max(this.parts.map.getZoom(), 13), duration: 600 });
+  }
+
+  /** pickFound takes what the search box found: a place, an incident or a unit. */
+  pickFound(r: SearchResult): void {
+    const map = this.parts?.map;
+    switch (r.type) {
+      case 'region':
+        this.pickRegion({ level: r.level as RegionHit['level'], code: r.code, name: r.name, generated: false });
+        if (r.bbox) map?.fitBounds(r.bbox, { padding: 60, duration: 600, maxZoom: 16 });
+        return;
+      case 'incident':
+        this.pickIncident(r.code);
+        map?.easeTo({ center: [r.lng, r.lat], zoom: Math.max(map.getZoom(), 14), duration: 600 });
+        return;
+      case 'unit': {
+        const u = this.o.store.units.get(r.code) ?? { unit: r.code, status: r.detail.split(' · ')[1] ?? '', kind: r.detail.split(' · ')[0], lat: r.lat, lng: r.lng, cell: '', time: '' };
+        this.selectRegion('', '');
+        this.o.renderer.select('');
+        const order = this.o.store.dispatches.find((d) => d.unit === r.code && d.status !== 'cleared' && d.status !== 'cancelled');
+        showUnit(this.o.hud.cellPanel, u, order, () => this.closePanel(), (d) => this.pickDispatch(d));
+        map?.easeTo({ center: [r.lng, r.lat], zoom: Math.max(map.getZoom(), 14), duration: 600 });
+        return;
+      }
+    }
+  }
+
+  /** pickIncident opens an incident's page: what it is and what was done about it. */
+  pickIncident(id: string): void {
+    this.selectRegion('', '');
+    this.o.renderer.select('');
+    void showIncident(this.o.hud.cellPanel, id, {
+      role: this.o.role,
+      onClose: () => this.closePanel(),
+      onCase: (c) => this.pickCase(c),
+      onAlert: (a) => this.pickAlert(a),
+    }).then((d) => {
+      if (d) this.o.renderer.select(d.incident.cell);
+    });
   }
 
   /** casesChanged: the cases layer moved: the queue and an open case page follow. */
@@ -147,6 +188,9 @@ export class Desk {
     this.o.hud.cellPanel.hidden = true;
     delete this.o.hud.cellPanel.dataset.alert;
     delete this.o.hud.cellPanel.dataset.case;
+    delete this.o.hud.cellPanel.dataset.incident;
+    delete this.o.hud.cellPanel.dataset.dispatch;
+    delete this.o.hud.cellPanel.dataset.unit;
     this.o.renderer.select('');
   }
 
@@ -154,13 +198,15 @@ export class Desk {
     this.selectRegion('', '');
     this.o.renderer.select(a.cell ?? '');
     const { hud, districts, role } = this.o;
-    showAlert(hud.cellPanel, a, role, districts, () => this.closePanel(), this.o.config().window);
+    showAlert(hud.cellPanel, a, role, districts, () => this.closePanel(), this.o.config().window, { onIncident: (id) => this.pickIncident(id) });
     if (a.cell) this.flyToCell(a.cell);
   }
 
   private pickDispatch(d: Dispatch): void {
     this.selectRegion('', '');
     this.o.renderer.select(d.cell);
+    const { hud, districts, role } = this.o;
+    showDispatch(hud.cellPanel, d, role, districts, () => this.closePanel(), { onIncident: (id) => this.pickIncident(id) });
     this.parts?.map.easeTo({ center: [d.lng, d.lat], duration: 600 });
   }
 }

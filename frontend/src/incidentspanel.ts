@@ -12,8 +12,9 @@ import type { Incident, Window } from './protocol';
  * incidentsBox asks GET /api/v1/incidents for the cell over the console's
  * window and lists them. With a pick (operators and up, where suggestions are
  * shown), each row can be picked as the dispatch target; dispatchers only.
+ * With onOpen, each row opens the incident's page.
  */
-export function incidentsBox(cell: string, win: Window, role: string, pick?: IncidentPick): HTMLElement {
+export function incidentsBox(cell: string, win: Window, role: string, pick?: IncidentPick, onOpen?: (id: string) => void): HTMLElement {
   const list = el('ul', { class: 'ops-list incidents', 'data-testid': 'incidents', 'data-cell': cell });
   const note = el('div', { class: 'muted more', 'data-testid': 'incidents-note' }, '…');
   const box = el('div', { class: 'incidents-box' }, el('h4', {}, '事件 Incidents ', el('span', { class: 'muted' }, WINDOW_LABELS[win] ?? win)), list, note);
@@ -43,6 +44,14 @@ export function incidentsBox(cell: string, win: Window, role: string, pick?: Inc
       el('div', { class: 'row-head' }, sevChip(i.severity), el('b', { class: 'category' }, meta), el('span', { class: 'age muted', title: i.time }, incidentAgo(i, now))),
       el('div', { class: 'message' }, incidentText(i)),
     );
+    if (onOpen) {
+      const b = el('button', { type: 'button', class: 'link', 'data-testid': 'incident-open' }, '详情 Detail');
+      b.addEventListener('click', (ev) => {
+        ev.stopPropagation();
+        onOpen(i.id);
+      });
+      r.querySelector('.row-head')?.append(b);
+    }
     if (pick) {
       const b = el('button', { type: 'button', 'data-testid': 'incident-select', 'aria-pressed': 'false' }, '选为目标 Target') as HTMLButtonElement;
       b.disabled = !ok;

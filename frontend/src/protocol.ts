@@ -99,7 +99,10 @@ export interface Alert {
   resolution?: string;
   incident?: string;
   dispatch?: string;
+  /** The latest note; ackNote and resolveNote are what was said at each step. */
   note?: string;
+  ackNote?: string;
+  resolveNote?: string;
   /** A storm's members' kind, how many of them are still active, and the worst of them (ids). */
   of?: string;
   members?: number;
@@ -140,6 +143,46 @@ export interface Incident {
   cell: string;
 }
 
+/** One step of an incident's history (GET /api/v1/incidents/{id}). */
+export interface HistoryStep {
+  at: string;
+  /** reported, alert.open, alert.ack, alert.resolve, dispatch.assign, dispatch.en_route, dispatch.on_scene, dispatch.clear, dispatch.cancel, case.<action> */
+  what: string;
+  by?: string;
+  note?: string;
+  /** The alert, dispatch or case of the step. */
+  ref?: string;
+}
+
+/** Where an incident stands, from what the centre did about it. */
+export type IncidentStatus = 'reported' | 'acknowledged' | 'dispatched' | 'on_scene' | 'cleared';
+
+/** GET /api/v1/incidents/{id}: one incident and what the centre did about it. */
+export interface IncidentDetail {
+  incident: Incident & { received?: string; by?: string };
+  status: IncidentStatus | string;
+  alerts: Alert[];
+  dispatches: Dispatch[];
+  cases: { id: string; title: string; state: string; label?: string }[];
+  history: HistoryStep[];
+  asOf: string;
+}
+
+/** One answer of GET /api/v1/search. */
+export interface SearchResult {
+  type: 'region' | 'incident' | 'unit';
+  /** The region's code, the incident's id, or the unit. */
+  code: string;
+  name: string;
+  detail: string;
+  lat: number;
+  lng: number;
+  level?: string;
+  /** A region's [west, south, east, north]. */
+  bbox?: [number, number, number, number];
+  source?: string;
+}
+
 /** GET /api/v1/incidents?cell=…&window=…&limit=…: one cell's incidents, newest first. */
 export interface IncidentsResponse {
   cell: string;
@@ -170,6 +213,8 @@ export interface Dispatch {
   onSceneAt?: string;
   clearedAt?: string;
   clearedBy?: string;
+  /** The note given on clear or cancel (note is the assignment's). */
+  endNote?: string;
   /** On-scene time minus assignment time, once on scene. */
   responseSeconds?: number;
   targetSeconds?: number;
