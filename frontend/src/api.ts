@@ -14,6 +14,7 @@ import type {
   DispatchesResponse,
   HeatResponse,
   IncidentDetail,
+  IndexDetail,
   IncidentsResponse,
   PlacesResponse,
   RegionFigures,
@@ -207,6 +208,11 @@ export function cancelDispatch(id: string, note?: string): Promise<Outcome<Dispa
 /** getIncident asks for one incident of the last day and what the centre did about it; never throws. */
 export function getIncident(id: string): Promise<Fetched<IncidentDetail>> {
   return fetched(`/api/v1/incidents/${encodeURIComponent(id)}`);
+}
+
+/** getIndexDetail asks for one region's safety index, its inputs and its history; never throws. */
+export function getIndexDetail(code: string, days = 30): Promise<Fetched<IndexDetail>> {
+  return fetched(`/api/v1/index/${encodeURIComponent(code)}?days=${days}`);
 }
 
 /** search asks the console's search (an incident id, a unit, a place name); never throws. */

@@ -4,6 +4,9 @@ import { RESOLUTIONS, WINDOWS, type Res, type Window } from './protocol';
 
 export type View = 'wall' | 'console';
 
+/** What the map shows: the incidents' heat, or the regions coloured by their safety index's band. */
+export type Mode = 'heat' | 'index';
+
 export interface Config {
   view: View;
   kiosk: boolean;
@@ -14,6 +17,7 @@ export interface Config {
   extrude: boolean;
   /** Seconds per stop of the kiosk tour. */
   tourSeconds: number;
+  mode: Mode;
 }
 
 export function parseConfig(search: string): Config {
@@ -31,6 +35,7 @@ export function parseConfig(search: string): Config {
     minSeverity: sev >= 1 && sev <= 4 ? Math.floor(sev) : 1,
     extrude: q.get('extrude') === '1',
     tourSeconds: tour >= 3 && tour <= 600 ? tour : 20,
+    mode: q.get('mode') === 'index' ? 'index' : 'heat',
   };
 }
 
@@ -44,5 +49,6 @@ export function configQuery(c: Config): string {
   if (c.category) q.set('category', c.category);
   if (c.minSeverity > 1) q.set('minSeverity', String(c.minSeverity));
   if (c.extrude) q.set('extrude', '1');
+  if (c.mode === 'index') q.set('mode', 'index');
   return '?' + q.toString();
 }

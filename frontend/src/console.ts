@@ -5,7 +5,8 @@ import { getHeat, getPlaces, getRegion, getRegionChildren, may, type RegionFigur
 import { IncidentPick } from './incidents';
 import { incidentsBox } from './incidentspanel';
 import { suggestForCell, suggestionsBox } from './opspanels';
-import type { Config } from './config';
+import type { Config, Mode } from './config';
+import { indexSection } from './indexpanel';
 import type { Districts } from './districts';
 import { el, formatCount, STATUS_LABELS, WINDOW_LABELS } from './hud';
 import { RESOLUTIONS, WINDOWS, type Res, type Unit, type Window } from './protocol';
@@ -47,6 +48,7 @@ export function buildControls(box: HTMLElement, config: () => Config, onChange: 
       select('minSeverity', [1, 2, 3, 4].map((s) => [String(s), String(s)]), String(cfg.minSeverity), (v) => set({ minSeverity: Number(v) })),
     ),
     el('label', {}, extrude, ' 3D'),
+    el('label', {}, '地图 Map ', select('mode', [['heat', '热力 Heat'], ['index', '平安指数 Safety index']], cfg.mode, (v) => set({ mode: v as Mode }))),
   );
   if (signOut) {
     const b = el('button', { type: 'button' }, '退出 Sign out');
@@ -153,7 +155,14 @@ export function regionRows(f: RegionFigures): [string, string, string][] {
  * showRegion fills the side panel with a clicked region's figures over the
  * console's window; a generated region (its shape made up by citygrid) says so.
  */
-export async function showRegion(panel: HTMLElement, hit: RegionHit, win: Window, onClose: () => void, onPick?: (child: RegionHit) => void): Promise<void> {
+export async function showRegion(
+  panel: HTMLElement,
+  hit: RegionHit,
+  win: Window,
+  onClose: () => void,
+  onPick?: (child: RegionHit) => void,
+  onCase?: (id: string) => void,
+): Promise<void> {
   const close = el('button', { type: 'button', class: 'close', 'aria-label': 'close' }, '×');
   close.addEventListener('click', onClose);
   const body = el('dl', { class: 'cell-counts region-figures', 'data-testid': 'region-figures' }, el('dt', {}, '…'), el('dd', {}, ''));
@@ -163,6 +172,7 @@ export async function showRegion(panel: HTMLElement, hit: RegionHit, win: Window
     el('h3', {}, el('span', { 'data-testid': 'region-name' }, hit.name), ' ', el('span', { class: 'cell-id', 'data-testid': 'region-code' }, hit.code)),
     el('div', { class: 'muted', 'data-testid': 'region-level' }, `${LEVEL_LABELS[hit.level]} · ${WINDOW_LABELS[win]} `, tag),
     body,
+    indexSection(hit.level, hit.code, onCase),
   );
   panel.dataset.region = `${hit.level}:${hit.code}`;
   delete panel.dataset.alert;

@@ -84,6 +84,7 @@ export class Desk {
         this.selectRegion('', '');
       },
       (child) => this.pickRegion(child),
+      (id) => this.pickCase(id),
     );
   }
 

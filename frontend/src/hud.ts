@@ -78,6 +78,10 @@ export class Hud {
   readonly caseLegend: HTMLElement;
   /** Console: the case queue's box (casespanel.ts). */
   readonly casesBox: HTMLElement;
+  /** The safety index mode's board and band legend (indexboard.ts). */
+  readonly indexBox: HTMLElement;
+  readonly indexWorstBox: HTMLElement;
+  readonly bandLegend: HTMLElement;
   private alertsTotal: HTMLElement;
   private alertsUnacked: HTMLElement;
   private alertsKinds: HTMLElement;
@@ -137,23 +141,27 @@ export class Hud {
       unitBox.append(el('div', { class: 'unit-row' }, dot, el('span', { class: 'label' }, STATUS_LABELS[st]), v));
     }
     this.unitsTotal = el('span', { class: 'muted', 'data-testid': 'units-total' });
+    this.indexWorstBox = el('div', { class: 'index-box', 'data-testid': 'index-worst-box' });
     const left = el(
       'aside',
       { class: 'panel left' },
-      el('h2', {}, '事件 Incidents'),
-      countBox,
+      el('h2', { class: 'heat-only-wall' }, '事件 Incidents'),
+      el('div', { class: 'heat-only-wall' }, countBox),
       el(
         'div',
-        { class: 'counter alerts', 'data-testid': 'alerts-counter' },
+        { class: 'counter alerts heat-only-wall', 'data-testid': 'alerts-counter' },
         el('div', { class: 'label' }, '告警 Open alerts ', this.alertsUnacked),
         this.alertsTotal,
         this.alertsKinds,
         this.alertsSev,
       ),
-      el('h2', {}, '巡逻力量 Units ', this.unitsTotal),
-      unitBox,
-      el('h2', { class: 'wall-only' }, '指挥派单 Orders ', this.wallDispatchCount),
-      el('div', { class: 'wall-only' }, this.wallDispatches),
+      // On the wall, the index mode's worst ten streets take the place of the counters, units and orders.
+      el('h2', { class: 'index-only' }, '最差十个街道 Worst ten streets'),
+      el('div', { class: 'index-only' }, this.indexWorstBox),
+      el('h2', { class: 'heat-only-wall' }, '巡逻力量 Units ', this.unitsTotal),
+      el('div', { class: 'heat-only-wall' }, unitBox),
+      el('h2', { class: 'wall-only heat-only' }, '指挥派单 Orders ', this.wallDispatchCount),
+      el('div', { class: 'wall-only heat-only' }, this.wallDispatches),
     );
 
     this.hotList = el('ol', { class: 'hotlist', 'data-testid': 'hot-list' });
@@ -163,6 +171,7 @@ export class Hud {
     this.casesBox = el('div', { class: 'ops-box', 'data-testid': 'cases-panel' });
     this.caseOverdueBox = el('div', { class: 'case-overdue-box' });
     this.caseRankBox = el('div', { class: 'case-rank-box' });
+    this.indexBox = el('div', { class: 'index-box', 'data-testid': 'index-box' });
     const right = el(
       'aside',
       { class: 'panel right' },
@@ -172,8 +181,10 @@ export class Hud {
       el('div', { class: 'console-only' }, this.dispatchesBox),
       el('h2', { class: 'console-only' }, '案件 Cases'),
       el('div', { class: 'console-only' }, this.casesBox),
-      el('h2', {}, '最热区块 Hottest hexagons'),
-      this.hotList,
+      el('h2', { class: 'index-only' }, '平安指数 Safety index'),
+      el('div', { class: 'index-only' }, this.indexBox),
+      el('h2', { class: 'heat-only' }, '最热区块 Hottest hexagons'),
+      el('div', { class: 'heat-only' }, this.hotList),
       el('h2', {}, '各区 Districts'),
       el('table', { class: 'districts' }, el('thead', {}, el('tr', {}, el('th', {}, '区 District'), el('th', {}, '事件 Incidents'), el('th', {}, '在岗 On duty'))), this.districtBody),
       el('h2', { class: 'wall-only' }, '超期案件 Overdue cases'),
@@ -186,14 +197,15 @@ export class Hud {
     this.ticker = el('div', { class: 'ticker-items', 'data-testid': 'ticker' });
     const bottom = el('footer', { class: 'ticker' }, el('span', { class: 'ticker-title' }, '最新 Latest'), this.ticker);
 
-    this.legend = el('div', { class: 'legend', 'data-testid': 'legend' });
+    this.legend = el('div', { class: 'legend heat-only', 'data-testid': 'legend' });
+    this.bandLegend = el('div', { class: 'legend index-only', 'data-testid': 'band-legend' });
     this.caseLegend = el('div', { class: 'legend case-legend', 'data-testid': 'case-legend' });
     this.mapBox = el('main', { class: 'map', id: 'map' });
     this.controls = el('div', { class: 'controls', 'data-testid': 'controls' });
     this.cellPanel = el('div', { class: 'cell-panel', 'data-testid': 'cell-panel', hidden: '' });
     const banner = el('div', { class: 'not-live', 'data-testid': 'not-live' }, '数据非实时 · DATA NOT LIVE');
     this.tourCaption = el('div', { class: 'tour-caption', 'data-testid': 'tour-caption' });
-    const legends = el('div', { class: 'legends' }, this.legend, this.caseLegend);
+    const legends = el('div', { class: 'legends' }, this.legend, this.bandLegend, this.caseLegend);
     const mapWrap = el('div', { class: 'map-wrap' }, this.mapBox, legends, this.controls, this.cellPanel, banner, this.tourCaption);
 
     root.replaceChildren(top, left, mapWrap, this.caseStrip, right, bottom);

@@ -13,6 +13,7 @@ import { apply, opsRefused, type Store } from './store';
  * (it does not know a layer) is asked for the next one.
  */
 export const LAYER_SETS: readonly Layer[][] = [
+  ['heat', 'units', 'alerts', 'dispatches', 'cases', 'regions', 'index'],
   ['heat', 'units', 'alerts', 'dispatches', 'cases', 'regions'],
   ['heat', 'units', 'alerts', 'dispatches', 'cases'],
   ['heat', 'units', 'alerts', 'dispatches'],

@@ -13,7 +13,8 @@ import { Districts, type FeatureCollection } from './districts';
 import { Hud, WINDOW_LABELS } from './hud';
 import { registerHanFonts } from './fonts';
 import { Feed } from './live';
-import { createMap, type MapParts } from './map';
+import { createMap, showBands, type MapParts } from './map';
+import { IndexBoard } from './indexboard';
 import { markOnce, Renderer } from './render';
 import { reloadBoundaries } from './regions';
 import type { Breaks } from './scale';
@@ -45,6 +46,7 @@ async function boot(): Promise<void> {
   const config = (): Config => cfg;
   document.documentElement.classList.add('view-' + cfg.view);
   document.body.classList.add('view-' + cfg.view);
+  document.body.classList.toggle('mode-index', cfg.mode === 'index');
   if (cfg.kiosk) document.body.classList.add('kiosk');
   const root = document.getElementById('app') as HTMLElement;
   // The console's code (controls, panels, case pages) is a chunk of its own,
@@ -77,6 +79,12 @@ async function boot(): Promise<void> {
   const names = new RegionNames(districts);
   const caseWall = new CaseWall(hud, names);
   caseWall.update(null, Date.now());
+  // The safety index: the board (index mode) and the map's band colours.
+  const indexBoard = new IndexBoard(hud.indexBox, hud.indexWorstBox, hud.bandLegend);
+  const showIndex = () => {
+    indexBoard.update(store.safety);
+    if (parts) showBands(parts.map, config().mode === 'index' ? store.safety : null);
+  };
 
   // Alerts and dispatches: the console's panels, the wall's list.
   let desk: Desk | undefined;
@@ -95,6 +103,7 @@ async function boot(): Promise<void> {
       caseWall.update(l, now);
       desk?.casesChanged(l);
     },
+    onIndex: showIndex,
   });
 
   pollCaseStats(caseWall, names);
@@ -133,7 +142,12 @@ async function boot(): Promise<void> {
         // changes it, and a reload or a shared link shows the same view.
         const resub = next.res !== cfg.res || next.window !== cfg.window || next.category !== cfg.category || next.minSeverity !== cfg.minSeverity;
         if (next.extrude !== cfg.extrude) parts?.map.easeTo({ pitch: next.extrude ? 50 : 0, duration: 800 });
+        const modeChanged = next.mode !== cfg.mode;
         cfg = next;
+        if (modeChanged) {
+          document.body.classList.toggle('mode-index', cfg.mode === 'index');
+          showIndex();
+        }
         history.replaceState(null, '', configQuery(cfg));
         hud.setLiveWindow(cfg.window);
         if (resub) {
@@ -161,6 +175,7 @@ async function boot(): Promise<void> {
   markOnce('cg:map-load');
   desk?.attach(parts);
   renderer.attach(parts);
+  showIndex();
 
   if (cfg.kiosk) {
     // The tour says where it is and that place's figures, kept current.

@@ -13,7 +13,9 @@ import type { PickingInfo } from '@deck.gl/core';
 import type { Districts, FeatureCollection } from './districts';
 import type { VectorSourceSpecification } from 'maplibre-gl';
 import { BASEMAP_SOURCE, basemapLayers } from './basemap';
-import { DISTRICT_LABELS_MAX, fontFaces, REGION_SOURCE, regionLayers, regionSource } from './regions';
+import { DISTRICT_LABELS_MAX, fontFaces, INDEX_FILL_IDS, indexFillLayers, REGION_SOURCE, regionLayers, regionSource } from './regions';
+import { BAND_FILL_OPACITY, bandFill } from './safety';
+import type { IndexLayer } from './protocol';
 import { hanFaces, latinFace } from './fonts';
 
 maplibregl.setWorkerUrl(workerUrl);
@@ -70,6 +72,8 @@ export function createMap(o: MapOptions): Promise<MapParts> {
           source: 'districts',
           paint: { 'fill-color': COLORS.district, 'fill-opacity': o.basemap ? 0.15 : 0.6 },
         },
+        // The safety index mode's band fills (hidden in the heat mode).
+        ...indexFillLayers(),
         // Boundaries of every level by zoom, from the server's vector tiles (regions.ts).
         ...regionLayers(),
         {
@@ -115,4 +119,19 @@ export function createMap(o: MapOptions): Promise<MapParts> {
     if (map.loaded()) resolve({ map, overlay });
     else map.once('load', () => resolve({ map, overlay }));
   });
+}
+
+/**
+ * showBands colours the districts and streets by their safety index band (the
+ * index layer), or hides the colours (null).
+ */
+export function showBands(map: maplibregl.Map, index: IndexLayer | null): void {
+  for (const [level, id] of Object.entries(INDEX_FILL_IDS)) {
+    if (!map.getLayer(id)) continue;
+    map.setLayoutProperty(id, 'visibility', index ? 'visible' : 'none');
+    if (!index) continue;
+    const rows = level === 'district' ? index.districts : index.streets;
+    map.setPaintProperty(id, 'fill-color', bandFill(rows) as maplibregl.ExpressionSpecification);
+    map.setPaintProperty(id, 'fill-opacity', BAND_FILL_OPACITY);
+  }
 }

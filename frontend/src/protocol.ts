@@ -6,7 +6,7 @@ export const PROTOCOL_VERSION = 1;
 
 export type Res = 7 | 8 | 9;
 export type Window = '15m' | '1h' | '24h';
-export type Layer = 'heat' | 'units' | 'regions' | 'alerts' | 'dispatches' | 'cases';
+export type Layer = 'heat' | 'units' | 'regions' | 'alerts' | 'dispatches' | 'cases' | 'index';
 export type UnitStatus = 'available' | 'dispatched' | 'busy' | 'off-duty';
 
 export const RESOLUTIONS: readonly Res[] = [7, 8, 9];
@@ -475,6 +475,34 @@ export interface CasesLayer {
   recent: CaseChange[];
 }
 
+/** The safety index's bands, best first. */
+export type Band = 'excellent' | 'good' | 'stable' | 'poor';
+
+/** A region's safety index (GET /api/v1/index, the index layer). */
+export interface IndexRow {
+  code: string;
+  name: string;
+  level: string;
+  parent?: string;
+  index: number;
+  band: Band | string;
+  sub: { publicOrder: number; traffic: number; fire: number; disputes: number };
+  /** Place among the regions of the same parent, and in the whole level (1 best). */
+  rank: number;
+  rankInLevel: number;
+  /** The index less the previous period's. */
+  change: number;
+}
+
+/** The index layer: the default period's rows of the city, its districts and its streets, best first. */
+export interface IndexLayer {
+  period: string;
+  asOf: string;
+  city?: IndexRow;
+  districts: IndexRow[];
+  streets: IndexRow[];
+}
+
 interface FrameBase {
   v: number;
   seq: number;
@@ -497,6 +525,8 @@ interface FrameBase {
   /** The regions layer: every region of the level with its figures (once a second); a delta without it leaves them as they were. */
   level?: string;
   regions?: RegionFigures[];
+  /** The safety index (the index layer), after each recomputation. */
+  index?: IndexLayer;
 }
 
 export interface SnapshotFrame extends FrameBase {
@@ -578,4 +608,35 @@ export function parseFrame(text: string): Frame | null {
   const fr = f as SnapshotFrame | DeltaFrame;
   if (typeof fr.seq !== 'number' || typeof fr.tick !== 'number') return null;
   return fr;
+}
+
+/** What one sub-index was computed from (GET /api/v1/index/{code}). */
+export interface IndexInput {
+  sub: keyof IndexRow['sub'] | string;
+  count: number;
+  weighted: number;
+  expected: number;
+  ownRate: number | null;
+  peerRate: number;
+  excess: number;
+  score: number;
+  /** The points of the index this sub-index cost. */
+  lost: number;
+}
+
+/** A region's index at one time of its history. */
+export interface IndexPoint {
+  at: string;
+  index: number;
+  sub: IndexRow['sub'];
+}
+
+/** GET /api/v1/index/{code}: the row, its inputs and its history. */
+export interface IndexDetail extends IndexRow {
+  period: string;
+  asOf: string;
+  inputs: IndexInput[];
+  daily: IndexPoint[];
+  hourly: IndexPoint[];
+  weights: IndexRow['sub'];
 }

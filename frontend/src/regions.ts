@@ -172,6 +172,29 @@ export function regionLayers(): LayerSpecification[] {
   ];
 }
 
+/** The band fills of the safety index mode: districts at city zoom, streets from the street zoom on. */
+export const INDEX_FILL_IDS = { district: 'index-fill-district', street: 'index-fill-street' } as const;
+
+/**
+ * indexFillLayers: the safety index's band fills, hidden until the index mode
+ * shows them (showBands in map.ts), under the boundaries.
+ */
+export function indexFillLayers(): LayerSpecification[] {
+  return (['district', 'street'] as const).map(
+    (l) =>
+      ({
+        id: INDEX_FILL_IDS[l],
+        type: 'fill',
+        source: REGION_SOURCE,
+        'source-layer': REGION_SOURCE_LAYER,
+        ...(l === 'district' ? { maxzoom: LEVEL_STYLES.street.minzoom } : { minzoom: LEVEL_STYLES.street.minzoom }),
+        filter: ['==', ['get', 'level'], l],
+        layout: { visibility: 'none' },
+        paint: { 'fill-color': 'rgba(0,0,0,0)', 'fill-opacity': 0.85 },
+      }) as LayerSpecification,
+  );
+}
+
 /** selectedFilter: the highlight layer's filter for one region (or none for ''). */
 export function selectedFilter(level: string, code: string): unknown {
   return ['all', ['==', ['get', 'level'], level], ['==', ['get', 'code'], code]];

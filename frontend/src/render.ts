@@ -8,7 +8,7 @@ import type { Districts } from './districts';
 import type { Hud } from './hud';
 import { buildLayers, casePoints, dispatchLines, hotSubset, trackPaths } from './layers';
 import type { MapParts } from './map';
-import { WINDOWS, type Alert, type CaseMarker, type CasesLayer, type CellCount } from './protocol';
+import { WINDOWS, type Alert, type CaseMarker, type CasesLayer, type CellCount, type IndexLayer } from './protocol';
 import { places } from './places';
 import { DEFAULT_BREAKS, fixedScale, type Breaks } from './scale';
 import {
@@ -44,6 +44,8 @@ export interface RendererOptions {
   breaks?: Breaks;
   /** A row of the hottest list was clicked (the console picks the hexagon). */
   onPickCell?: (cell: string) => void;
+  /** The safety index layer changed (null: not seen yet). */
+  onIndex?: (l: IndexLayer | null) => void;
 }
 
 export class Renderer {
@@ -64,6 +66,7 @@ export class Renderer {
   private dispatchesVersion = -1;
   private casesVersion = -1;
   private regionsVersion = -1;
+  private safetyVersion = -1;
   private namesChanged = false;
 
   private cases: CaseMarker[] = [];
@@ -152,6 +155,10 @@ export class Renderer {
       this.layersDirty = true;
       this.o.onCases?.(store.cases, now);
     }
+    if (store.safetyVersion !== this.safetyVersion) {
+      this.safetyVersion = store.safetyVersion;
+      this.o.onIndex?.(store.safety);
+    }
     if (store.regionsVersion !== this.regionsVersion) {
       this.regionsVersion = store.regionsVersion;
       hud.setDistricts(store.districtFigures, cfg);
@@ -159,9 +166,11 @@ export class Renderer {
     if (this.layersDirty && this.parts && !this.held) {
       this.layersDirty = false;
       const lines = dispatchLines(activeDispatches(store), store.units);
+      // The index mode colours the regions by band: no heat over them.
+      const heat = cfg.mode !== 'index';
       this.drawn = buildLayers({
-        cells: this.cells,
-        hot: this.hot,
+        cells: heat ? this.cells : [],
+        hot: heat ? this.hot : [],
         units: unitList(store),
         scale: this.scale,
         heatVersion: this.heatVersion,

@@ -12,6 +12,7 @@ import {
   type CellCount,
   type Dispatch,
   type Frame,
+  type IndexLayer,
   type RegionFigures,
   type Res,
   type Totals,
@@ -62,6 +63,10 @@ export interface Store {
   districtFigures: RegionFigures[] | null;
   /** Bumped when they change. */
   regionsVersion: number;
+  /** The safety index layer as last sent; null until it has been seen. */
+  safety: IndexLayer | null;
+  /** Bumped when it changes. */
+  safetyVersion: number;
   /** The cases layer as last sent; null until it has been seen. */
   cases: CasesLayer | null;
   /** Bumped when the cases layer changes. */
@@ -99,6 +104,8 @@ export function newStore(): Store {
     dispatchesVersion: 0,
     cases: null,
     casesVersion: 0,
+    safety: null,
+    safetyVersion: 0,
     tracks: new Map(),
   };
 }
@@ -207,6 +214,14 @@ export function apply(s: Store, f: Frame, now: number): Applied {
     s.cases = null;
     s.casesVersion++;
     changed = true;
+  }
+  // The index comes whole after each recomputation; a repeat is not a change.
+  if (f.index) {
+    if (!sameJSON(f.index, s.safety)) {
+      s.safety = f.index;
+      s.safetyVersion++;
+      changed = true;
+    }
   }
   if (f.regions) {
     if (!sameJSON(f.regions, s.districtFigures)) {

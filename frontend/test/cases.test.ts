@@ -240,12 +240,13 @@ describe('cases: the layer in the store', () => {
     expect(s.casesVersion).toBe(3);
   });
 
-  it('subscribes to the cases layer, with fewer layers for an older server', () => {
+  it('subscribes to the cases and index layers, with fewer layers for an older server', () => {
     const c = parseConfig('');
-    expect(subscription(c).layers).toEqual(['heat', 'units', 'alerts', 'dispatches', 'cases', 'regions']);
-    expect(subscription(c, 1).layers).toEqual(['heat', 'units', 'alerts', 'dispatches', 'cases']);
-    expect(subscription(c, 2).layers).toEqual(['heat', 'units', 'alerts', 'dispatches']);
-    expect(subscription(c, 3).layers).toEqual(['heat', 'units']);
+    expect(subscription(c).layers).toEqual(['heat', 'units', 'alerts', 'dispatches', 'cases', 'regions', 'index']);
+    expect(subscription(c, 1).layers).toEqual(['heat', 'units', 'alerts', 'dispatches', 'cases', 'regions']);
+    expect(subscription(c, 2).layers).toEqual(['heat', 'units', 'alerts', 'dispatches', 'cases']);
+    expect(subscription(c, 3).layers).toEqual(['heat', 'units', 'alerts', 'dispatches']);
+    expect(subscription(c, 4).layers).toEqual(['heat', 'units']);
     expect(subscription(c, 9).layers).toEqual(LAYER_SETS[LAYER_SETS.length - 1]);
   });
 });
