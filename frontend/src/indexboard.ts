@@ -85,7 +85,9 @@ export class IndexBoard {
     this.trendAt = now;
     void getIndexDetail(code, TREND_DAYS).then((r) => {
       if (!r.ok) return;
-      const pts = r.value.daily.map((p) => p.index);
+      // Days once there are two; until then the hours kept for the last week.
+      const daily = r.value.daily.length >= 2;
+      const pts = (daily ? r.value.daily : r.value.hourly).map((p) => p.index);
       const d = sparkline(pts, 200, 40);
       const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
       svg.setAttribute('viewBox', '0 0 200 40');
@@ -96,7 +98,9 @@ export class IndexBoard {
         svg.append(path);
       }
       this.trend.dataset.points = String(pts.length);
-      this.trend.replaceChildren(svg, el('span', { class: 'muted' }, d ? `${TREND_DAYS} 天走势 ${TREND_DAYS}-day trend` : '走势待积累 Trend builds up day by day'));
+      const label = !d ? '走势待积累 Trend builds up hour by hour' : daily ? `${TREND_DAYS} 天走势 ${TREND_DAYS}-day trend` : '近7天逐时 Hourly, last 7 days';
+      this.trend.dataset.kind = daily ? 'daily' : 'hourly';
+      this.trend.replaceChildren(svg, el('span', { class: 'muted' }, label));
     });
   }
 }
