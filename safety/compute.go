@@ -137,16 +137,9 @@ func perResident(regs *geo.Regions, lv geo.Level) bool {
 	return true
 }
 
-// compute makes the table of period p at the fold's clock.
-func (f *Fold) compute(p Period, caseDays map[dayNum]map[int32]*caseTally) *Table {
+// compute makes the table of period p over regs at the fold's clock.
+func (f *Fold) compute(p Period, regs *geo.Regions, caseDays map[dayNum]map[int32]*caseTally) *Table {
 	t := &Table{Period: p.Name, AsOf: f.now, byCode: map[string]int{}}
-	var regs *geo.Regions
-	if f.regions != nil {
-		regs = f.regions()
-	}
-	if regs == nil {
-		return t
-	}
 	rs := f.regionsOf(regs)
 	start, prevStart := f.periodStart(p, 0), f.periodStart(p, 1)
 	cur := f.evaluate(p, start, f.now, rs, regs, caseDays)

@@ -158,7 +158,18 @@ func (f *Fold) needed(d, today dayNum) bool {
 
 // Recompute computes every period's index now; cases, when given, feed the
 // sub-indices configured to read them.
+//
+// Until the regions are loaded there is nothing to compute, and nothing is
+// recorded: the next tick tries again (the tables stay nil, the keeper
+// writes nothing).
 func (f *Fold) Recompute(cs CaseSource) {
+	var regs *geo.Regions
+	if f.regions != nil {
+		regs = f.regions()
+	}
+	if regs == nil {
+		return
+	}
 	f.computedAt = f.now
 	f.computed++
 	var caseDays map[dayNum]map[int32]*caseTally
@@ -166,7 +177,7 @@ func (f *Fold) Recompute(cs CaseSource) {
 		caseDays = f.caseTallies(cs)
 	}
 	for _, p := range f.cfg.Periods {
-		f.tables[p.Name] = f.compute(p, caseDays)
+		f.tables[p.Name] = f.compute(p, regs, caseDays)
 	}
 }
 

@@ -116,6 +116,9 @@ func (s *Service) Persist(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
+	if table == nil { // the regions are not loaded yet
+		table = &Table{}
+	}
 	blobs := map[string][]byte{}
 	for _, d := range days {
 		b, err := encodeDay(d)
@@ -164,6 +167,9 @@ func (s *Service) table(ctx context.Context, period string, fresh bool) (*Table,
 			s.cfg.Fold.RecomputeWith(env)
 		}
 		t = s.cfg.Fold.Table(p.Name)
+		if t == nil { // the regions are not loaded yet: no rows
+			t = &Table{Period: p.Name, AsOf: env.Now(), byCode: map[string]int{}}
+		}
 	})
 	return t, err
 }

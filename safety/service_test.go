@@ -2,6 +2,7 @@ package safety_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -157,5 +158,50 @@ func TestDisputesComeFromTheCases(t *testing.T) {
 	// 100 × 2^(−5/4).
 	if want := 42.0; d["D1S1"] != want {
 		t.Fatalf("D1S1 disputes %v, want %v", d["D1S1"], want)
+	}
+}
+
+// Before the regions are loaded, the index has no rows and nothing is
+// kept; the first computation after they are has them all.
+func TestNothingBeforeTheRegions(t *testing.T) {
+	regs := smallCity(t)
+	var loaded atomic.Bool
+	fold := safety.NewFold(safety.FoldConfig{Config: config(t), Since: now.Add(-7 * 24 * time.Hour),
+		Regions: func() *geo.Regions {
+			if !loaded.Load() {
+				return nil
+			}
+			return regs
+		}})
+	loop := run(t, fold, now)
+	rs := redistest.Start(t)
+	store := stream.NewSafetyStore(rs.Client(), stream.Layout{Prefix: redistest.Prefix(t)})
+	svc := safety.NewService(safety.ServiceConfig{Loop: loop, Fold: fold, Store: store})
+	ctx := context.Background()
+	if err := loop.Add(ctx, []geo.Event{*incident("D0S0", "fire", 4, now.Add(-time.Hour))}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := svc.List(ctx, geo.LevelStreet, "", true)
+	if err != nil || len(l.Rows) != 0 || l.Period != "7d" {
+		t.Fatalf("before the regions: %+v, %v", l, err)
+	}
+	if err := svc.Persist(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, hourly, _ := store.Marks(ctx, "D0S0", nil, nil); len(hourly) != 0 {
+		t.Fatalf("marks kept before the regions: %v", hourly)
+	}
+	loaded.Store(true)
+	if l, err = svc.List(ctx, geo.LevelStreet, "", false); err != nil || len(l.Rows) != 4 || l.Rows[3].Code != "D0S0" {
+		t.Fatalf("once loaded: %+v, %v", l, err)
+	}
+	if err := svc.Persist(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Fire: E = 8 a day (the prior, 8 per 10,000 residents; 10,000 live
+	// there) × the one hour recorded = 1/3; x = (8 − 1/3) / (4 + 1/3) =
+	// 1.769; 100 × 2^−1.769 = 29.3.
+	if _, hourly, _ := store.Marks(ctx, "D0S0", nil, nil); len(hourly) != 1 || hourly[0].Mark[3] != 2930 {
+		t.Fatalf("marks once loaded: %v", hourly)
 	}
 }

@@ -160,6 +160,19 @@ func TestIndexOfTheHandWorkedExample(t *testing.T) {
 			break
 		}
 	}
+	// Refusals, each documented.
+	for path, want := range map[string]int{
+		"/api/v1/index?level=planet":          400,
+		"/api/v1/index?period=1y":             400,
+		"/api/v1/index/EX-A?days=-1":          400,
+		"/api/v1/index/EX-A?days=9999":        400,
+		"/api/v1/index/EX-Z":                  404,
+		"/api/v1/index?level=city&period=24h": 200,
+	} {
+		if code := s.call("GET", path, nil, nil); code != want {
+			t.Errorf("GET %s: %d, want %d", path, code, want)
+		}
+	}
 	// The detail explains it: the points lost add up to what the index lacks.
 	var d safety.Detail
 	if code := s.call("GET", "/api/v1/index/EX-B?period=7d&days=30", nil, &d); code != 200 {
