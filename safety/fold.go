@@ -43,8 +43,11 @@ type Fold struct {
 	tables     map[string]*Table // the latest computation, by period
 	computedAt time.Time
 	computed   uint64 // recomputations made
-	published  uint64 // the recomputation the layer last published
-	lastSweep  dayNum
+	// counted is how many incidents the tallies took; countedAtCompute, how
+	// many the latest recomputation saw.
+	counted, countedAtCompute uint64
+	published                 uint64 // the recomputation the layer last published
+	lastSweep                 dayNum
 }
 
 var _ live.Fold = (*Fold)(nil)
@@ -104,6 +107,7 @@ func (f *Fold) Apply(_ *live.Env, e *geo.Event) {
 		f.days[d] = t
 	}
 	t.from = later(earlier(t.from, f.dataStart), f.cfg.start(d))
+	f.counted++
 	sev := min(max(in.Severity, 1), 4) - 1
 	for _, lv := range []geo.Level{geo.LevelDistrict, geo.LevelStreet, geo.LevelCommunity, geo.LevelGrid} {
 		if code := in.Regions.At(lv); code != "" {
@@ -172,6 +176,7 @@ func (f *Fold) Recompute(cs CaseSource) {
 	}
 	f.computedAt = f.now
 	f.computed++
+	f.countedAtCompute = f.counted
 	var caseDays map[dayNum]map[int32]*caseTally
 	if cs != nil {
 		caseDays = f.caseTallies(cs)
@@ -186,6 +191,12 @@ func (f *Fold) RecomputeWith(env *live.Env) {
 	cs, _ := live.Find[CaseSource](env)
 	f.Recompute(cs)
 }
+
+// ComputedAt is when the tables were last computed (zero before the first).
+func (f *Fold) ComputedAt() time.Time { return f.computedAt }
+
+// Counted reports whether incidents were tallied since the last computation.
+func (f *Fold) Counted() bool { return f.counted != f.countedAtCompute }
 
 // Table is the latest computation of period (nil before the first). Tables
 // are immutable: the caller may keep it.

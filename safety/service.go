@@ -163,6 +163,13 @@ func (s *Service) table(ctx context.Context, period string, fresh bool) (*Table,
 	}
 	var t *Table
 	err := s.cfg.Loop.Do(ctx, func(env *live.Env) {
+		// A recomputation holds the loop (0.3 s at Suzhou's scale): fresh=1
+		// within freshEvery of the last one, with no incident tallied since,
+		// is answered from it, so no caller can stall the live state by
+		// asking again and again.
+		if fresh && !s.cfg.Fold.Counted() && env.Now().Sub(s.cfg.Fold.ComputedAt()) < freshEvery {
+			fresh = false
+		}
 		if fresh || s.cfg.Fold.Table(p.Name) == nil {
 			s.cfg.Fold.RecomputeWith(env)
 		}
@@ -173,6 +180,9 @@ func (s *Service) table(ctx context.Context, period string, fresh bool) (*Table,
 	})
 	return t, err
 }
+
+// freshEvery is how often fresh=1 may recompute the index.
+const freshEvery = 5 * time.Second
 
 func periodNames(c *Config) string {
 	s := ""

@@ -111,7 +111,10 @@ func TestDisputesComeFromTheCases(t *testing.T) {
 		t.Fatal(err)
 	}
 	book := cases.NewBook(cat)
-	loop := live.NewLoop(live.Config{Now: func() time.Time { return now }}, book, fold)
+	// The clock moves on between the questions: fresh=1 recomputes at most once in 5 s.
+	var clock atomic.Int64
+	clock.Store(now.UnixNano())
+	loop := live.NewLoop(live.Config{Now: func() time.Time { return time.Unix(0, clock.Load()) }}, book, fold)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { loop.Run(ctx); close(done) }()
@@ -150,6 +153,18 @@ func TestDisputesComeFromTheCases(t *testing.T) {
 	if err := loop.Do(ctx, func(*live.Env) { book.Put(c) }); err != nil {
 		t.Fatal(err)
 	}
+	// Asked again at once, fresh=1 answers from the last computation.
+	computedAt := func() (at time.Time) {
+		if err := loop.Do(ctx, func(*live.Env) { at = fold.ComputedAt() }); err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	at := computedAt()
+	if d := disputes(); d["D0S0"] >= 100 || !computedAt().Equal(at) {
+		t.Fatalf("a second fresh=1 within 5 s recomputed (%v → %v): %v", at, computedAt(), d)
+	}
+	clock.Add(int64(6 * time.Second))
 	d := disputes()
 	if d["D0S0"] != 100 || d["D1S1"] >= 100 {
 		t.Fatalf("from cases: %v", d)
