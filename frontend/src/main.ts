@@ -21,7 +21,7 @@ import type { Breaks } from './scale';
 import { signInForm } from './signin';
 import { sessionCheck, showStatus, watchHistory } from './status';
 import { activeDispatches, newStore } from './store';
-import { startTour, tourCaption } from './tour';
+import { indexCaption, startTour, tourCaption } from './tour';
 
 async function fetchJSON<T>(url: string): Promise<T> {
   const r = await fetch(url, { credentials: 'same-origin' });
@@ -181,7 +181,11 @@ async function boot(): Promise<void> {
     // The tour says where it is and that place's figures, kept current.
     let stop = 0;
     const caption = () =>
-      hud.setTourCaption(tourCaption(stop, profileName, districts.list, store.districtFigures, store.totals[config().window], WINDOW_LABELS[config().window]));
+      hud.setTourCaption(
+        config().mode === 'index'
+          ? indexCaption(stop, profileName, districts.list, store.safety)
+          : tourCaption(stop, profileName, districts.list, store.districtFigures, store.totals[config().window], WINDOW_LABELS[config().window]),
+      );
     caption();
     setInterval(caption, 1000);
     startTour({

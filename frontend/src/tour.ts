@@ -9,6 +9,8 @@
 // map is drawn at half resolution until it lands: a quarter of the pixels,
 // about twice the frames, and the blur only shows while everything moves.
 
+import type { IndexLayer } from './protocol';
+import { BAND_LABELS, formatIndex } from './safety';
 import type * as maplibregl from 'maplibre-gl';
 import type { BBox } from './districts';
 
@@ -50,6 +52,17 @@ export function tourCaption(
   const d = districts[stop - 1];
   const f = figures?.find((r) => r.code === d.id);
   return `${d.name} · ${window} 事件 ${f ? f.incidents : '–'} · 在岗 ${f ? f.unitsOnDuty : '–'}`;
+}
+
+/**
+ * indexCaption: the tour's caption in the index mode: the place's safety
+ * index and band (the city's at stop 0), from the index layer.
+ */
+export function indexCaption(stop: number, city: string, districts: { id: string; name: string }[], index: IndexLayer | null): string {
+  const row = stop <= 0 || stop > districts.length ? index?.city : index?.districts.find((r) => r.code === districts[stop - 1].id);
+  const name = stop <= 0 || stop > districts.length ? `全市 ${city}` : districts[stop - 1].name;
+  if (!row) return `${name} · 平安指数 –`;
+  return `${name} · 平安指数 ${formatIndex(row.index)} ${BAND_LABELS[row.band as keyof typeof BAND_LABELS]?.split(' ')[0] ?? row.band}`;
 }
 
 /** softwareRenderer: whether a WebGL renderer string names a CPU rasterizer. */

@@ -66,3 +66,15 @@ describe('the index layer in the store', () => {
     expect([s.safety?.districts[0].index, s.safetyVersion]).toEqual([85, 2]);
   });
 });
+
+describe('the kiosk tour in the index mode', () => {
+  it('captions the city and each district with its index and band', async () => {
+    const { indexCaption } = await import('../src/tour');
+    const l = { period: '7d', asOf: 'x', city: row('3205', 91.24), districts: [row('320505', 65, 0, 'poor')], streets: [] };
+    const ds = [{ id: '320505', name: '虎丘区' }, { id: '320506', name: '吴中区' }];
+    expect(indexCaption(0, '苏州市', ds, l)).toBe('全市 苏州市 · 平安指数 91.2 优');
+    expect(indexCaption(1, '苏州市', ds, l)).toBe('虎丘区 · 平安指数 65.0 较差');
+    expect(indexCaption(2, '苏州市', ds, l)).toBe('吴中区 · 平安指数 –');
+    expect(indexCaption(1, '苏州市', ds, null)).toBe('虎丘区 · 平安指数 –');
+  });
+});
