@@ -137,13 +137,13 @@ func perResident(regs *geo.Regions, lv geo.Level) bool {
 	return true
 }
 
-// compute makes the table of period p over regs at the fold's clock.
-func (f *Fold) compute(p Period, regs *geo.Regions, caseDays map[dayNum]map[int32]*caseTally) *Table {
-	t := &Table{Period: p.Name, AsOf: f.now, byCode: map[string]int{}}
-	rs := f.regionsOf(regs)
-	start, prevStart := f.periodStart(p, 0), f.periodStart(p, 1)
-	cur := f.evaluate(p, start, f.now, rs, regs, caseDays)
-	prev := f.evaluate(p, prevStart, start, rs, regs, caseDays)
+// compute makes the table of period p at the snapshot's clock.
+func (z *frozen) compute(p Period) *Table {
+	t := &Table{Period: p.Name, AsOf: z.now, byCode: map[string]int{}}
+	rs, regs := z.regions, z.regs
+	start, prevStart := z.periodStart(p, 0), z.periodStart(p, 1)
+	cur := z.evaluate(p, start, z.now)
+	prev := z.evaluate(p, prevStart, start)
 	t.rows = make([]Row, 0, len(rs)+1)
 	t.inputs = make([][NumSubs]Input, 0, len(rs)+1)
 	// The city first: the mean of its districts weighted by their size.
@@ -177,7 +177,7 @@ func (f *Fold) compute(p Period, regs *geo.Regions, caseDays map[dayNum]map[int3
 		} else {
 			citySub[k], prevSub[k] = 100, 100
 		}
-		w := f.cfg.Subs[k].Weight
+		w := z.cfg.Subs[k].Weight
 		cityIndex += w * citySub[k]
 		cityPrev += w * prevSub[k]
 		cityIn[k].Sub = SubKeys[k]
@@ -187,7 +187,7 @@ func (f *Fold) compute(p Period, regs *geo.Regions, caseDays map[dayNum]map[int3
 		cityIn[k].Expected, cityIn[k].PeerRate = round2(cityIn[k].Expected), round2(cityIn[k].PeerRate)
 	}
 	city.Index, city.Sub = round1(cityIndex), subScores(citySub)
-	city.Band, city.Change = f.cfg.Band(city.Index), round1(round1(cityIndex)-round1(cityPrev))
+	city.Band, city.Change = z.cfg.Band(city.Index), round1(round1(cityIndex)-round1(cityPrev))
 	if city.Code != "" {
 		t.byCode[city.Code] = 0
 		t.levels[geo.LevelCity] = []int{0}
@@ -197,7 +197,7 @@ func (f *Fold) compute(p Period, regs *geo.Regions, caseDays map[dayNum]map[int3
 	for i, r := range rs {
 		row := Row{Code: r.code, Name: r.name, Level: r.level.String(), Parent: r.parent,
 			Index: round1(cur.index[i]), Sub: subScores(cur.sub[i])}
-		row.Band = f.cfg.Band(row.Index)
+		row.Band = z.cfg.Band(row.Index)
 		row.Change = round1(row.Index - round1(prev.index[i]))
 		t.byCode[r.code] = len(t.rows)
 		t.levels[r.level] = append(t.levels[r.level], len(t.rows))
@@ -251,23 +251,24 @@ type scores struct {
 // lies wholly inside it or wholly outside. (Cutting a day in proportion
 // would let an incident today count partly in the history, and raise the
 // baseline of every region by it.)
-func (f *Fold) periodStart(p Period, back int) time.Time {
-	return f.cfg.start(f.cfg.dayOf(f.now) - dayNum((1+back)*p.Days))
+func (z *frozen) periodStart(p Period, back int) time.Time {
+	return z.cfg.start(z.cfg.dayOf(z.now) - dayNum((1+back)*p.Days))
 }
 
 // evaluate scores every region over [start, end) as a period of p.
-func (f *Fold) evaluate(p Period, start, end time.Time, rs []region, regs *geo.Regions, caseDays map[dayNum]map[int32]*caseTally) scores {
-	cur := f.sums(start, end, caseDays, true)
-	hist := f.sums(start.Add(-time.Duration(p.HistoryDays)*day), start, caseDays, false)
+func (z *frozen) evaluate(p Period, start, end time.Time) scores {
+	rs, regs := z.regions, z.regs
+	cur := z.sums(start, end, true)
+	hist := z.sums(start.Add(-time.Duration(p.HistoryDays)*day), start, false)
 	own := []window{hist}
 	span := end.Sub(start).Hours() / 24
 	full := func(w window) bool { return w.avail >= span-1e-9 }
 	if p.Days <= 7 { // a week before: later periods would overlap this one
-		if w := f.sums(start.Add(-7*day), end.Add(-7*day), caseDays, false); full(w) {
+		if w := z.sums(start.Add(-7*day), end.Add(-7*day), false); full(w) {
 			own = append(own, w)
 		}
 	}
-	if w := f.sums(start.Add(-364*day), end.Add(-364*day), caseDays, false); full(w) {
+	if w := z.sums(start.Add(-364*day), end.Add(-364*day), false); full(w) {
 		own = append(own, w)
 	}
 	ownDays := 0.0
@@ -295,9 +296,9 @@ func (f *Fold) evaluate(p Period, start, end time.Time, rs []region, regs *geo.R
 			case hist.avail >= 1 && size > 0:
 				peer[lv][k] = sum[k] / hist.avail / size
 			case pr:
-				peer[lv][k] = f.cfg.Subs[k].Prior.Per10k / 10000
+				peer[lv][k] = z.cfg.Subs[k].Prior.Per10k / 10000
 			default:
-				peer[lv][k] = f.cfg.Subs[k].Prior.PerKm2
+				peer[lv][k] = z.cfg.Subs[k].Prior.PerKm2
 			}
 		}
 	}
@@ -310,14 +311,14 @@ func (f *Fold) evaluate(p Period, start, end time.Time, rs []region, regs *geo.R
 				o += w.at(r.num, k)
 			}
 			peerRate := peer[r.level][k] * r.size
-			rate := Baseline(o, ownDays, peerRate, f.cfg.PriorDays)
+			rate := Baseline(o, ownDays, peerRate, z.cfg.PriorDays)
 			expected := rate * cur.avail
 			c := cur.at(r.num, k)
-			score, excess := Score(c, expected, f.cfg.Slack)
+			score, excess := Score(c, expected, z.cfg.Slack)
 			if cur.avail <= 0 {
 				score, excess = 100, 0
 			}
-			w := f.cfg.Subs[k].Weight
+			w := z.cfg.Subs[k].Weight
 			s.sub[i][k] = score
 			idx += w * score
 			in := Input{Sub: SubKeys[k], Count: round2(cur.countAt(r.num, k)), Weighted: round2(c), Expected: round2(expected),
@@ -358,24 +359,25 @@ func (w window) countAt(num int32, k int) float64 {
 // sums adds the tallies of [a, b). A day the span covers in part counts in
 // proportion: the part of its recorded time (from where data begins to its
 // end, or to now) inside the span.
-func (f *Fold) sums(a, b time.Time, caseDays map[dayNum]map[int32]*caseTally, counts bool) window {
+func (z *frozen) sums(a, b time.Time, counts bool) window {
+	caseDays := z.caseDays
 	var out window
-	if f.dataStart.IsZero() {
+	if z.dataStart.IsZero() {
 		return out
 	}
-	lo, hi := later(a, f.dataStart), earlier(b, f.now)
+	lo, hi := later(a, z.dataStart), earlier(b, z.now)
 	if !hi.After(lo) {
 		return out
 	}
 	out.avail = hi.Sub(lo).Hours() / 24
-	out.w = make([][NumSubs]float64, len(f.names))
+	out.w = make([][NumSubs]float64, z.names)
 	if counts {
-		out.n = make([][NumSubs]float64, len(f.names))
+		out.n = make([][NumSubs]float64, z.names)
 	}
-	sev := f.cfg.Severity
+	sev := z.cfg.Severity
 	casesToo := caseDays != nil
-	for d := f.cfg.dayOf(lo); d <= f.cfg.dayOf(hi.Add(-1)); d++ {
-		c0, c1 := later(f.cfg.start(d), f.dataStart), earlier(f.cfg.start(d+1), f.now)
+	for d := z.cfg.dayOf(lo); d <= z.cfg.dayOf(hi.Add(-1)); d++ {
+		c0, c1 := later(z.cfg.start(d), z.dataStart), earlier(z.cfg.start(d+1), z.now)
 		if !c1.After(c0) {
 			continue
 		}
@@ -384,7 +386,7 @@ func (f *Fold) sums(a, b time.Time, caseDays map[dayNum]map[int32]*caseTally, co
 			continue
 		}
 		frac := float64(o1.Sub(o0)) / float64(c1.Sub(c0))
-		if t := f.days[d]; t != nil {
+		if t := z.days[d]; t != nil {
 			for ri := range t.rows {
 				r := &t.rows[ri]
 				for k := range NumSubs {

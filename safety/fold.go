@@ -48,6 +48,44 @@ type Fold struct {
 	counted, countedAtCompute uint64
 	published                 uint64 // the recomputation the layer last published
 	lastSweep                 dayNum
+	// snapshots numbers the snapshots taken; installed is the newest whose
+	// tables are in place. computing says a recomputation runs off the loop,
+	// and done brings its tables back.
+	snapshots, installed uint64
+	computing            bool
+	done                 chan computed
+}
+
+// computed is a recomputation's outcome: the snapshot and its tables.
+type computed struct {
+	z      *frozen
+	tables map[string]*Table
+}
+
+// frozen is what a recomputation reads, taken on the loop's goroutine and
+// read on any other: the days are shared with the fold, which copies a day
+// before changing it (dayTally.shared), so the loop never waits for the
+// 0.3 s a recomputation takes at Suzhou's scale.
+type frozen struct {
+	cfg       *Config
+	now       time.Time
+	dataStart time.Time
+	names     int // region numbers in use
+	days      map[dayNum]*dayTally
+	regions   []region
+	regs      *geo.Regions
+	caseDays  map[dayNum]map[int32]*caseTally
+	seq       uint64
+	counted   uint64
+}
+
+// computeAll makes every period's table.
+func (z *frozen) computeAll() map[string]*Table {
+	out := make(map[string]*Table, len(z.cfg.Periods))
+	for _, p := range z.cfg.Periods {
+		out[p.Name] = z.compute(p)
+	}
+	return out
 }
 
 var _ live.Fold = (*Fold)(nil)
@@ -58,7 +96,7 @@ func NewFold(fc FoldConfig) *Fold {
 		fc.Refresh = time.Minute
 	}
 	f := &Fold{cfg: fc.Config, regions: fc.Regions, since: fc.Since, refresh: fc.Refresh,
-		codes: map[string]int32{}, days: map[dayNum]*dayTally{}, tables: map[string]*Table{}}
+		codes: map[string]int32{}, days: map[dayNum]*dayTally{}, tables: map[string]*Table{}, done: make(chan computed, 1)}
 	f.firstFull = f.cfg.dayOf(fc.Since)
 	if !f.cfg.start(f.firstFull).Equal(fc.Since) {
 		f.firstFull++
@@ -105,6 +143,9 @@ func (f *Fold) Apply(_ *live.Env, e *geo.Event) {
 	if t == nil {
 		t = newDay(later(f.cfg.start(d), f.dataStart))
 		f.days[d] = t
+	} else if t.shared {
+		t = t.clone()
+		f.days[d] = t
 	}
 	t.from = later(earlier(t.from, f.dataStart), f.cfg.start(d))
 	f.counted++
@@ -123,11 +164,20 @@ func (f *Fold) Tick(env *live.Env, t *live.Tick) {
 	if env != nil && !env.Ready() {
 		return
 	}
-	if f.now.Sub(f.computedAt) >= f.refresh {
-		if env != nil {
-			f.RecomputeWith(env)
-		} else {
+	// Driven by a loop, the recomputation runs on a goroutine of its own and
+	// its tables are put in place on a later tick; without one, in place.
+	select {
+	case c := <-f.done:
+		f.computing = false
+		f.install(c.z, c.tables)
+	default:
+	}
+	if f.now.Sub(f.computedAt) >= f.refresh && !f.computing {
+		if env == nil {
 			f.Recompute(nil)
+		} else if z := f.snapshotWith(env); z != nil {
+			f.computing = true
+			go func() { f.done <- computed{z, z.computeAll()} }()
 		}
 	}
 	// A recomputation (here, or asked for by a handler) is published on
@@ -160,29 +210,15 @@ func (f *Fold) needed(d, today dayNum) bool {
 	return d >= yearAgo-dayNum(2*most)-1 && d <= yearAgo+1
 }
 
-// Recompute computes every period's index now; cases, when given, feed the
-// sub-indices configured to read them.
+// Recompute computes every period's index now, in place; cases, when given,
+// feed the sub-indices configured to read them.
 //
 // Until the regions are loaded there is nothing to compute, and nothing is
 // recorded: the next tick tries again (the tables stay nil, the keeper
 // writes nothing).
 func (f *Fold) Recompute(cs CaseSource) {
-	var regs *geo.Regions
-	if f.regions != nil {
-		regs = f.regions()
-	}
-	if regs == nil {
-		return
-	}
-	f.computedAt = f.now
-	f.computed++
-	f.countedAtCompute = f.counted
-	var caseDays map[dayNum]map[int32]*caseTally
-	if cs != nil {
-		caseDays = f.caseTallies(cs)
-	}
-	for _, p := range f.cfg.Periods {
-		f.tables[p.Name] = f.compute(p, regs, caseDays)
+	if z := f.snapshot(cs); z != nil {
+		f.install(z, z.computeAll())
 	}
 }
 
@@ -190,6 +226,51 @@ func (f *Fold) Recompute(cs CaseSource) {
 func (f *Fold) RecomputeWith(env *live.Env) {
 	cs, _ := live.Find[CaseSource](env)
 	f.Recompute(cs)
+}
+
+// snapshotWith is snapshot with the cases found among the loop's folds.
+func (f *Fold) snapshotWith(env *live.Env) *frozen {
+	cs, _ := live.Find[CaseSource](env)
+	return f.snapshot(cs)
+}
+
+// snapshot takes what a recomputation reads, on the loop's goroutine (nil
+// until the regions are loaded). The regions' sizes and the cases' tallies
+// are worked out here: they number regions, which only the loop may do.
+func (f *Fold) snapshot(cs CaseSource) *frozen {
+	var regs *geo.Regions
+	if f.regions != nil {
+		regs = f.regions()
+	}
+	if regs == nil {
+		return nil
+	}
+	z := &frozen{cfg: f.cfg, now: f.now, dataStart: f.dataStart, regs: regs, regions: f.regionsOf(regs), counted: f.counted}
+	if cs != nil {
+		z.caseDays = f.caseTallies(cs)
+	}
+	z.names = len(f.names)
+	z.days = make(map[dayNum]*dayTally, len(f.days))
+	for d, t := range f.days {
+		t.shared = true
+		z.days[d] = t
+	}
+	f.snapshots++
+	z.seq = f.snapshots
+	return z
+}
+
+// install puts a recomputation's tables in place, unless a newer one is
+// there already.
+func (f *Fold) install(z *frozen, tables map[string]*Table) {
+	if z.seq <= f.installed {
+		return
+	}
+	f.installed = z.seq
+	f.tables = tables
+	f.computedAt = z.now
+	f.computed++
+	f.countedAtCompute = z.counted
 }
 
 // ComputedAt is when the tables were last computed (zero before the first).

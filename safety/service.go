@@ -161,24 +161,41 @@ func (s *Service) table(ctx context.Context, period string, fresh bool) (*Table,
 	if !ok {
 		return nil, &geo.FieldError{Field: "period", Reason: "must be one of the profile's periods: " + periodNames(cfg)}
 	}
-	var t *Table
+	var (
+		t   *Table
+		z   *frozen
+		now time.Time
+	)
 	err := s.cfg.Loop.Do(ctx, func(env *live.Env) {
-		// A recomputation holds the loop (0.3 s at Suzhou's scale): fresh=1
+		now = env.Now()
+		// A recomputation costs 0.3 s of a core at Suzhou's scale: fresh=1
 		// within freshEvery of the last one, with no incident tallied since,
-		// is answered from it, so no caller can stall the live state by
+		// is answered from it, so no caller can make the nodes spin by
 		// asking again and again.
-		if fresh && !s.cfg.Fold.Counted() && env.Now().Sub(s.cfg.Fold.ComputedAt()) < freshEvery {
+		if fresh && !s.cfg.Fold.Counted() && now.Sub(s.cfg.Fold.ComputedAt()) < freshEvery {
 			fresh = false
 		}
 		if fresh || s.cfg.Fold.Table(p.Name) == nil {
-			s.cfg.Fold.RecomputeWith(env)
+			z = s.cfg.Fold.snapshotWith(env)
 		}
 		t = s.cfg.Fold.Table(p.Name)
-		if t == nil { // the regions are not loaded yet: no rows
-			t = &Table{Period: p.Name, AsOf: env.Now(), byCode: map[string]int{}}
-		}
 	})
-	return t, err
+	if err != nil {
+		return nil, err
+	}
+	if z != nil {
+		// Computed here, on the request's goroutine: the loop goes on
+		// folding meanwhile, and takes the tables back after.
+		tables := z.computeAll()
+		if err := s.cfg.Loop.Do(ctx, func(*live.Env) { s.cfg.Fold.install(z, tables) }); err != nil {
+			return nil, err
+		}
+		t = tables[p.Name]
+	}
+	if t == nil { // the regions are not loaded yet: no rows
+		t = &Table{Period: p.Name, AsOf: now, byCode: map[string]int{}}
+	}
+	return t, nil
 }
 
 // freshEvery is how often fresh=1 may recompute the index.

@@ -220,3 +220,71 @@ func TestNothingBeforeTheRegions(t *testing.T) {
 		t.Fatalf("marks once loaded: %v", hourly)
 	}
 }
+
+// The loop never waits for a recomputation: it runs on a goroutine of its
+// own over a snapshot, while the loop goes on folding into the same days
+// (under -race, a day shared without a copy is caught), and its tables are
+// put in place on a later tick.
+func TestARecomputationRunsOffTheLoopWhileItFolds(t *testing.T) {
+	regs := smallCity(t)
+	var clock atomic.Int64
+	clock.Store(now.UnixNano())
+	fold := safety.NewFold(safety.FoldConfig{Config: config(t), Regions: func() *geo.Regions { return regs },
+		Since: now.Add(-7 * 24 * time.Hour), Refresh: time.Millisecond})
+	loop := live.NewLoop(live.Config{Tick: 2 * time.Millisecond, Now: func() time.Time { return time.Unix(0, clock.Load()) }}, fold)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { loop.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	loop.SetReady()
+	weighted := func() (v float64, at time.Time) {
+		if err := loop.Do(ctx, func(*live.Env) {
+			if tb := fold.Table("7d"); tb != nil {
+				_, in, _ := tb.Row("D0S0")
+				v, at = in[0].Weighted, fold.ComputedAt() // public order's weighted count
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return v, at
+	}
+	// Every day of the week and today, in every street, while the ticks
+	// recompute: 40 batches, the clock moving on.
+	for b := range 40 {
+		var events []geo.Event
+		for d := range 8 {
+			for _, st := range streets() {
+				events = append(events, *incident(st, "theft", 1+b%4, now.Add(-time.Duration(d)*24*time.Hour+time.Duration(b)*time.Second)))
+			}
+		}
+		if err := loop.Add(ctx, events); err != nil {
+			t.Fatal(err)
+		}
+		clock.Add(int64(time.Second))
+		time.Sleep(time.Millisecond)
+	}
+	// Then a burst in D0S0 today: a later recomputation, made off the loop,
+	// counts all: the 7d period is today and the 7 whole days before it, so
+	// 8 days × 10 rounds of severities 1..4 (weights 1 + 2 + 4 + 8), and
+	// 200 critical thefts (8 each).
+	const want = 8*10*(1+2+4+8) + 200*8
+	var burst []geo.Event
+	for range 200 {
+		burst = append(burst, *incident("D0S0", "theft", 4, now.Add(39*time.Second)))
+	}
+	if err := loop.Add(ctx, burst); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(int64(time.Minute))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		v, at := weighted()
+		if v == want && at.After(now.Add(40*time.Second)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("D0S0's public order weighs %v (computed at %v), want %v once the burst is counted", v, at, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

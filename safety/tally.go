@@ -1,6 +1,7 @@
 package safety
 
 import (
+	"slices"
 	"time"
 )
 
@@ -42,6 +43,9 @@ type dayTally struct {
 	stored bool
 	// dirty says it changed since it was last handed to the keeper.
 	dirty bool
+	// shared says a snapshot holds it (a recomputation may be reading it
+	// on another goroutine): the fold copies it before changing it.
+	shared bool
 	// from is where the data of the day begins (its start, or later on the
 	// first day anything was recorded).
 	from time.Time
@@ -53,6 +57,15 @@ type regionDay struct {
 }
 
 func newDay(from time.Time) *dayTally { return &dayTally{at: map[int32]int32{}, from: from} }
+
+// clone is a copy of the tally that no snapshot holds.
+func (t *dayTally) clone() *dayTally {
+	c := &dayTally{at: make(map[int32]int32, len(t.at)), rows: slices.Clone(t.rows), stored: t.stored, dirty: t.dirty, from: t.from}
+	for k, v := range t.at {
+		c.at[k] = v
+	}
+	return c
+}
 
 func (t *dayTally) add(region int32, sub, sev int, n uint32) {
 	i, ok := t.at[region]
