@@ -15,7 +15,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { cellToBoundary, cellToLatLng, latLngToCell } from 'h3-js';
 import { rankStreets } from '../src/cases';
 import type { CaseStatsRow } from '../src/protocol';
-import { buildServer, cellPoint, chromiumPath, CHROMIUM_ARGS, freePort, Server, sleep, waitFor } from './server';
+import { buildServer, callAPI, cellPoint, CHROMIUM_ARGS, chromiumPath, freePort, type Json, Server, sleep, waitFor } from './server';
 
 const FRONTEND = resolve(__dirname, '..');
 const REPO = resolve(FRONTEND, '..');
@@ -38,7 +38,6 @@ const problems: string[] = [];
 const timings: Record<string, number> = {};
 const state: { incident?: string; title?: string; caseId?: string } = {};
 
-type Json = Record<string, unknown>;
 interface RestCase {
   id: string;
   state: string;
@@ -56,20 +55,8 @@ interface RestCase {
   timeline?: { action: string; note?: string }[];
 }
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-  const r = await fetch(server.base + path, {
-    method,
-    headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'citygrid' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  let json: Json = {};
-  try {
-    json = JSON.parse(text) as Json;
-  } catch {
-    json = { text };
-  }
-  return { status: r.status, json };
+function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
+  return callAPI(server.base, method, path, body);
 }
 
 async function restCase(id: string): Promise<RestCase> {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { cellToLatLng, latLngToCell } from 'h3-js';
-import { buildServer, chromiumPath, CHROMIUM_ARGS, freePort, Server, waitFor } from './server';
+import { buildServer, callAPI, chromiumPath, CHROMIUM_ARGS, freePort, type Json, Server, waitFor } from './server';
 
 const FRONTEND = resolve(__dirname, '..');
 const REPO = resolve(FRONTEND, '..');
@@ -29,7 +29,6 @@ let browser: Browser;
 let page: Page;
 const problems: string[] = [];
 
-type Json = Record<string, unknown>;
 interface Alert {
   id: string;
   status: string;
@@ -51,18 +50,8 @@ interface Detail {
   history: { what: string; note?: string }[];
 }
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-  const r = await fetch(server.base + path, {
-    method,
-    headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'citygrid' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  try {
-    return { status: r.status, json: JSON.parse(text) as Json };
-  } catch {
-    return { status: r.status, json: { text } };
-  }
+function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
+  return callAPI(server.base, method, path, body);
 }
 
 async function detail(): Promise<Detail> {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { cellToBoundary, cellToLatLng, latLngToCell } from 'h3-js';
-import { buildServer, cellPoint, chromiumPath, CHROMIUM_ARGS, freePort, Server, sleep, waitFor } from './server';
+import { buildServer, callAPI, cellPoint, CHROMIUM_ARGS, chromiumPath, freePort, type Json, Server, sleep, waitFor } from './server';
 
 const FRONTEND = resolve(__dirname, '..');
 const REPO = resolve(FRONTEND, '..');
@@ -44,7 +44,6 @@ const problems: string[] = [];
 const timings: Record<string, number> = {};
 const state: { alert?: string; dispatch?: string; cell9?: string } = {};
 
-type Json = Record<string, unknown>;
 interface Alert {
   id: string;
   kind: string;
@@ -81,20 +80,8 @@ interface Counts {
   byKind?: Record<string, number>;
 }
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-  const r = await fetch(server.base + path, {
-    method,
-    headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'citygrid' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  let json: Json = {};
-  try {
-    json = JSON.parse(text) as Json;
-  } catch {
-    json = { text };
-  }
-  return { status: r.status, json };
+function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
+  return callAPI(server.base, method, path, body);
 }
 
 

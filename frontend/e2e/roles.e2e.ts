@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { cellToLatLng, latLngToCell } from 'h3-js';
-import { buildServer, chromiumPath, CHROMIUM_ARGS, freePort, Server, waitFor } from './server';
+import { buildServer, callAPI, CHROMIUM_ARGS, chromiumPath, freePort, type Json, Server, waitFor } from './server';
 
 const FRONTEND = resolve(__dirname, '..');
 const REPO = resolve(FRONTEND, '..');
@@ -33,13 +33,8 @@ const timings: Record<string, number> = {};
 
 
 /** api calls the server as the signed-in admin (a cookie session, so with the CSRF header). */
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const r = await fetch(server.base + path, {
-    method,
-    headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'citygrid', Cookie: adminCookie },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: r.status, json: ((await r.json().catch(() => ({}))) ?? {}) as Record<string, unknown> };
+function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
+  return callAPI(server.base, method, path, body, adminCookie);
 }
 
 async function alertStatus(): Promise<string | undefined> {

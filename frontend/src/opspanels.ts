@@ -57,6 +57,26 @@ export function noteInput(testid: string, placeholder = '备注（可选） Note
   return el('input', { type: 'text', class: 'note-input', 'data-testid': testid, maxlength: '300', placeholder }) as HTMLInputElement;
 }
 
+/**
+ * noteAction makes a panel button's handler: it sends the note along, says
+ * why when the call is refused, and hands the new state to done.
+ */
+function noteAction<T>(note: HTMLInputElement, msg: HTMLElement, done: (v: T) => void) {
+  return (b: HTMLButtonElement, call: (note?: string) => Promise<Outcome<T>>): void => {
+    b.disabled = true;
+    msg.textContent = '';
+    void call(note.value.trim() || undefined).then((r) => {
+      b.disabled = false;
+      if (!r.ok) {
+        msg.textContent = failText(r);
+        return;
+      }
+      note.value = '';
+      done(r.value);
+    });
+  };
+}
+
 /** failText: what a refused call means, in the operator's words. */
 export function failText(o: Extract<Outcome<unknown>, { ok: false }>): string {
   if (o.status === 403) return `无权限 Not allowed (${o.error})`;
@@ -486,21 +506,11 @@ function alertActions(a: Alert, role: string, fill: (a: Alert) => void): HTMLEle
   if (!may(role, 'operator') || a.status === 'resolved') return [];
   const note = noteInput('alert-note');
   const msg = el('div', { class: 'row-error', role: 'alert' });
-  const act = (b: HTMLButtonElement, call: (note?: string) => Promise<Outcome<Alert>>) => {
-    b.disabled = true;
-    msg.textContent = '';
-    void call(note.value.trim() || undefined).then((r) => {
-      b.disabled = false;
-      if (!r.ok) {
-        msg.textContent = failText(r);
-        return;
-      }
-      note.value = '';
-      fill(r.value);
-      ack.hidden = r.value.status !== 'open';
-      if (r.value.status === 'resolved') box.replaceChildren(el('div', { class: 'muted' }, '已解除 Resolved'));
-    });
-  };
+  const act = noteAction<Alert>(note, msg, (x) => {
+    fill(x);
+    ack.hidden = x.status !== 'open';
+    if (x.status === 'resolved') box.replaceChildren(el('div', { class: 'muted' }, '已解除 Resolved'));
+  });
   const ack = button('确认 Ack', 'alert-panel-ack', true, '', (b) => act(b, (n) => ackAlert(a.id, n)));
   ack.hidden = a.status !== 'open';
   const resolve = button('解除 Resolve', 'alert-panel-resolve', true, '', (b) => act(b, (n) => resolveAlert(a.id, n)));
@@ -551,19 +561,10 @@ export function showDispatch(panel: HTMLElement, d: Dispatch, role: string, dist
   if (active && may(role, 'dispatcher')) {
     const note = noteInput('dispatch-end-note');
     const msg = el('div', { class: 'row-error', role: 'alert' });
-    const act = (b: HTMLButtonElement, call: (note?: string) => Promise<Outcome<Dispatch>>) => {
-      b.disabled = true;
-      msg.textContent = '';
-      void call(note.value.trim() || undefined).then((r) => {
-        b.disabled = false;
-        if (!r.ok) {
-          msg.textContent = failText(r);
-          return;
-        }
-        fill(r.value);
-        box.replaceChildren();
-      });
-    };
+    const act = noteAction<Dispatch>(note, msg, (x) => {
+      fill(x);
+      box.replaceChildren();
+    });
     const box = el(
       'div',
       { class: 'row-actions note-actions' },
