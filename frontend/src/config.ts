@@ -2,7 +2,7 @@
 
 import { RESOLUTIONS, WINDOWS, type Res, type Window } from './protocol';
 
-export type View = 'wall' | 'console';
+export type View = 'wall' | 'console' | 'briefing';
 
 /** What the map shows: the incidents' heat, or the regions coloured by their safety index's band. */
 export type Mode = 'heat' | 'index';
@@ -27,7 +27,7 @@ export function parseConfig(search: string): Config {
   const sev = Number(q.get('minSeverity'));
   const tour = Number(q.get('tour'));
   return {
-    view: q.get('view') === 'console' ? 'console' : 'wall',
+    view: q.get('view') === 'console' || q.get('view') === 'briefing' ? (q.get('view') as View) : 'wall',
     kiosk: q.get('kiosk') === '1',
     res: (RESOLUTIONS as number[]).includes(res) ? (res as Res) : 8,
     window: WINDOWS.includes(win) ? win : '1h',

@@ -54,6 +54,19 @@ async function boot(): Promise<void> {
   const deskModule = cfg.view === 'console' ? import('./desk') : undefined;
   const { role, open, user } = await signedIn(root);
 
+  if (cfg.view === 'briefing') {
+    // The briefing is a page of figures: no map, no socket (briefing.ts).
+    const [{ showBriefing }, dfc, ofc, cats] = await Promise.all([
+      import('./briefing'),
+      fetchJSON<FeatureCollection>('/profile/districts.geojson'),
+      fetchJSON<{ features?: { properties?: { name?: string } }[] }>('/profile/outline.geojson'),
+      fetchJSON<{ categories?: Category[] }>('/profile/categories.json').catch(() => ({ categories: undefined })),
+    ]);
+    await showBriefing(root, new Districts(dfc), cats.categories ?? CATEGORIES, ofc.features?.[0]?.properties?.name ?? '', location.search);
+    document.body.dataset.ready = '1';
+    return;
+  }
+
   const [districtsFC, outlineFC, heatProfile, categoriesProfile] = await Promise.all([
     fetchJSON<FeatureCollection>('/profile/districts.geojson'),
     fetchJSON<{ features?: { properties?: { name?: string } }[] }>('/profile/outline.geojson'),
