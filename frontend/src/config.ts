@@ -18,6 +18,9 @@ export interface Config {
   /** Seconds per stop of the kiosk tour. */
   tourSeconds: number;
   mode: Mode;
+  /** A past span to replay (replay=<from>..<to>, RFC 3339), and its speed (1–3600, default 60). */
+  replay?: { from: string; to: string };
+  speed: number;
 }
 
 export function parseConfig(search: string): Config {
@@ -26,6 +29,7 @@ export function parseConfig(search: string): Config {
   const win = q.get('window') as Window;
   const sev = Number(q.get('minSeverity'));
   const tour = Number(q.get('tour'));
+  const speed = Number(q.get('speed'));
   return {
     view: q.get('view') === 'console' || q.get('view') === 'briefing' ? (q.get('view') as View) : 'wall',
     kiosk: q.get('kiosk') === '1',
@@ -36,7 +40,18 @@ export function parseConfig(search: string): Config {
     extrude: q.get('extrude') === '1',
     tourSeconds: tour >= 3 && tour <= 600 ? tour : 20,
     mode: q.get('mode') === 'index' ? 'index' : 'heat',
+    replay: replaySpan(q.get('replay')),
+    speed: speed >= 1 && speed <= 3600 ? Math.round(speed) : 60,
   };
+}
+
+/** replaySpan reads replay=<from>..<to>: two times, the first before the second; undefined otherwise. */
+export function replaySpan(v: string | null): { from: string; to: string } | undefined {
+  const [a, b] = (v ?? '').split('..');
+  const from = Date.parse(a ?? '');
+  const to = Date.parse(b ?? '');
+  if (!Number.isFinite(from) || !Number.isFinite(to) || from >= to) return undefined;
+  return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
 }
 
 /** configQuery is the inverse of parseConfig for the values that differ from the defaults. */
@@ -50,5 +65,9 @@ export function configQuery(c: Config): string {
   if (c.minSeverity > 1) q.set('minSeverity', String(c.minSeverity));
   if (c.extrude) q.set('extrude', '1');
   if (c.mode === 'index') q.set('mode', 'index');
+  if (c.replay) {
+    q.set('replay', `${c.replay.from}..${c.replay.to}`);
+    if (c.speed !== 60) q.set('speed', String(c.speed));
+  }
   return '?' + q.toString();
 }

@@ -51,6 +51,7 @@ export const HEALTH_LABELS: Record<Health, string> = {
   stale: '数据滞后 STALE',
   down: '连接中断 OFFLINE',
   connecting: '连接中 CONNECTING',
+  replay: '回放 REPLAY',
 };
 
 export function formatCount(n: number | undefined): string {
@@ -81,6 +82,8 @@ export class Hud {
   /** The safety index mode's board and band legend (indexboard.ts). */
   readonly indexBox: HTMLElement;
   readonly indexWorstBox: HTMLElement;
+  /** The replay bar's box (replaybar.ts), hidden unless replaying. */
+  readonly replayBox: HTMLElement;
   readonly bandLegend: HTMLElement;
   private alertsTotal: HTMLElement;
   private alertsUnacked: HTMLElement;
@@ -205,8 +208,9 @@ export class Hud {
     this.cellPanel = el('div', { class: 'cell-panel', 'data-testid': 'cell-panel', hidden: '' });
     const banner = el('div', { class: 'not-live', 'data-testid': 'not-live' }, '数据非实时 · DATA NOT LIVE');
     this.tourCaption = el('div', { class: 'tour-caption', 'data-testid': 'tour-caption' });
+    this.replayBox = el('div', { class: 'replay-bar', 'data-testid': 'replay-bar', hidden: '' });
     const legends = el('div', { class: 'legends' }, this.legend, this.bandLegend, this.caseLegend);
-    const mapWrap = el('div', { class: 'map-wrap' }, this.mapBox, legends, this.controls, this.cellPanel, banner, this.tourCaption);
+    const mapWrap = el('div', { class: 'map-wrap' }, this.mapBox, legends, this.controls, this.cellPanel, banner, this.tourCaption, this.replayBox);
 
     root.replaceChildren(top, left, mapWrap, this.caseStrip, right, bottom);
   }

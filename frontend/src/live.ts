@@ -3,9 +3,9 @@
 // server that does not know the cases layer, or the alerts and dispatches layers.
 
 import type { Config } from './config';
-import type { Layer, Subscribe } from './protocol';
+import type { Layer, ReplayStart, Subscribe } from './protocol';
 import { markOnce } from './render';
-import { LiveSocket, wsURL, type SocketStatus } from './socket';
+import { LiveSocket, wsURL, type SocketStatus, type Topic } from './socket';
 import { apply, opsRefused, type Store } from './store';
 
 /**
@@ -19,6 +19,15 @@ export const LAYER_SETS: readonly Layer[][] = [
   ['heat', 'units', 'alerts', 'dispatches'],
   ['heat', 'units'],
 ];
+
+/** topic is what the socket asks for: the configuration's replay, or its live subscription. */
+export function topic(c: Config, set = 0): Topic {
+  if (!c.replay) return subscription(c, set);
+  const r: ReplayStart = { type: 'replay', from: c.replay.from, to: c.replay.to, speed: c.speed, res: c.res, window: c.window, layers: ['heat', 'units'] };
+  if (c.category) r.category = c.category;
+  if (c.minSeverity > 1) r.minSeverity = c.minSeverity;
+  return r;
+}
 
 /** subscription is the subscribe message of a configuration, with the layers of LAYER_SETS[set]. */
 export function subscription(c: Config, set = 0): Subscribe {
@@ -46,11 +55,13 @@ export class Feed {
   /** The LAYER_SETS the server takes (the first until it refuses one). */
   private set = 0;
   private resyncPending = false;
+  /** The replayed time of the last replay frame ('' when live). */
+  private replayAt = '';
 
   constructor(private readonly o: FeedOptions) {
     this.socket = new LiveSocket(
       { url: wsURL(location), onFrame: (f) => this.frame(f), onStatus: (s) => this.status(s) },
-      subscription(o.config(), this.set),
+      topic(o.config(), this.set),
     );
   }
 
@@ -60,7 +71,7 @@ export class Feed {
 
   /** resubscribe switches to the page's topic as the configuration now says. */
   resubscribe(): void {
-    this.socket.subscribe(subscription(this.o.config(), this.set));
+    this.socket.subscribe(topic(this.o.config(), this.set));
   }
 
   private frame(f: Parameters<typeof apply>[1]): void {
@@ -73,6 +84,10 @@ export class Feed {
       return;
     }
     const r = apply(store, f, Date.now());
+    if (f.type !== 'error') {
+      this.socket.quiet = !!f.replay && (f.replay.paused || f.replay.ended);
+      if (f.replay) this.replayAt = f.replay.at;
+    }
     if (f.type === 'snapshot') {
       markOnce('cg:first-snapshot');
       this.resyncPending = false;
@@ -85,6 +100,8 @@ export class Feed {
   }
 
   private status(s: SocketStatus): void {
+    // A replay picks up where it was after a reconnect (the start goes first).
+    if (s === 'open' && this.replayAt && this.o.config().replay) this.socket.control({ type: 'replay', action: 'seek', at: this.replayAt });
     this.open = s === 'open';
     this.resyncPending = false;
     this.o.onStatus(s);

@@ -15,6 +15,7 @@ import { registerHanFonts } from './fonts';
 import { Feed } from './live';
 import { createMap, showBands, type MapParts } from './map';
 import { IndexBoard } from './indexboard';
+import { ReplayBar } from './replaybar';
 import { markOnce, Renderer } from './render';
 import { reloadBoundaries } from './regions';
 import type { Breaks } from './scale';
@@ -134,6 +135,12 @@ async function boot(): Promise<void> {
     },
   });
   const tickStatus = showStatus(store, hud, () => feed.open);
+  if (cfg.replay) {
+    // A replay: the bar says so and steers it; the frames are the past's.
+    document.body.classList.add('replaying');
+    const bar = new ReplayBar(hud.replayBox, cfg, (c) => feed.socket.control(c));
+    setInterval(() => bar.update(store.replay, store.error), 250);
+  }
   watchHistory(root);
   // Ages and elapsed times move once a second.
   setInterval(() => {

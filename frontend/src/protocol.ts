@@ -51,6 +51,39 @@ export interface Subscribe {
   level?: string;
 }
 
+/** Starts replaying a past span on the socket (the heat and units layers). */
+export interface ReplayStart {
+  type: 'replay';
+  from: string;
+  to: string;
+  /** Replayed seconds per second, 1 to 3600. */
+  speed: number;
+  res?: Res;
+  window?: Window;
+  layers?: Layer[];
+  category?: string;
+  minSeverity?: number;
+}
+
+/** Steers a running replay. */
+export interface ReplayControl {
+  type: 'replay';
+  action: 'pause' | 'resume' | 'seek' | 'speed';
+  at?: string;
+  speed?: number;
+}
+
+/** What a replay frame says of the replay: the replayed time and the controls' state. */
+export interface ReplayInfo {
+  at: string;
+  from: string;
+  to: string;
+  speed: number;
+  paused: boolean;
+  ended: boolean;
+  error?: string;
+}
+
 /** A region's figures over the window, as GET /api/v1/regions/{level} and the regions layer give them. */
 export interface RegionFigures {
   code: string;
@@ -527,6 +560,8 @@ interface FrameBase {
   regions?: RegionFigures[];
   /** The safety index (the index layer), after each recomputation. */
   index?: IndexLayer;
+  /** Set on a replay's frames: they show the past, not now. */
+  replay?: ReplayInfo;
 }
 
 export interface SnapshotFrame extends FrameBase {

@@ -2,7 +2,10 @@
 // frames, and reconnects by itself with jittered exponential backoff. It never
 // gives up: a wall display must recover without a person.
 
-import { parseFrame, type Frame, type Subscribe } from './protocol';
+import { parseFrame, type Frame, type ReplayControl, type ReplayStart, type Subscribe } from './protocol';
+
+/** What the socket asks for on every open: a live topic, or a replay. */
+export type Topic = Subscribe | ReplayStart;
 
 export type SocketStatus = 'connecting' | 'open' | 'closed';
 
@@ -31,7 +34,9 @@ export function wsURL(loc: Location): string {
 export class LiveSocket {
   status: SocketStatus = 'closed';
   private ws: WebSocket | null = null;
-  private sub: Subscribe;
+  private sub: Topic;
+  /** quiet: nothing is expected (a paused replay sends no frames): the silence watchdog waits. */
+  quiet = false;
   private attempt = 0;
   private retry: ReturnType<typeof setTimeout> | undefined;
   private watchdog: ReturnType<typeof setInterval> | undefined;
@@ -39,7 +44,7 @@ export class LiveSocket {
   private stopped = false;
   private readonly o: Required<SocketOptions>;
 
-  constructor(opts: SocketOptions, sub: Subscribe) {
+  constructor(opts: SocketOptions, sub: Topic) {
     this.o = { baseDelay: 500, maxDelay: 5000, silenceTimeout: 10000, ...opts };
     this.sub = sub;
   }
@@ -48,7 +53,7 @@ export class LiveSocket {
     this.stopped = false;
     this.connect();
     this.watchdog = setInterval(() => {
-      if (this.status === 'open' && Date.now() - this.lastMessage > this.o.silenceTimeout) {
+      if (this.status === 'open' && !this.quiet && Date.now() - this.lastMessage > this.o.silenceTimeout) {
         this.ws?.close(4000, 'silent');
       }
     }, 1000);
@@ -64,7 +69,7 @@ export class LiveSocket {
   }
 
   /** subscribe changes the topic; the server answers with a new snapshot. */
-  subscribe(sub: Subscribe): void {
+  subscribe(sub: Topic): void {
     this.sub = sub;
     this.send();
   }
@@ -72,6 +77,11 @@ export class LiveSocket {
   /** resync asks for a fresh snapshot of the current topic. */
   resync(): void {
     this.send();
+  }
+
+  /** control steers a replay now (it is not sent again on a reconnect). */
+  control(c: ReplayControl): void {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(c));
   }
 
   private send(): void {
@@ -92,8 +102,9 @@ export class LiveSocket {
     ws.onopen = () => {
       this.attempt = 0;
       this.lastMessage = Date.now();
-      this.setStatus('open');
+      // The topic goes first: what the open status sets off (a replay's seek) follows it.
       this.send();
+      this.setStatus('open');
     };
     ws.onmessage = (ev) => {
       this.lastMessage = Date.now();

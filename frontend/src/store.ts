@@ -13,6 +13,7 @@ import {
   type Dispatch,
   type Frame,
   type IndexLayer,
+  type ReplayInfo,
   type RegionFigures,
   type Res,
   type Totals,
@@ -63,6 +64,8 @@ export interface Store {
   districtFigures: RegionFigures[] | null;
   /** Bumped when they change. */
   regionsVersion: number;
+  /** The replay the frames come from; null while they are live. */
+  replay: ReplayInfo | null;
   /** The safety index layer as last sent; null until it has been seen. */
   safety: IndexLayer | null;
   /** Bumped when it changes. */
@@ -106,6 +109,7 @@ export function newStore(): Store {
     casesVersion: 0,
     safety: null,
     safetyVersion: 0,
+    replay: null,
     tracks: new Map(),
   };
 }
@@ -129,6 +133,7 @@ export function apply(s: Store, f: Frame, now: number): Applied {
   }
   s.seq = f.seq;
   s.lastFrameAt = now;
+  s.replay = f.replay ?? null;
   s.tick = f.tick;
   s.asOf = f.asOf;
   s.res = f.res;
@@ -368,7 +373,7 @@ export function hotCells(s: Store, floor = 3): number {
 }
 
 /** Connection health as the badge shows it. */
-export type Health = 'live' | 'stale' | 'down' | 'connecting';
+export type Health = 'live' | 'stale' | 'down' | 'connecting' | 'replay';
 
 /** STALE_MS: the server sends a frame at least once a second; this much silence is stale. */
 export const STALE_MS = 3000;
@@ -376,6 +381,8 @@ export const STALE_MS = 3000;
 export function health(s: Store, socketOpen: boolean, now: number): Health {
   if (!socketOpen) return s.lastFrameAt === 0 ? 'connecting' : 'down';
   if (s.lastFrameAt === 0) return 'connecting';
+  // A replay is never live, however fresh its frames (a paused one sends none).
+  if (s.replay) return 'replay';
   return now - s.lastFrameAt > STALE_MS ? 'stale' : 'live';
 }
 
