@@ -2,25 +2,22 @@ package stream
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/citygrid/citygrid/geo"
 	"github.com/redis/go-redis/v9"
 )
 
-// scanCount is the most entries one XRANGE of a Scan asks of one stream.
-const scanCount = 2000
-
 // Scan reads the entries of kind k that were stored (by entry id, Redis's
-// clock) in [from, to) (to zero: up to the streams' ends), from the streams of the shards (ignored for
-// Commands: there is one), and hands them to fn in batches, each batch in
-// stream order, on the caller's goroutine. Every stream is read in pages of
-// scanCount, one pipelined round trip a page for all the streams not done
-// yet, so reading a day costs a few hundred round trips, not one per shard
-// per page. Entries that do not decode are skipped. Errors wrap
-// ErrUnavailable.
+// clock) in [from, to) (to zero: up to the streams' ends), from the streams
+// of the shards (ignored for Commands: there is one), and hands them to fn in
+// batches, each batch in stream order, on the caller's goroutine. It reads as
+// the rebuild does: one XREAD of every stream not yet done per round trip,
+// about rebuildEntries entries in all, decoded from the raw reply. Entries
+// that do not decode are skipped. Errors wrap ErrUnavailable; a failed read
+// is not retried.
 func (r *Reader) Scan(ctx context.Context, k Kind, shards []geo.Cell, from, to time.Time, fn func([]geo.Event)) error {
 	var keys []string
 	if k == Commands {
@@ -30,44 +27,41 @@ func (r *Reader) Scan(ctx context.Context, k Kind, shards []geo.Cell, from, to t
 			keys = append(keys, r.layout.Stream(k, s))
 		}
 	}
-	start := make(map[string]string, len(keys))
+	kinds := make(map[string]Kind, len(keys))
+	ids := make(map[string]string, len(keys))
 	for _, key := range keys {
-		start[key] = strconv.FormatInt(max(from.UnixMilli(), 0), 10)
+		kinds[key], ids[key] = k, startID(from)
 	}
-	// The end is exclusive: the last id of the millisecond before to.
-	end := "+"
-	if !to.IsZero() {
-		end = strconv.FormatInt(to.UnixMilli()-1, 10) + "-" + strconv.FormatUint(^uint64(0), 10)
-	}
+	t := &Tailer{rdb: r.rdb} // for readRaw, which reads nothing of its config
+	var dec decoder
 	for len(keys) > 0 {
-		cmds := make([]*redis.XMessageSliceCmd, len(keys))
-		_, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, key := range keys {
-				cmds[i] = p.XRangeN(ctx, key, start[key], end, scanCount)
-			}
-			return nil
-		})
-		if err != nil && err != redis.Nil {
+		count := rebuildCount(5000, len(keys))
+		batches, err := t.readRaw(ctx, keys, kinds, ids, count, &dec)
+		if err != nil && !errors.Is(err, redis.Nil) {
 			return fmt.Errorf("%w: %v", ErrUnavailable, err)
 		}
-		next := keys[:0]
-		for i, key := range keys {
-			msgs := cmds[i].Val()
-			batch := make([]geo.Event, 0, len(msgs))
-			for _, m := range msgs {
-				if e, err := decodeEntry(k, m); err == nil {
-					batch = append(batch, e)
+		full := keys[:0:0]
+		for _, b := range batches {
+			if b.read > 0 {
+				ids[b.stream] = b.last
+			}
+			entries, past := b.entries, false
+			if !to.IsZero() {
+				for i := range entries {
+					if !entries[i].Ingested.Before(to) {
+						entries, past = entries[:i], true
+						break
+					}
 				}
 			}
-			if len(batch) > 0 {
-				fn(batch)
+			if len(entries) > 0 {
+				fn(entries)
 			}
-			if len(msgs) == scanCount {
-				start[key] = "(" + msgs[len(msgs)-1].ID
-				next = append(next, key)
+			if int64(b.read) >= count && !past {
+				full = append(full, b.stream)
 			}
 		}
-		keys = next
+		keys = full
 	}
 	return nil
 }
