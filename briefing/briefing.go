@@ -2,6 +2,7 @@ package briefing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -37,11 +38,21 @@ type Config struct {
 	Top int
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
+	// Concurrent is how many briefings may be computed at once; one more is
+	// refused with ErrBusy. Each reads a day or more of the streams, so a
+	// few callers asking again and again must not hold Redis. Zero means 2.
+	Concurrent int
 }
+
+// ErrBusy refuses a briefing while Config.Concurrent others are computed.
+var ErrBusy = errors.New("briefing: as many briefings as allowed are being computed; retry")
 
 // A Source computes briefings from the streams. It holds no state: each
 // briefing reads what it counts.
-type Source struct{ cfg Config }
+type Source struct {
+	cfg   Config
+	slots chan struct{}
+}
 
 // New returns a source over cfg.
 func New(cfg Config) *Source {
@@ -66,7 +77,10 @@ func New(cfg Config) *Source {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Source{cfg: cfg}
+	if cfg.Concurrent == 0 {
+		cfg.Concurrent = 2
+	}
+	return &Source{cfg: cfg, slots: make(chan struct{}, cfg.Concurrent)}
 }
 
 // HotRes is the H3 resolution of the hottest places.
@@ -108,10 +122,17 @@ func (s *Source) Check(from, to time.Time) error {
 }
 
 // Compute reads the streams and returns the briefing of [from, to), which
-// Check must have accepted. Errors wrap stream.ErrUnavailable or ctx's.
+// Check must have accepted. Errors are Check's, ErrBusy, or wrap
+// stream.ErrUnavailable.
 func (s *Source) Compute(ctx context.Context, from, to time.Time) (*Briefing, error) {
 	if err := s.Check(from, to); err != nil {
 		return nil, err
+	}
+	select {
+	case s.slots <- struct{}{}:
+		defer func() { <-s.slots }()
+	default:
+		return nil, ErrBusy
 	}
 	now := s.cfg.Now()
 	oldest := now.Add(-s.cfg.Retention)

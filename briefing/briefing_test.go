@@ -129,3 +129,41 @@ func BenchmarkBriefing24h(b *testing.B) {
 		}
 	}
 }
+
+// blocking is a Scanner that waits until release is closed.
+type blocking struct {
+	started chan struct{}
+	release chan struct{}
+}
+
+func (b blocking) Scan(context.Context, stream.Kind, []geo.Cell, time.Time, time.Time, func([]geo.Event)) error {
+	b.started <- struct{}{}
+	<-b.release
+	return nil
+}
+
+func TestOneBriefingTooManyIsRefused(t *testing.T) {
+	b := blocking{started: make(chan struct{}, 8), release: make(chan struct{})} // room for every later scan
+	now := time.Now()
+	s := briefing.New(briefing.Config{Streams: b, Concurrent: 2, Now: func() time.Time { return now }})
+	done := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := s.Compute(context.Background(), now.Add(-time.Hour), now)
+			done <- err
+		}()
+		<-b.started
+	}
+	if _, err := s.Compute(context.Background(), now.Add(-time.Hour), now); !errors.Is(err, briefing.ErrBusy) {
+		t.Errorf("a third at once: %v, want ErrBusy", err)
+	}
+	close(b.release)
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := s.Compute(context.Background(), now.Add(-time.Hour), now); err != nil {
+		t.Errorf("after: %v", err)
+	}
+}
