@@ -3,7 +3,7 @@
 // time, read from the streams (never from the live state, which keeps the
 // last day only). It has one job: turn the streams' entries into figures.
 // The HTTP answer, the place names, the cases and the safety index are the
-// api's (docs/API.md, "Briefing").
+// api's (docs/API.md, "The briefing").
 //
 // What each figure counts:
 //

@@ -7,7 +7,7 @@ import (
 )
 
 // A Briefing is every figure of the briefing of [From, To). Its JSON is the
-// API's (docs/API.md, "Briefing").
+// API's (docs/API.md, "The briefing").
 type Briefing struct {
 	From       time.Time  `json:"from"`
 	To         time.Time  `json:"to"`
