@@ -154,7 +154,8 @@ func (s *Source) Compute(ctx context.Context, from, to time.Time) (*Briefing, er
 		})
 	}
 	if err == nil && len(c.units) > 0 {
-		err = s.cfg.Streams.Scan(ctx, stream.Positions, s.cfg.Shards, from.Add(-margin), time.Time{}, func(es []geo.Event) {
+		posFrom, posTo := c.positionsSpan()
+		err = s.cfg.Streams.Scan(ctx, stream.Positions, s.cfg.Shards, posFrom, posTo, func(es []geo.Event) {
 			for i := range es {
 				c.position(&es[i])
 			}

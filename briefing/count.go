@@ -192,6 +192,28 @@ func (c *counter) position(e *geo.Event) {
 	}
 }
 
+// positionsSpan is when the positions that may answer the window's
+// dispatches were stored: from the first assignment (less the margin of
+// clocks), to the last end (and the margin), or to the streams' end while
+// one is still active. The positions of a busy city are many more than its
+// incidents; a day's dispatches rarely need a day of them.
+func (c *counter) positionsSpan() (from, to time.Time) {
+	for _, d := range c.dispatches {
+		if from.IsZero() || d.AssignedAt.Before(from) {
+			from = d.AssignedAt
+		}
+	}
+	for _, d := range c.dispatches {
+		if d.ended.IsZero() {
+			return from.Add(-margin), time.Time{}
+		}
+		if d.ended.After(to) {
+			to = d.ended
+		}
+	}
+	return from.Add(-margin), to.Add(margin)
+}
+
 func add(m map[string]*timings, k string, secs, target float64) {
 	if m[k] == nil {
 		m[k] = &timings{}
