@@ -2,6 +2,7 @@ package briefing_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -84,8 +85,14 @@ func TestCheckNamesTheField(t *testing.T) {
 
 // BenchmarkBriefing24h computes a day's briefing over 100,000 incidents
 // stored in a real Redis (the alerts and dispatches streams empty): the cost
-// is reading and decoding the entries.
+// is reading and decoding the entries. With positions, a dispatch still
+// active reads as well the day's 300,000 positions of 50 units.
 func BenchmarkBriefing24h(b *testing.B) {
+	b.Run("incidents", func(b *testing.B) { benchBriefing(b, 0) })
+	b.Run("positions", func(b *testing.B) { benchBriefing(b, 300_000) })
+}
+
+func benchBriefing(b *testing.B, positions int) {
 	rs := redistest.Start(b)
 	rdb := rs.Client()
 	ctx := context.Background()
@@ -113,6 +120,28 @@ func BenchmarkBriefing24h(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	for i := 0; i < positions; i += 5000 {
+		evs := make([]geo.Event, 0, 5000)
+		for j := i; j < i+5000; j++ {
+			pt := orb.Point{120.3 + r.Float64()*0.8, 31.0 + r.Float64()*0.8}
+			p := geo.Position{Unit: fmt.Sprint("u-", j%50), Status: "available", Lat: pt.Lat(), Lng: pt.Lon(),
+				Time: from.Add(time.Duration(j) * (24 * time.Hour / time.Duration(positions)))}
+			p.Cell = geo.CellOf(pt, geo.FineRes)
+			shards[layout.Shard(p.Cell)] = true
+			evs = append(evs, geo.PositionEvent(p))
+		}
+		if _, err := w.Add(ctx, evs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if positions > 0 {
+		// One dispatch, assigned as the window starts and still active.
+		d, _ := json.Marshal(map[string]any{"id": "d-1", "unit": "u-1", "cell": geo.CellOf(orb.Point{120.6, 31.3}, geo.FineRes).String(), "assignedAt": from.Add(time.Minute)})
+		cmd := geo.Command{Type: "dispatch.assign", At: from.Add(time.Minute), By: "bench", Data: d}
+		if _, ok, _, err := stream.NewCommander(rdb, layout).Append(ctx, geo.Claim{Mode: geo.Take, Set: "busy", Field: "u-1", Owner: "d-1"}, &cmd); err != nil || !ok {
+			b.Fatal(err, ok)
+		}
+	}
 	var cells []geo.Cell
 	for c := range shards {
 		cells = append(cells, c)
@@ -124,7 +153,7 @@ func BenchmarkBriefing24h(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if out.Incidents.Total != n {
+		if out.Incidents.Total != n || positions > 0 && out.Dispatches.Total != 1 {
 			b.Fatalf("counted %d of %d", out.Incidents.Total, n)
 		}
 	}
