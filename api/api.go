@@ -17,6 +17,7 @@ import (
 
 	"github.com/citygrid/citygrid/auth"
 	"github.com/citygrid/citygrid/basemap"
+	"github.com/citygrid/citygrid/briefing"
 	"github.com/citygrid/citygrid/cases"
 	"github.com/citygrid/citygrid/feed"
 	"github.com/citygrid/citygrid/geo"
@@ -64,6 +65,8 @@ type Config struct {
 	Reader *stream.Reader
 	// Safety answers the safety index. Required.
 	Safety *safety.Service
+	// Briefing computes the briefing's figures from the streams. Required.
+	Briefing *briefing.Source
 	// Audit is the audit stream. Required.
 	Audit *stream.Audit
 	// Sessions keeps people's sessions. Required.

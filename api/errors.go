@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/citygrid/citygrid/briefing"
 	"github.com/citygrid/citygrid/cases"
 	"github.com/citygrid/citygrid/feed"
 	"github.com/citygrid/citygrid/geo"
@@ -66,6 +67,8 @@ func statusOf(err error) (int, errorBody) {
 		return http.StatusBadRequest, errorBody{Error: err.Error()}
 	case errors.Is(err, stream.ErrUnavailable):
 		return http.StatusServiceUnavailable, errorBody{Error: "redis unavailable: nothing was changed; retry"}
+	case errors.Is(err, briefing.ErrBusy):
+		return http.StatusServiceUnavailable, errorBody{Error: err.Error()}
 	case errors.Is(err, live.ErrBusy), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, errorBody{Error: "live state: busy; retry"}
 	}

@@ -83,3 +83,14 @@ func placeOf(regions *geo.Regions, cell geo.Cell) place {
 	p.Name = strings.Join(parts, " · ")
 	return p
 }
+
+// PlaceName is what the API calls a cell (the short name of GET
+// /api/v1/places), and the code of its district: for what names places
+// outside the API, like the briefing's hottest places.
+func PlaceName(regions *geo.Regions, cell geo.Cell) (name, district string) {
+	p := placeOf(regions, cell)
+	if p.District != nil {
+		district = p.District.Code
+	}
+	return p.Name, district
+}

@@ -72,6 +72,8 @@ func (a *API) routes() []Route {
 		r("GET", "/api/v1/cases/:id", wall, "", a.getCase),
 		r("POST", "/api/v1/cases/:id/:action", dispatcher, "case.move", a.postCaseAction),
 		r("GET", "/api/v1/index", wall, "", a.getIndex),
+		r("GET", "/api/v1/briefing", wall, "", a.getBriefing),
+		r("GET", "/api/v1/briefing.csv", wall, "", a.getBriefingCSV),
 		r("GET", "/api/v1/index/:code", wall, "", a.getIndexOf),
 		r("GET", "/api/v1/session", anyone, "", g.getSession),
 		r("POST", "/api/v1/session", anyone, "", g.postSession),

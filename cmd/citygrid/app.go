@@ -19,6 +19,7 @@ import (
 	"github.com/citygrid/citygrid/api"
 	"github.com/citygrid/citygrid/auth"
 	"github.com/citygrid/citygrid/basemap"
+	"github.com/citygrid/citygrid/briefing"
 	"github.com/citygrid/citygrid/cases"
 	"github.com/citygrid/citygrid/feed"
 	"github.com/citygrid/citygrid/geo"
@@ -182,6 +183,11 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 		Basemap: baseSource, BasemapArchive: baseArchive,
 		Decoder: &feed.Decoder{Profile: a.profile, Now: now, Regions: regions.Load, Limits: feed.Limits{MaxItems: cfg.MaxItems, MaxAge: cfg.Retention}},
 		Writer:  stream.NewWriter(a.wdb, layout, now), Reader: stream.NewReader(a.rdb, layout), Recent: a.recent, Safety: a.safety,
+		Briefing: briefing.New(briefing.Config{Streams: stream.NewReader(a.rdb, layout), Shards: layout.Shards(a.profile),
+			Retention: cfg.Retention, Zone: safetyCfg.Location(), Now: now,
+			ArriveRings: func() int { return rules.Dispatch.ArriveRings },
+			Place:       func(c geo.Cell) (string, string) { return api.PlaceName(regions.Load(), c) },
+			District:    func(c geo.Cell) string { return regions.Load().AssignAt(c.Center(), c).District }}),
 		Audit: audit, Sessions: auth.NewSessions(a.rdb, layout.Prefix, now),
 		Credentials: a.creds, SimulatorKey: a.simKey, TLS: cfg.TLSCert != "",
 		HistoryLost: a.epoch.Lost,

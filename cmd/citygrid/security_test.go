@@ -203,6 +203,8 @@ func TestAccessMatrix(t *testing.T) {
 		{"GET", "/api/v1/cases/c-none", nil, [8]int{401, 401, 403, 404, 404, 404, 404, 404}},
 		{"GET", "/api/v1/index?level=street", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
 		{"GET", "/api/v1/index/nowhere", nil, [8]int{401, 401, 403, 404, 404, 404, 404, 404}},
+		{"GET", "/api/v1/briefing", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
+		{"GET", "/api/v1/briefing.csv?table=districts", nil, [8]int{401, 401, 403, 200, 200, 200, 200, 200}},
 		{"POST", "/api/v1/cases/c-none/accept", empty, [8]int{401, 401, 403, 403, 403, 403, 404, 404}},
 	}
 	for _, rt := range routes {
