@@ -5,7 +5,8 @@
 // the hottest places on a small map, alerts and how fast they were
 // acknowledged, dispatch response times, cases, and the safety index
 // ranking. Every figure is the server's: GET /api/v1/briefing (by event
-// time), GET /api/v1/cases/stats and GET /api/v1/index.
+// time, with the cases' figures over the window and the districts' index),
+// and the city's index (GET /api/v1/index?level=city).
 
 import { cellToLatLng } from 'h3-js';
 import {
@@ -23,7 +24,7 @@ import type { Category } from './categories';
 import type { Districts } from './districts';
 import { el } from './hud';
 import { kindLabel } from './ops';
-import type { CaseStatsResponse, IndexRow } from './protocol';
+import type { IndexRow } from './protocol';
 import { BAND_LABELS, bandColor, formatIndex } from './safety';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -136,20 +137,15 @@ export async function showBriefing(root: HTMLElement, districts: Districts, cate
     root.replaceChildren(el('div', { class: 'row-error', 'data-testid': 'briefing-error' }, `简报不可用 Briefing unavailable: ${String(e)}`));
     return;
   }
-  // The cases and the index over the same window; the page stands without them.
-  const period = new URLSearchParams({ from: b.from, to: b.to });
-  const [casesDistricts, casesCity, indexDistricts, indexCity] = await Promise.all([
-    getJSON<CaseStatsResponse>(`/api/v1/cases/stats?level=district&${period}`).catch(() => null),
-    getJSON<CaseStatsResponse>(`/api/v1/cases/stats?level=city&${period}`).catch(() => null),
-    getJSON<{ rows: IndexRow[] }>('/api/v1/index?level=district').catch(() => null),
-    getJSON<{ rows: IndexRow[] }>('/api/v1/index?level=city').catch(() => null),
-  ]);
-  const caseMap = new Map((casesDistricts?.rows ?? []).map((r) => [r.code, { registered: r.registered, onTimeRate: r.onTimeRate }]));
-  const indexMap = new Map((indexDistricts?.rows ?? []).map((r) => [r.code, { index: r.index, band: r.band }]));
+  // The cases and the districts' index come with the briefing; the city's index is asked apart.
+  const indexCity = await getJSON<{ rows: IndexRow[] }>('/api/v1/index?level=city').catch(() => null);
+  const caseMap = new Map(Object.entries(b.cases?.byDistrict ?? {}).map(([code, f]) => [code, { registered: f.registered, onTimeRate: f.onTimeRate }]));
+  const indexRows = b.safety?.rows ?? [];
+  const indexMap = new Map(indexRows.map((r) => [r.code, { index: r.index, band: r.band }]));
   const lines = districtLines(b, districts.list, caseMap, indexMap);
   const catLabel = new Map(categories.map((c) => [c.code, c.label]));
   const inc = b.incidents;
-  const city = casesCity?.rows[0];
+  const city = b.cases?.city;
   const cityIndex = indexCity?.rows[0];
 
   const print = el('button', { type: 'button', class: 'print', 'data-testid': 'print' }, '打印 Print');
@@ -240,7 +236,7 @@ export async function showBriefing(root: HTMLElement, districts: Districts, cate
       table(
         'briefing-index',
         ['名次', '区', '指数', '等级', '变化'],
-        (indexDistricts?.rows ?? []).map((r) => [String(r.rankInLevel), r.name, formatIndex(r.index), bandChip(r.band), r.change > 0 ? `+${r.change.toFixed(1)}` : r.change.toFixed(1)]),
+        indexRows.map((r) => [String(r.rankInLevel), r.name, formatIndex(r.index), bandChip(r.band), r.change > 0 ? `+${r.change.toFixed(1)}` : r.change.toFixed(1)]),
       ),
     ),
     el('footer', { class: 'brief-foot muted' }, `按事件发生时间统计 Counted by event time · 生成于 ${timeText(new Date().toISOString())}`),

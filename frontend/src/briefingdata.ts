@@ -40,6 +40,10 @@ export interface Briefing {
     ack?: Timing;
     ackByKind?: Record<string, Timing>;
   };
+  /** The cases' figures over the window (as GET /api/v1/cases/stats counts them). */
+  cases?: { city?: CaseFigures | null; byDistrict?: Record<string, CaseFigures> };
+  /** The districts' safety index now (as GET /api/v1/index?level=district). */
+  safety?: { rows: { code: string; name: string; index: number; band: string; rankInLevel: number; change: number }[] } | null;
   dispatches: {
     total: number;
     arrived?: number;
@@ -48,6 +52,13 @@ export interface Briefing {
     response?: Timing;
     responseByDistrict?: Record<string, Timing>;
   };
+}
+
+/** A region's case figures (the part the briefing shows). */
+export interface CaseFigures {
+  registered: number;
+  closed: number;
+  onTimeRate: number | null;
 }
 
 /** One district's line of the briefing's district table. */
