@@ -206,3 +206,11 @@ func encodeReplay(f replay.Frame, sub subscription) []byte {
 	}
 	return append(b, '}')
 }
+
+// Replays is how many replays are running on the node.
+func (h *Hub) Replays() int {
+	if h.cfg.Replays == nil {
+		return 0
+	}
+	return h.cfg.Replays.Running()
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -213,4 +214,153 @@ func sum(m map[string]int) int {
 		n += v
 	}
 	return n
+}
+
+// TestReplayInOrderAtSpeed replays 60 s at 60×: the frames' times never go
+// back, stay within the span, the last is at its end and says so, and the
+// span takes a second of wall time, within 10 %.
+func TestReplayInOrderAtSpeed(t *testing.T) {
+	s := startServer(t, "", "replay-speed")
+	p := place(31.30, 120.60)
+	s.send("/api/v1/incidents", burst(p, 3, time.Now(), 2))
+	from := time.Now().Add(-70 * time.Second).Truncate(time.Millisecond) // frames carry milliseconds
+	to := from.Add(60 * time.Second)
+	c := s.dial(`{"type":"subscribe","layers":["heat","units"],"res":8,"window":"15m"}`)
+	c.send(replayMsg(from, to, 60, "15m"))
+	first := c.until("the replay's first snapshot", func(f replayFrame) bool { return f.Type == "snapshot" && f.Replay != nil })
+	start := time.Now()
+	if !first.Replay.At.Equal(from) || first.Replay.Speed != 60 || first.Replay.Paused || first.Replay.Ended {
+		t.Fatalf("first frame's replay: %+v, want at %s, speed 60, playing", *first.Replay, from)
+	}
+	last, frames := first.Replay.At, 1
+	for {
+		f, got := c.nextReplay(5 * time.Second)
+		if f.Replay == nil {
+			t.Fatalf("a %s frame without its replay member (error %q) during a replay", f.Type, f.Error)
+		}
+		frames++
+		if f.Replay.At.Before(last) || f.Replay.At.After(to) {
+			t.Fatalf("frame %d at %s after one at %s (span %s to %s)", frames, f.Replay.At, last, from, to)
+		}
+		if f.Tick != uint64(frames) {
+			t.Errorf("frame %d has tick %d", frames, f.Tick)
+		}
+		last = f.Replay.At
+		if f.Replay.Ended {
+			if !f.Replay.At.Equal(to) {
+				t.Fatalf("the last frame is at %s, want %s", f.Replay.At, to)
+			}
+			took := got.Sub(start)
+			t.Logf("60 s at 60× took %v in %d frames", took, frames)
+			if ratio := took.Seconds() / 1; ratio < 0.9 || ratio > 1.1 {
+				t.Errorf("60 s at 60× took %v, want 1 s ± 10 %%", took)
+			}
+			break
+		}
+	}
+	// The replay has ended: its slot is free, controls say so.
+	c.send(map[string]any{"type": "replay", "action": "pause"})
+	if f, _ := c.nextReplay(5 * time.Second); f.Type != "error" || !strings.Contains(f.Error, "ended") {
+		t.Errorf("pause after the end: %s %q, want an error saying the replay ended", f.Type, f.Error)
+	}
+	if n := s.app.hub.Replays(); n != 0 {
+		t.Errorf("%d replays running after the only one ended", n)
+	}
+}
+
+// TestReplayLimit holds the node to -replays: past it a client gets an error
+// frame and stays live; once a replay ends, it can start one.
+func TestReplayLimit(t *testing.T) {
+	s := startServer(t, "", "replay-limit", "-replays", "2")
+	from, to := time.Now().Add(-time.Hour), time.Now().Add(-time.Minute)
+	sub := `{"type":"subscribe","layers":["heat"],"res":8,"window":"15m"}`
+	var cs []*wsClient
+	for range 2 {
+		c := s.dial(sub)
+		c.send(replayMsg(from, to, 1, "1h"))
+		c.until("a replay snapshot", func(f replayFrame) bool { return f.Type == "snapshot" && f.Replay != nil })
+		cs = append(cs, c)
+	}
+	third := s.dial(sub)
+	third.until("the live snapshot", func(f replayFrame) bool { return f.Type == "snapshot" && f.Replay == nil })
+	third.send(replayMsg(from, to, 1, "1h"))
+	var f replayFrame
+	for f.Type != "error" && f.Replay == nil {
+		f, _ = third.nextReplay(5 * time.Second)
+	}
+	if f.Type != "error" || !strings.Contains(f.Error, "2 replays are running") {
+		t.Fatalf("a third replay past -replays 2: %s %q, want an error frame", f.Type, f.Error)
+	}
+	// Still live: its next frames are live ones.
+	third.until("a live frame", func(f replayFrame) bool { return f.Replay == nil && f.Type != "error" })
+	// One goes back to live: its slot frees, and it gets a live snapshot.
+	cs[0].send(map[string]any{"type": "live"})
+	cs[0].until("the live snapshot", func(f replayFrame) bool { return f.Type == "snapshot" && f.Replay == nil })
+	third.send(replayMsg(from, to, 1, "1h"))
+	third.until("a replay snapshot", func(f replayFrame) bool { return f.Type == "snapshot" && f.Replay != nil })
+	// A client that leaves frees its slot too.
+	cs[1].conn.CloseNow()
+	deadline := time.Now().Add(5 * time.Second)
+	for s.app.hub.Replays() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d replays running, want 1 after a replaying client left", s.app.hub.Replays())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestReplayLiveUnaffected: while three replays play a day at 3600×, a live
+// client's frames keep coming, each incident posted reaches it in a delta,
+// and the replaying clients get replay frames only. It logs the live delta
+// latency without and with the replays.
+func TestReplayLiveUnaffected(t *testing.T) {
+	s := startServer(t, "", "replay-live")
+	p := place(31.30, 120.60)
+	cell := p.cell.Parent(8).String()
+	live := s.dial(`{"type":"subscribe","layers":["heat"],"res":8,"window":"15m"}`)
+	live.until("the live snapshot", func(f replayFrame) bool { return f.Type == "snapshot" })
+	latency := func(n int) []time.Duration {
+		var out []time.Duration
+		for range n {
+			sent := time.Now()
+			s.send("/api/v1/incidents", burst(p, 1, time.Now(), 2))
+			live.until("the incident's delta", func(f replayFrame) bool {
+				if f.Replay != nil {
+					t.Fatalf("a live client got a replay frame")
+				}
+				_, ok := f.counts()[cell]
+				return f.Type == "delta" && ok
+			})
+			out = append(out, time.Since(sent))
+		}
+		return out
+	}
+	before := latency(10)
+	from := time.Now().Add(-24 * time.Hour)
+	to := time.Now().Add(-time.Second)
+	var rs []*wsClient
+	for range 3 {
+		c := s.dial(`{"type":"subscribe","layers":["heat"],"res":8,"window":"15m"}`)
+		c.send(replayMsg(from, to, 3600, "1h"))
+		c.until("a replay snapshot", func(f replayFrame) bool { return f.Type == "snapshot" && f.Replay != nil })
+		rs = append(rs, c)
+	}
+	during := latency(10)
+	if n := s.app.hub.Replays(); n != 3 {
+		t.Fatalf("%d replays running while measuring, want 3", n)
+	}
+	for _, c := range rs {
+		for range 3 {
+			if f, _ := c.nextReplay(5 * time.Second); f.Replay == nil {
+				t.Errorf("a replaying client got a %s frame without its replay member", f.Type)
+			}
+		}
+	}
+	t.Logf("live delta latency (post to delta), median of 10: %v without replays, %v with three", median(before), median(during))
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
