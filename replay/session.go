@@ -67,6 +67,11 @@ func (s *Session) SetSpeed(speed float64) error {
 
 func (s *Session) send(c control) error {
 	select {
+	case <-s.done: // first: the channel has room after the end too
+		return ErrEnded
+	default:
+	}
+	select {
 	case s.ctl <- c:
 		return nil
 	case <-s.done:

@@ -28,7 +28,7 @@ func NewHistory(rdb redis.UniversalClient, layout Layout, shards []geo.Cell) *Hi
 
 // historyCount is how many entries one XRANGE brings from one stream: a
 // cursor holds at most this many per stream, which bounds its memory.
-const historyCount = 1000
+const historyCount = 256
 
 // Open returns a cursor over the entries that arrived in [from, to], to the
 // millisecond.
