@@ -73,8 +73,11 @@ func (c *client) replayMessage(m message) error {
 	}
 	if m.Action == "" || m.Action == "start" {
 		req, sub, err := m.replayRequest(c.hub.whole)
+		if err == nil {
+			err = p.Check(req)
+		}
 		if err != nil {
-			return err
+			return err // the client keeps what it had
 		}
 		c.endReplay()
 		c.mu.Lock()

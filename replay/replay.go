@@ -111,6 +111,10 @@ func (r Request) check(now time.Time) error {
 	return nil
 }
 
+// Check reports what is wrong with a request, naming the field, as Start
+// would.
+func (p *Player) Check(req Request) error { return req.check(p.cfg.Now()) }
+
 // Start checks the request, takes one of the node's Max slots and starts a
 // session, which builds the state at req.From and sends it as the first
 // frame. out receives every frame, on the session's goroutine; it must not
