@@ -364,3 +364,38 @@ func median(ds []time.Duration) time.Duration {
 	slices.Sort(s)
 	return s[len(s)/2]
 }
+
+// TestReplayControls: pause holds the replayed time, speed changes it, resume
+// plays on to the end, and a seek outside the span is refused with the replay
+// left as it was.
+func TestReplayControls(t *testing.T) {
+	s := startServer(t, "", "replay-controls")
+	from := time.Now().Add(-2 * time.Hour).Truncate(time.Millisecond)
+	to := from.Add(time.Hour)
+	c := s.dial(`{"type":"subscribe","layers":["heat"],"res":8,"window":"15m"}`)
+	c.send(replayMsg(from, to, 1, "1h"))
+	c.until("the replay's first snapshot", func(f replayFrame) bool { return f.Type == "snapshot" && f.Replay != nil })
+	c.send(map[string]any{"type": "replay", "action": "pause"})
+	paused := c.until("the paused frame", func(f replayFrame) bool { return f.Replay != nil && f.Replay.Paused })
+	c.send(map[string]any{"type": "replay", "action": "seek", "at": to.Add(time.Minute).Format(time.RFC3339Nano)})
+	if f, _ := c.nextReplay(5 * time.Second); f.Type != "error" || !strings.Contains(f.Error, "at: outside") {
+		t.Fatalf("a seek past to: %s %q, want an error frame", f.Type, f.Error)
+	}
+	c.send(map[string]any{"type": "replay", "action": "speed", "speed": 3600})
+	f := c.until("the speed's frame", func(f replayFrame) bool { return f.Replay != nil && f.Replay.Speed == 3600 })
+	if !f.Replay.Paused || !f.Replay.At.Equal(paused.Replay.At) {
+		t.Fatalf("after a speed change while paused: at %s paused %v, want at %s paused", f.Replay.At, f.Replay.Paused, paused.Replay.At)
+	}
+	c.send(map[string]any{"type": "replay", "action": "resume"})
+	start := time.Now()
+	end := c.until("the last frame", func(f replayFrame) bool { return f.Replay != nil && f.Replay.Ended })
+	if !end.Replay.At.Equal(to) || end.Replay.Paused {
+		t.Fatalf("last frame at %s paused %v, want at %s", end.Replay.At, end.Replay.Paused, to)
+	}
+	// What was left of the hour, at 3600×: under a second.
+	if took := time.Since(start); took > 1500*time.Millisecond {
+		t.Errorf("the rest of an hour at 3600× took %v", took)
+	}
+	c.send(map[string]any{"type": "live"})
+	c.until("the live snapshot", func(f replayFrame) bool { return f.Type == "snapshot" && f.Replay == nil })
+}
