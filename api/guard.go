@@ -527,7 +527,7 @@ func AuthorizeMessage(r *http.Request, msgType string) error {
 }
 
 // messageRoles is the least role each websocket message type needs.
-var messageRoles = map[string]auth.Role{"subscribe": auth.Wall}
+var messageRoles = map[string]auth.Role{"subscribe": auth.Wall, "replay": auth.Wall, "live": auth.Wall}
 
 // auditDetail is the gin context key under which a handler says what it did
 // (the unit and target of a dispatch, the refusal), for auditChange.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/citygrid/citygrid/heat"
 	"github.com/citygrid/citygrid/live"
+	"github.com/citygrid/citygrid/replay"
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
 )
@@ -50,6 +51,11 @@ type client struct {
 	watched *subscription // what the heat fold keeps current for the client
 	writing bool          // a flush goroutine is running; it alone writes data frames
 	done    bool          // the client has ended: nothing more is written
+	// A replay, while the client watches one (replay.go): live frames are
+	// not sent to it, replayOut holds the replay's frames to write.
+	replay    *replay.Session
+	replaying bool
+	replayOut [][]byte
 
 	// The writer's own state. One writer at a time flushes the client (writing),
 	// and they hand over through mu, so these need no lock of their own.
@@ -64,7 +70,7 @@ func newClient(h *Hub, conn *websocket.Conn, r *http.Request) *client {
 func (c *client) subscription() (subscription, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.sub, c.hasSub
+	return c.sub, c.hasSub && !c.replaying
 }
 
 // wakeLocked starts a writer unless one is running. c.mu must be held.
@@ -132,9 +138,21 @@ func (c *client) readLoop() error {
 			c.conn.Close(websocket.StatusPolicyViolation, "too many messages")
 			return errTooFast
 		}
-		sub, err := parseSubscribe(data, c.hub.whole)
+		m, err := parseMessage(data)
 		if err == nil && c.hub.cfg.Authorize != nil {
-			err = c.hub.cfg.Authorize(c.req, "subscribe")
+			err = c.hub.cfg.Authorize(c.req, m.Type)
+		}
+		var sub subscription
+		if err == nil {
+			switch m.Type {
+			case msgSubscribe:
+				sub, err = m.subscription(c.hub.whole)
+			case msgReplay:
+				err = c.replayMessage(m)
+			case msgLive:
+				c.endReplay()
+				c.requestResync()
+			}
 		}
 		if err != nil {
 			c.mu.Lock()
@@ -145,6 +163,10 @@ func (c *client) readLoop() error {
 			c.mu.Unlock()
 			continue
 		}
+		if m.Type != msgSubscribe {
+			continue
+		}
+		c.endReplay()
 		if err := c.subscribe(c.hub.ctx, sub); err != nil {
 			return err
 		}
@@ -244,15 +266,18 @@ func (c *client) flush() {
 	}()
 	for {
 		c.mu.Lock()
-		errs, resync, sub, frames := c.errs, c.resync, c.sub, c.pending
-		c.errs, c.pending, c.resync = nil, nil, false
-		if c.done || len(errs) == 0 && !resync && len(frames) == 0 {
+		errs, resync, sub, frames, replayed := c.errs, c.resync, c.sub, c.pending, c.replayOut
+		c.errs, c.pending, c.resync, c.replayOut = nil, nil, false, nil
+		if c.replaying {
+			resync, frames = false, nil
+		}
+		if c.done || len(errs) == 0 && !resync && len(frames) == 0 && len(replayed) == 0 {
 			c.writing = false
 			c.mu.Unlock()
 			return
 		}
 		c.mu.Unlock()
-		if err := c.writeAll(errs, resync, sub, frames, bp); err != nil {
+		if err := c.writeAll(errs, resync, sub, frames, replayed, bp); err != nil {
 			c.mu.Lock()
 			c.done, c.writing = true, false
 			c.pending, c.errs = nil, nil
@@ -263,9 +288,16 @@ func (c *client) flush() {
 	}
 }
 
-func (c *client) writeAll(errs [][]byte, resync bool, sub subscription, frames []frame, bp *[]byte) error {
+func (c *client) writeAll(errs [][]byte, resync bool, sub subscription, frames []frame, replayed [][]byte, bp *[]byte) error {
 	for _, e := range errs {
 		if err := c.write(e); err != nil {
+			return err
+		}
+	}
+	for _, body := range replayed {
+		c.seq++
+		*bp = closeFrame(append((*bp)[:0], body...), c.seq)
+		if err := c.write(*bp); err != nil {
 			return err
 		}
 	}

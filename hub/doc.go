@@ -16,4 +16,9 @@
 // a reader to answer pings and closes), and no timer: a few shared writers
 // (writers.go) write to whichever clients have frames waiting, and one sweep
 // per hub bounds writes and sends the pings.
+//
+// A client may instead watch a replay of a past span (replay.go, the replay
+// message): a replay.Session of its own sends it frames of the same shapes with
+// a "replay" member, written by the same writers, and the client gets no live
+// frames until it sends live or subscribe.
 package hub

@@ -11,6 +11,7 @@ import (
 	"github.com/citygrid/citygrid/geo"
 	"github.com/citygrid/citygrid/heat"
 	"github.com/citygrid/citygrid/live"
+	"github.com/citygrid/citygrid/replay"
 	"github.com/coder/websocket"
 )
 
@@ -48,6 +49,9 @@ type Config struct {
 	// PingInterval is how often an idle client is pinged; one that does not
 	// answer within the interval is closed. Zero means 30 s.
 	PingInterval time.Duration
+	// Replays plays past spans of the streams to clients that ask (the
+	// replay message). Nil means replay is not available.
+	Replays *replay.Player
 	// Logf reports client errors. Nil means no logging.
 	Logf func(format string, args ...any)
 }
@@ -313,6 +317,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.mu.Lock()
 		delete(h.clients, c)
 		h.mu.Unlock()
+		c.endReplay()
 		c.stop()
 		c.release()
 	}()

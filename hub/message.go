@@ -40,6 +40,13 @@ type message struct {
 	Category    string    `json:"category"`
 	MinSeverity int       `json:"minSeverity"`
 	Level       string    `json:"level"`
+	// A replay message's: what it does (start when empty), its span, speed
+	// and seek time.
+	Action string  `json:"action"`
+	From   string  `json:"from"`
+	To     string  `json:"to"`
+	At     string  `json:"at"`
+	Speed  float64 `json:"speed"`
 }
 
 // The layers of the heat fold, which the hub sends as deltas; every other

@@ -31,6 +31,7 @@ import (
 	"github.com/citygrid/citygrid/ops"
 	"github.com/citygrid/citygrid/profiles"
 	"github.com/citygrid/citygrid/recent"
+	"github.com/citygrid/citygrid/replay"
 	"github.com/citygrid/citygrid/safety"
 	"github.com/citygrid/citygrid/sim"
 	"github.com/citygrid/citygrid/stream"
@@ -157,8 +158,12 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 			return regions.Load().Layer(lv).Division(code) != nil
 		},
 	})
+	// A replay reads the streams' history itself, never the live state.
+	past := stream.NewHistory(a.rdb, layout, layout.Shards(a.profile))
+	replays := replay.New(replay.Config{Max: cfg.Replays, Tick: cfg.Tick, Now: now,
+		Open: func(from, to time.Time) replay.Cursor { return past.Open(from, to) }})
 	a.hub = hub.New(ctx, hub.Config{Loop: a.loop, Regions: regions.Load, Logf: log.Printf,
-		Origins: splitList(cfg.Origins), Authorize: api.AuthorizeMessage})
+		Origins: splitList(cfg.Origins), Authorize: api.AuthorizeMessage, Replays: replays})
 
 	audit := stream.NewAudit(a.rdb, layout)
 	audit.Logf = log.Printf

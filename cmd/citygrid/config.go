@@ -34,6 +34,7 @@ type Config struct {
 	Origins   string        // -origins, CITYGRID_ORIGINS: other origins allowed to open /ws
 	RateLimit float64       // -rate-limit, CITYGRID_RATE_LIMIT: requests/s per identity
 	WSPerIP   int           // -ws-per-ip, CITYGRID_WS_PER_IP
+	Replays   int           // -replays, CITYGRID_REPLAYS: replays at once on the node
 	Rules     string        // -rules, CITYGRID_RULES: alert rules file; empty: the profile's
 	// Connections: how long one may idle between requests or take to send a
 	// request or its answer (the websocket excepted), and how many may be
@@ -72,6 +73,7 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.Origins, "origins", "", "comma-separated hosts, besides the server's own, whose pages may open /ws (CITYGRID_ORIGINS)")
 	fs.Float64Var(&c.RateLimit, "rate-limit", 50, "requests per second per key, user or address when credentials are on; 0: no limit (CITYGRID_RATE_LIMIT)")
 	fs.IntVar(&c.WSPerIP, "ws-per-ip", 64, "websocket connections per address when credentials are on; 0: no limit (CITYGRID_WS_PER_IP)")
+	fs.IntVar(&c.Replays, "replays", 4, "most replays running at once on this server; each holds a day of heat in memory (CITYGRID_REPLAYS)")
 	fs.StringVar(&c.Rules, "rules", "", "alert and dispatch rules file, re-read when it changes; empty: the profile's rules.json (CITYGRID_RULES)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", time.Minute, "how long a connection may idle between requests (CITYGRID_IDLE_TIMEOUT)")
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", time.Minute, "how long a client may take to send a request, body included (CITYGRID_READ_TIMEOUT)")
@@ -103,6 +105,9 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 		// Resolution 0 would put a city in one or two shards of a continent
 		// (and the layout reads a zero as "the default").
 		return c, fmt.Errorf("-shard-res: must be between 1 and 7, not %d", c.ShardRes)
+	}
+	if c.Replays < 1 {
+		return c, fmt.Errorf("-replays: must be at least 1, not %d", c.Replays)
 	}
 	if c.Retention < time.Hour*25 {
 		return c, fmt.Errorf("-retention: must cover the 24h window and then some (at least 25h), not %v", c.Retention)

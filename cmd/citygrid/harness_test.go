@@ -306,8 +306,9 @@ func ndjson(t *testing.T, items []wireIncident) []byte {
 
 // wsClient is a real websocket client of the hub.
 type wsClient struct {
-	t    testing.TB
-	conn *websocket.Conn
+	t        testing.TB
+	conn     *websocket.Conn
+	lastSend time.Time // replay_test's send
 }
 
 func (s *server) dial(sub string) *wsClient {
