@@ -1,0 +1,123 @@
+// Replay in a real browser against the real server: the live heat is
+// recorded while the test feeds the city; then the wall
+// replays that span. The bar says it is a replay and of which time, the badge
+// never says LIVE, the replayed time moves forward at the asked speed,
+// pause holds it, a seek lands on the state the live API had then (the
+// heat's totals equal the recorded ones), and "back to live" goes live.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { buildServer, callAPI, chromiumPath, CHROMIUM_ARGS, freePort, Server, sleep, waitFor } from './server';
+
+const FRONTEND = resolve(__dirname, '..');
+const REPO = resolve(FRONTEND, '..');
+const RESULTS = join(FRONTEND, 'test-results');
+
+let tmp = '';
+let server: Server;
+let browser: Browser;
+let page: Page;
+const problems: string[] = [];
+
+interface Heat {
+  asOf: string;
+  total: number;
+  totals?: Record<string, number>;
+}
+interface Store {
+  total: number;
+  totals: Record<string, number>;
+  replay: { at: string; paused: boolean; ended: boolean } | null;
+}
+
+const storeOf = (p: Page) =>
+  p.evaluate(() => {
+    const s = (window as unknown as { citygrid: { store: Store } }).citygrid.store;
+    return { total: s.total, totals: { ...s.totals }, replay: s.replay ? { ...s.replay } : null };
+  });
+
+describe('replay on the wall', () => {
+  let start = '';
+  let end = '';
+  const recorded: Heat[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(RESULTS, { recursive: true });
+    tmp = mkdtempSync(join(tmpdir(), 'citygrid-replay-e2e-'));
+    const bin = join(tmp, 'citygrid');
+    await buildServer(REPO, bin);
+    // No simulator: the test's incidents are all there is, so the live heat read at a
+    // moment has folded everything that arrived before it.
+    server = new Server(bin, await freePort(), join(RESULTS, 'replay-server.log'), ['-simulate=false']);
+    await server.start();
+    start = new Date(Date.now() - 1000).toISOString();
+    // Twenty seconds of bursts, the live heat read between them.
+    for (let i = 0; i < 5; i++) {
+      const items = Array.from({ length: 20 }, (_, k) => ({ id: `e2e-replay-${Date.now()}-${i}-${k}`, source: 'e2e', category: 'theft', severity: 2, lat: 31.3 + i * 0.01, lng: 120.6 + k * 0.002 }));
+      expect((await callAPI(server.base, 'POST', '/api/v1/incidents', items)).status).toBe(202);
+      await sleep(1500);
+      recorded.push((await callAPI(server.base, 'GET', '/api/v1/heat?res=8&window=15m')).json as unknown as Heat);
+      await sleep(2500);
+    }
+    end = new Date(Date.now() - 500).toISOString();
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, timeout: 60_000 });
+    const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
+    page = await context.newPage();
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  });
+
+  afterAll(async () => {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('says it is a replay, of which time, and plays forward at the speed asked (1×)', async () => {
+    await page.goto(`${server.base}/?view=wall&window=15m&speed=1&replay=${start}..${end}`);
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid="replay-bar"]:not([hidden])', { timeout: 10_000 });
+    await waitFor('the first replay frame', 20_000, async () => (await storeOf(page)).replay !== null);
+    expect(await page.getAttribute('[data-testid="badge"]', 'data-health')).toBe('replay');
+    expect(await page.locator('[data-testid="replay-span"]').innerText()).toContain('→');
+    // At 1×, the replayed time moves as the clock does (the span is 20 s: it is still playing).
+    const a = (await storeOf(page)).replay!.at;
+    const t0 = Date.now();
+    await sleep(2000);
+    const b = (await storeOf(page)).replay!;
+    const moved = (Date.parse(b.at) - Date.parse(a)) / 1000;
+    const wall = (Date.now() - t0) / 1000;
+    expect(b.ended).toBe(false);
+    expect(moved / wall).toBeGreaterThan(0.7);
+    expect(moved / wall).toBeLessThan(1.3);
+    expect(Date.parse(b.at)).toBeGreaterThanOrEqual(Date.parse(a));
+  });
+
+  it('pauses, and a seek lands on the heat the live API had then', async () => {
+    await page.click('[data-testid="replay-play"]');
+    await waitFor('paused', 10_000, async () => (await storeOf(page)).replay?.paused === true);
+    const held = (await storeOf(page)).replay!.at;
+    await sleep(1500);
+    expect((await storeOf(page)).replay!.at).toBe(held);
+    expect(await page.getAttribute('[data-testid="replay-state"]', 'data-state')).toBe('paused');
+    for (const h of recorded) {
+      await page.evaluate((at) => (window as unknown as { citygrid: { socket: { control: (c: unknown) => void } } }).citygrid.socket.control({ type: 'replay', action: 'seek', at }), h.asOf);
+      const got = await waitFor(`the state at ${h.asOf}`, 10_000, async () => {
+        const s = await storeOf(page);
+        return s.replay && Date.parse(s.replay.at) === Date.parse(h.asOf) ? s : undefined;
+      });
+      expect(got.total, `the 15-min heat at ${h.asOf}`).toBe(h.total);
+    }
+    await page.screenshot({ path: join(RESULTS, 'wall-replay.png') });
+  });
+
+  it('goes back to live', async () => {
+    await page.click('[data-testid="replay-live"]');
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 60_000 });
+    await waitFor('live', 20_000, async () => (await page.getAttribute('[data-testid="badge"]', 'data-health')) === 'live');
+    expect(await page.locator('[data-testid="replay-bar"]').isVisible()).toBe(false);
+    expect(problems).toEqual([]);
+  });
+});
