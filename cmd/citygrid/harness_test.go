@@ -357,6 +357,12 @@ type wsFrame struct {
 
 func (c *wsClient) next(timeout time.Duration) (wsFrame, time.Time) {
 	c.t.Helper()
+	return readFrame[wsFrame](c, timeout)
+}
+
+// readFrame reads the client's next frame as a T, and when it came.
+func readFrame[T any](c *wsClient, timeout time.Duration) (T, time.Time) {
+	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	_, b, err := c.conn.Read(ctx)
@@ -364,7 +370,7 @@ func (c *wsClient) next(timeout time.Duration) (wsFrame, time.Time) {
 		c.t.Fatalf("read frame: %v", err)
 	}
 	at := time.Now()
-	var f wsFrame
+	var f T
 	if err := json.Unmarshal(b, &f); err != nil {
 		c.t.Fatalf("frame %q: %v", b, err)
 	}

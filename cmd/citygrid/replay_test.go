@@ -67,18 +67,7 @@ func (c *wsClient) send(v any) {
 
 func (c *wsClient) nextReplay(timeout time.Duration) (replayFrame, time.Time) {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	_, b, err := c.conn.Read(ctx)
-	if err != nil {
-		c.t.Fatalf("read frame: %v", err)
-	}
-	at := time.Now()
-	var f replayFrame
-	if err := json.Unmarshal(b, &f); err != nil {
-		c.t.Fatalf("frame %q: %v", b, err)
-	}
-	return f, at
+	return readFrame[replayFrame](c, timeout)
 }
 
 // until reads frames until one satisfies ok, failing on an error frame.
