@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -15,6 +16,9 @@ import (
 // briefingTimeout bounds one briefing: reading a week of a busy city's
 // streams takes seconds, longer than a request of the live state may.
 const briefingTimeout = 30 * time.Second
+
+// errBriefingTooLong answers a briefing that ran out of briefingTimeout.
+var errBriefingTooLong = fmt.Errorf("briefing: not computed within %v (the window holds too many events, or Redis is slow); ask for a shorter window", briefingTimeout)
 
 // A briefingAnswer is GET /api/v1/briefing's answer: the streams' figures,
 // the names of the districts they name, the cases' figures over the window
@@ -84,6 +88,10 @@ func (a *API) briefing(c *gin.Context) (*briefingAnswer, error) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), briefingTimeout)
 	defer cancel()
 	b, err := a.cfg.Briefing.Compute(ctx, from, to)
+	if err != nil && ctx.Err() == context.DeadlineExceeded && c.Request.Context().Err() == nil {
+		// Its own deadline, not Redis: say so, and what to do.
+		return nil, errBriefingTooLong
+	}
 	if err != nil {
 		return nil, err
 	}

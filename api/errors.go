@@ -67,7 +67,7 @@ func statusOf(err error) (int, errorBody) {
 		return http.StatusBadRequest, errorBody{Error: err.Error()}
 	case errors.Is(err, stream.ErrUnavailable):
 		return http.StatusServiceUnavailable, errorBody{Error: "redis unavailable: nothing was changed; retry"}
-	case errors.Is(err, briefing.ErrBusy):
+	case errors.Is(err, briefing.ErrBusy), errors.Is(err, errBriefingTooLong):
 		return http.StatusServiceUnavailable, errorBody{Error: err.Error()}
 	case errors.Is(err, live.ErrBusy), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, errorBody{Error: "live state: busy; retry"}

@@ -41,6 +41,7 @@ func TestErrorsMapToStatuses(t *testing.T) {
 		{badBody(errors.New("unexpected EOF")), 400, `{"error":"body: unexpected EOF"}`},
 		{fmt.Errorf("%w: dial tcp: refused", stream.ErrUnavailable), 503, `{"error":"redis unavailable: nothing was changed; retry"}`},
 		{errors.Join(live.ErrBusy, context.DeadlineExceeded), 503, `{"error":"live state: busy; retry"}`},
+		{errBriefingTooLong, 503, `{"error":"briefing: not computed within 30s (the window holds too many events, or Redis is slow); ask for a shorter window"}`},
 		{errors.New("a secret from deep inside"), 500, `{"error":"internal error"}`},
 	}
 	for _, tc := range cases {
