@@ -149,15 +149,21 @@ type heatReply struct {
 	AsOf   string `json:"asOf"`
 	From   string `json:"from"`
 	Total  int    `json:"total"`
-	Cells  []struct {
-		Cell  string `json:"cell"`
-		Count int    `json:"count"`
-	} `json:"cells"`
+	Cells  cells  `json:"cells"`
 }
 
-func (h heatReply) counts() map[string]int {
+// cells are the cells of a heat answer or frame.
+type cells []struct {
+	Cell  string `json:"cell"`
+	Count int    `json:"count"`
+}
+
+func (h heatReply) counts() map[string]int { return h.Cells.counts() }
+
+// counts are the cells' counts by cell.
+func (cs cells) counts() map[string]int {
 	m := map[string]int{}
-	for _, c := range h.Cells {
+	for _, c := range cs {
 		m[c.Cell] = c.Count
 	}
 	return m

@@ -22,11 +22,8 @@ type replayFrame struct {
 	Window string `json:"window"`
 	AsOf   string `json:"asOf"`
 	Total  *int   `json:"total"`
-	Cells  []struct {
-		Cell  string `json:"cell"`
-		Count int    `json:"count"`
-	} `json:"cells"`
-	Units []struct {
+	Cells  cells  `json:"cells"`
+	Units  []struct {
 		Unit string `json:"unit"`
 		Gone bool   `json:"gone"`
 	} `json:"units"`
@@ -41,13 +38,7 @@ type replayFrame struct {
 	} `json:"replay"`
 }
 
-func (f replayFrame) counts() map[string]int {
-	m := map[string]int{}
-	for _, c := range f.Cells {
-		m[c.Cell] = c.Count
-	}
-	return m
-}
+func (f replayFrame) counts() map[string]int { return f.Cells.counts() }
 
 // send sends a message, at most 4 a second: the hub closes a client that
 // sends more than 5 (a scrubber throttles its seeks the same way).

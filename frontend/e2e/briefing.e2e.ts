@@ -6,19 +6,15 @@
 // in Go: cmd/citygrid.)
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildServer, callAPI, chromiumPath, CHROMIUM_ARGS, freePort, Server } from './server';
+import type { Page } from 'playwright-core';
+import { callAPI, launch, type Launched, Server } from './server';
 
-const FRONTEND = resolve(__dirname, '..');
-const REPO = resolve(FRONTEND, '..');
-const RESULTS = join(FRONTEND, 'test-results');
+const RESULTS = join(resolve(__dirname, '..'), 'test-results');
 
-let tmp = '';
+let launched: Launched | undefined;
 let server: Server;
-let browser: Browser;
 let page: Page;
 const problems: string[] = [];
 
@@ -35,12 +31,9 @@ describe('the leadership briefing', () => {
   const window = `from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}`;
 
   beforeAll(async () => {
-    mkdirSync(RESULTS, { recursive: true });
-    tmp = mkdtempSync(join(tmpdir(), 'citygrid-briefing-e2e-'));
-    const bin = join(tmp, 'citygrid');
-    await buildServer(REPO, bin);
-    server = new Server(bin, await freePort(), join(RESULTS, 'briefing-server.log'));
-    await server.start();
+    launched = await launch('briefing', problems, { viewport: { width: 1920, height: 1080 } });
+    server = launched.server;
+    page = launched.page;
     // Incidents of the last two hours in three districts, by event time.
     const items = Array.from({ length: 90 }, (_, i) => ({
       id: `e2e-brief-${to.getTime()}-${i}`, source: 'e2e', category: ['theft', 'traffic', 'dispute'][i % 3], severity: 1 + (i % 4),
@@ -49,16 +42,10 @@ describe('the leadership briefing', () => {
     }));
     const r = await callAPI(server.base, 'POST', '/api/v1/incidents', items);
     expect(r.status).toBe(202);
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, timeout: 60_000 });
-    const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
-    page = await context.newPage();
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   });
 
   afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    await launched?.close();
   });
 
   it('shows the API’s figures for the window', async () => {

@@ -6,16 +6,12 @@
 // who resolved it and the note. Facts only, generous deadlines.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { cellToLatLng, latLngToCell } from 'h3-js';
-import { buildServer, callAPI, chromiumPath, CHROMIUM_ARGS, freePort, type Json, Server, waitFor } from './server';
+import { callAPI, type Json, launch, type Launched, Server, waitFor } from './server';
 
-const FRONTEND = resolve(__dirname, '..');
-const REPO = resolve(FRONTEND, '..');
-const RESULTS = join(FRONTEND, 'test-results');
+const RESULTS = join(resolve(__dirname, '..'), 'test-results');
 
 const UNIT = 'E2E-desk-car-7';
 /** The incident's place: a res-9 cell's centre south of the old town; the unit waits about 900 m away. */
@@ -23,9 +19,8 @@ const CELL9 = latLngToCell(31.2852, 120.6183, 9);
 const [LAT, LNG] = cellToLatLng(CELL9);
 const INCIDENT = `e2e-desk-${Date.now()}`;
 
-let tmp = '';
+let launched: Launched | undefined;
 let server: Server;
-let browser: Browser;
 let page: Page;
 const problems: string[] = [];
 
@@ -70,16 +65,9 @@ async function searchFor(q: string): Promise<void> {
 
 describe('the desk: search, an incident page, notes, resolved alerts', () => {
   beforeAll(async () => {
-    mkdirSync(RESULTS, { recursive: true });
-    tmp = mkdtempSync(join(tmpdir(), 'citygrid-desk-e2e-'));
-    const bin = join(tmp, 'citygrid');
-    await buildServer(REPO, bin);
-    server = new Server(bin, await freePort(), join(RESULTS, 'desk-server.log'));
-    await server.start();
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, timeout: 60_000 });
-    const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
-    page = await context.newPage();
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    launched = await launch('desk', problems, {});
+    server = launched.server;
+    page = launched.page;
     // A unit to dispatch, and a severe incident (severity 4 opens an alert at once).
     let r = await api('POST', '/api/v1/positions', { unit: UNIT, kind: 'car', status: 'available', lat: LAT - 0.0065, lng: LNG - 0.0055, time: new Date().toISOString() });
     expect(r.status).toBe(202);
@@ -93,9 +81,7 @@ describe('the desk: search, an incident page, notes, resolved alerts', () => {
   });
 
   afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    await launched?.close();
   });
 
   it('finds a district by name and shows its figures', async () => {

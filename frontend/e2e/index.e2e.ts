@@ -6,20 +6,15 @@
 // The console's region panel shows the region's index and sub-indices.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildServer, chromiumPath, CHROMIUM_ARGS, freePort, Server, waitFor } from './server';
+import type { Page } from 'playwright-core';
+import { launch, type Launched, Server, waitFor } from './server';
 import { BAND_COLORS, BANDS } from '../src/safety';
 
-const FRONTEND = resolve(__dirname, '..');
-const REPO = resolve(FRONTEND, '..');
-const RESULTS = join(FRONTEND, 'test-results');
+const RESULTS = join(resolve(__dirname, '..'), 'test-results');
 
-let tmp = '';
+let launched: Launched | undefined;
 let server: Server;
-let browser: Browser;
 let page: Page;
 const problems: string[] = [];
 
@@ -114,16 +109,9 @@ async function pixelsAt(points: { x: number; y: number }[]): Promise<number[][]>
 
 describe('the safety index on the wall and the console', () => {
   beforeAll(async () => {
-    mkdirSync(RESULTS, { recursive: true });
-    tmp = mkdtempSync(join(tmpdir(), 'citygrid-index-e2e-'));
-    const bin = join(tmp, 'citygrid');
-    await buildServer(REPO, bin);
-    server = new Server(bin, await freePort(), join(RESULTS, 'index-server.log'));
-    await server.start();
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, timeout: 60_000 });
-    const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
-    page = await context.newPage();
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    launched = await launch('index', problems, {});
+    server = launched.server;
+    page = launched.page;
     // Let the simulator put incidents everywhere, then have the index computed.
     await waitFor('incidents in every district', 60_000, async () => {
       const r = await get<{ regions: { incidents: number }[] }>('/api/v1/regions/district?window=15m');
@@ -145,9 +133,7 @@ describe('the safety index on the wall and the console', () => {
   });
 
   afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    await launched?.close();
   });
 
   it('paints every district in the band the API gives it', async () => {

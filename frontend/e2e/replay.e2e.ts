@@ -6,19 +6,14 @@
 // heat's totals equal the recorded ones), and "back to live" goes live.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildServer, callAPI, chromiumPath, CHROMIUM_ARGS, freePort, Server, sleep, waitFor } from './server';
+import type { Page } from 'playwright-core';
+import { callAPI, launch, type Launched, Server, sleep, waitFor } from './server';
 
-const FRONTEND = resolve(__dirname, '..');
-const REPO = resolve(FRONTEND, '..');
-const RESULTS = join(FRONTEND, 'test-results');
+const RESULTS = join(resolve(__dirname, '..'), 'test-results');
 
-let tmp = '';
+let launched: Launched | undefined;
 let server: Server;
-let browser: Browser;
 let page: Page;
 const problems: string[] = [];
 
@@ -45,14 +40,11 @@ describe('replay on the wall', () => {
   const recorded: Heat[] = [];
 
   beforeAll(async () => {
-    mkdirSync(RESULTS, { recursive: true });
-    tmp = mkdtempSync(join(tmpdir(), 'citygrid-replay-e2e-'));
-    const bin = join(tmp, 'citygrid');
-    await buildServer(REPO, bin);
     // No simulator: the test's incidents are all there is, so the live heat read at a
     // moment has folded everything that arrived before it.
-    server = new Server(bin, await freePort(), join(RESULTS, 'replay-server.log'), ['-simulate=false']);
-    await server.start();
+    launched = await launch('replay', problems, { args: ['-simulate=false'] });
+    server = launched.server;
+    page = launched.page;
     start = new Date(Date.now() - 1000).toISOString();
     // Twenty seconds of bursts, the live heat read between them.
     for (let i = 0; i < 5; i++) {
@@ -63,16 +55,10 @@ describe('replay on the wall', () => {
       await sleep(2500);
     }
     end = new Date(Date.now() - 500).toISOString();
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, timeout: 60_000 });
-    const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
-    page = await context.newPage();
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   });
 
   afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    await launched?.close();
   });
 
   it('says it is a replay, of which time, and plays forward at the speed asked (1×)', async () => {

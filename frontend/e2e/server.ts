@@ -2,12 +2,12 @@
 
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { createWriteStream, existsSync, mkdtempSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { cellToBoundary, cellToLatLng } from 'h3-js';
-import type { Page } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 
 const run = promisify(execFile);
 
@@ -178,4 +178,41 @@ export async function callAPI(base: string, method: string, path: string, body?:
   } catch {
     return { status: r.status, json: { text } };
   }
+}
+
+/** A launched test: the real server on a free port, and a Chromium page. */
+export interface Launched {
+  server: Server;
+  page: Page;
+  /** close stops the browser and the server, and removes the binary's folder. */
+  close: () => Promise<void>;
+}
+
+/**
+ * launch builds citygrid, starts it (its log in test-results/<name>-server.log,
+ * with args after -simulate), opens Chromium at the viewport, and has the
+ * page's uncaught errors pushed to problems.
+ */
+export async function launch(name: string, problems: string[], o: { args?: string[]; viewport?: { width: number; height: number } } = {}): Promise<Launched> {
+  const frontend = resolve(__dirname, '..');
+  const results = join(frontend, 'test-results');
+  mkdirSync(results, { recursive: true });
+  const tmp = mkdtempSync(join(tmpdir(), `citygrid-${name}-e2e-`));
+  const bin = join(tmp, 'citygrid');
+  await buildServer(resolve(frontend, '..'), bin);
+  const server = new Server(bin, await freePort(), join(results, `${name}-server.log`), o.args ?? []);
+  await server.start();
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, timeout: 60_000 });
+  const context = await browser.newContext({ viewport: o.viewport ?? { width: 1600, height: 900 } });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  return {
+    server,
+    page,
+    close: async () => {
+      await browser.close().catch(() => undefined);
+      await server.stop();
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
 }
