@@ -1,10 +1,15 @@
 import { defineConfig } from 'vite';
+import { hanSubset } from './build/hansubset.ts';
 import { precompress } from './build/precompress.ts';
 
 // The bundle is embedded by the Go binary (frontend.go); everything is served
 // from the page's own origin. `npm run dev` proxies the API to a running citygrid.
 export default defineConfig({
-  plugins: [precompress()], // brotli and gzip twins of the text files, sent as they are by frontend/static.go
+  plugins: [
+    // One font file of the Chinese the product writes: the default profile's, the page's and the server's.
+    hanSubset({ dirs: ['../profiles/suzhou', 'src', 'index.html'], goRoots: ['..'] }),
+    precompress(), // brotli and gzip twins of the text files, sent as they are by frontend/static.go
+  ],
   build: {
     outDir: 'dist',
     emptyOutDir: true, // the build script writes dist/.gitkeep back (go:embed needs it on a fresh clone)

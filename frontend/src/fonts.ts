@@ -6,8 +6,14 @@
 // the map's labels fetch theirs the same way, by the same URLs. Shipping the
 // whole 400 and 700 files instead made every cold load 2.3 MB heavier.
 //
-// Bold Chinese is synthesized from the 400: the slices are a family of their
-// own (HAN_FAMILY), and a family with no bold face is emboldened by the
+// The characters the product writes itself (the default profile's names, the
+// page's and the server's words) come first from one file cut at build time
+// (build/hansubset.ts, about 150 kB): the wall draws a few hundred characters
+// spread over 16 to 21 slices, 0.52–0.70 MB. The slices stay for the rest
+// (another city's names, a note an officer types).
+//
+// Bold Chinese is synthesized from the 400: the subset and the slices are
+// families of their own (SUBSET_FAMILY, HAN_FAMILY), and a family with no bold face is emboldened by the
 // browser, where within 'Noto Sans SC' the Latin 700 would be chosen and
 // Chinese would fall through to another family. Text shows at once in a
 // system font (font-display: swap; the CSS lists common system CJK fonts
@@ -15,8 +21,11 @@
 
 import latin400 from '@fontsource/noto-sans-sc/files/noto-sans-sc-latin-400-normal.woff2?url';
 import slices from '@fontsource/noto-sans-sc/unicode.json';
+import subsets from 'virtual:han-subset';
 
-/** The CSS family of the Chinese slices (style.css names it after 'Noto Sans SC'). */
+/** The CSS family of the build's subset (style.css names it after 'Noto Sans SC'). */
+export const SUBSET_FAMILY = 'Noto Sans SC Subset';
+/** The CSS family of the Chinese slices (style.css names it after the subset). */
 export const HAN_FAMILY = 'Noto Sans SC Han';
 
 /** One font file and the code points it is to be used for. */
@@ -54,6 +63,9 @@ export function sliceFaces(table: Record<string, string>, urls: Record<string, s
 /** hanFaces: the Chinese slices (and the rest of the CJK range Noto Sans SC covers). */
 export const hanFaces: Face[] = sliceFaces(slices, sliceUrls);
 
+/** subsetFaces: the characters the product writes, cut at build time (one file and its small top-ups). */
+export const subsetFaces: Face[] = subsets;
+
 /** latinFace: the Latin 400 file, as fonts.css declares it. */
 export const latinFace: Face = { url: latin400, ranges: slices.latin.split(',') };
 
@@ -71,11 +83,14 @@ export function hanSource(url: string): string {
 }
 
 /**
- * registerHanFonts adds the slices to the document's fonts. Nothing is
- * fetched here: the browser loads a face when text needs one of its code
- * points, as it does for an @font-face rule.
+ * registerHanFonts adds the subset and the slices to the document's fonts.
+ * Nothing is fetched here: the browser loads a face when text needs one of
+ * its code points, as it does for an @font-face rule.
  */
 export function registerHanFonts(fonts: FontFaceSet = document.fonts): void {
+  for (const f of subsetFaces) {
+    fonts.add(new FontFace(SUBSET_FAMILY, hanSource(f.url), { weight: '400', display: 'swap', unicodeRange: f.ranges.join(',') }));
+  }
   for (const f of hanFaces) {
     fonts.add(new FontFace(HAN_FAMILY, hanSource(f.url), { weight: '400', display: 'swap', unicodeRange: f.ranges.join(',') }));
   }

@@ -16,7 +16,7 @@ import { BASEMAP_SOURCE, basemapLayers } from './basemap';
 import { DISTRICT_LABELS_MAX, fontFaces, INDEX_FILL_IDS, indexFillLayers, REGION_SOURCE, regionLayers, regionSource } from './regions';
 import { BAND_FILL_OPACITY, bandFill } from './safety';
 import type { IndexLayer } from './protocol';
-import { hanFaces, latinFace } from './fonts';
+import { hanFaces, latinFace, subsetFaces } from './fonts';
 
 maplibregl.setWorkerUrl(workerUrl);
 // Start the map's worker now, while the page signs in and fetches the
@@ -54,7 +54,7 @@ export function createMap(o: MapOptions): Promise<MapParts> {
     style: {
       version: 8,
       // Labels are drawn with the shipped font (no glyph server; docs/FRONTEND.md, trap 5).
-      'font-faces': fontFaces([latinFace, ...hanFaces], location.href),
+      'font-faces': fontFaces([latinFace, ...subsetFaces, ...hanFaces], location.href),
       sources: {
         outline: { type: 'geojson', data: o.outlineFC as GeoJSON.GeoJSON },
         districts: { type: 'geojson', data: o.districtsFC as unknown as GeoJSON.GeoJSON },
