@@ -32,16 +32,18 @@ func parseMessage(data []byte) (message, error) {
 }
 
 // replayRequest reads a replay message that starts a replay: its span and
-// speed, and the heat view and layers as a subscribe gives them.
+// speed, and the heat view and layers as a subscribe gives them (the whole
+// layers the player can replay, Player.Check says which).
 func (m message) replayRequest(whole []string) (replay.Request, subscription, error) {
 	var req replay.Request
 	sub, err := m.subscription(whole)
 	if err != nil {
 		return req, sub, err
 	}
-	if sub.regions || len(sub.whole) > 0 {
-		return req, sub, fmt.Errorf("layers: a replay shows the heat and units layers only")
+	if sub.regions {
+		return req, sub, fmt.Errorf("layers: a replay does not show the regions layer")
 	}
+	req.Layers = sub.whole
 	for _, f := range []struct {
 		name, v string
 		t       *time.Time
@@ -189,6 +191,12 @@ func encodeReplay(f replay.Frame, sub subscription) []byte {
 	if sub.units {
 		b = append(b, `,"units":`...)
 		b = wire.AppendUnits(b, f.Units, sub.BBox)
+	}
+	for _, name := range sub.whole {
+		if members, ok := f.Layers[name]; ok {
+			b = append(b, ',')
+			b = append(b, members...)
+		}
 	}
 	b = append(b, `,"replay":{"at":`...)
 	b = wire.AppendTime(b, f.At)

@@ -216,9 +216,11 @@ func (l *Loop) take(env *Env, b batch) {
 
 // Layers lists the whole-state layers the folds publish (see LayerSource),
 // in the order of the folds.
-func (l *Loop) Layers() []string {
+func (l *Loop) Layers() []string { return layersOf(l.folds) }
+
+func layersOf(folds []Fold) []string {
 	var out []string
-	for _, f := range l.folds {
+	for _, f := range folds {
 		if s, ok := f.(LayerSource); ok {
 			out = append(out, s.Layers()...)
 		}

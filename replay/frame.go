@@ -6,8 +6,9 @@ import (
 	"github.com/citygrid/citygrid/heat"
 )
 
-// A Frame is what a session sends: the state of the replayed heat view and
-// units at At (Snapshot), or what changed since the previous frame.
+// A Frame is what a session sends: the state of the replayed heat view,
+// units and layers at At (Snapshot), or what changed since the previous
+// frame.
 type Frame struct {
 	Snapshot bool
 	Seq      uint64 // the session's frame number, from 1
@@ -26,4 +27,8 @@ type Frame struct {
 	Totals heat.Totals
 	// Units are every unit (a snapshot) or those that moved or went.
 	Units []heat.Unit
+	// Layers are the requested whole-state layers (a snapshot), or those
+	// that changed since the previous frame, by name, each encoded as the
+	// JSON object members a frame carries (live.Tick.Layers).
+	Layers map[string][]byte
 }

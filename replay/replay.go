@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/citygrid/citygrid/geo"
 	"github.com/citygrid/citygrid/heat"
+	"github.com/citygrid/citygrid/live"
 )
 
 // A Cursor walks the streams' history in arrival order (stream.Cursor is
@@ -24,6 +27,11 @@ type Config struct {
 	// Open returns a cursor over the entries that arrived in [from, to].
 	// Required.
 	Open func(from, to time.Time) Cursor
+	// Folds returns new folds for a session to keep beside its heat (the
+	// alerts and dispatches board, the cases book), each session its own:
+	// their whole-state layers are what a replay can show besides the heat
+	// and units. Nil means none.
+	Folds func() []live.Fold
 	// Max is how many sessions may run at once on the node. Zero means 4.
 	Max int
 	// Tick is how often a playing session sends a frame. Zero means 250 ms.
@@ -55,7 +63,8 @@ func (e *BusyError) Error() string {
 
 // A Player starts sessions and counts them. It is safe for concurrent use.
 type Player struct {
-	cfg Config
+	cfg    Config
+	layers []string // the whole-state layers of cfg.Folds
 
 	mu      sync.Mutex
 	running int
@@ -78,8 +87,21 @@ func New(cfg Config) *Player {
 	if cfg.Wall == nil {
 		cfg.Wall = time.Now
 	}
-	return &Player{cfg: cfg}
+	p := &Player{cfg: cfg}
+	p.layers = live.NewSet(p.folds()...).Layers()
+	return p
 }
+
+func (p *Player) folds() []live.Fold {
+	if p.cfg.Folds == nil {
+		return nil
+	}
+	return p.cfg.Folds()
+}
+
+// Layers lists the whole-state layers a replay can show besides the heat
+// and units.
+func (p *Player) Layers() []string { return p.layers }
 
 // Running is how many sessions are running.
 func (p *Player) Running() int {
@@ -88,11 +110,13 @@ func (p *Player) Running() int {
 	return p.running
 }
 
-// A Request is what a client asks to replay: a span, a speed and a heat view.
+// A Request is what a client asks to replay: a span, a speed, a heat view,
+// and the whole-state layers to show (of Player.Layers).
 type Request struct {
 	From, To time.Time
 	Speed    float64
 	View     heat.ViewKey
+	Layers   []string
 }
 
 // check validates the request against the wall clock now. Errors name the
@@ -113,7 +137,14 @@ func (r Request) check(now time.Time) error {
 
 // Check reports what is wrong with a request, naming the field, as Start
 // would.
-func (p *Player) Check(req Request) error { return req.check(p.cfg.Now()) }
+func (p *Player) Check(req Request) error {
+	for _, name := range req.Layers {
+		if !slices.Contains(p.layers, name) {
+			return &geo.FieldError{Field: "layers", Reason: fmt.Sprintf("a replay shows the heat, units and %s layers; not %q", strings.Join(p.layers, ", "), name)}
+		}
+	}
+	return req.check(p.cfg.Now())
+}
 
 // Start checks the request, takes one of the node's Max slots and starts a
 // session, which builds the state at req.From and sends it as the first
@@ -122,7 +153,7 @@ func (p *Player) Check(req Request) error { return req.check(p.cfg.Now()) }
 // then a snapshot). The session runs until it reaches req.To, Stop is
 // called, or ctx ends; then it gives its slot back.
 func (p *Player) Start(ctx context.Context, req Request, out func(Frame) bool) (*Session, error) {
-	if err := req.check(p.cfg.Now()); err != nil {
+	if err := p.Check(req); err != nil {
 		return nil, err
 	}
 	req.View = req.View.Normal()

@@ -1,11 +1,13 @@
 package replay
 
 import (
+	"bytes"
 	"context"
 	"time"
 
 	"github.com/citygrid/citygrid/geo"
 	"github.com/citygrid/citygrid/heat"
+	"github.com/citygrid/citygrid/live"
 )
 
 // A Session is one replay. Its state is its goroutine's: the controls
@@ -21,6 +23,8 @@ type Session struct {
 
 	// The goroutine's own.
 	state  *heat.State
+	folds  *live.Set         // the heat and the session's other folds
+	sent   map[string][]byte // the layers as the last frame left them
 	cur    Cursor
 	pos    time.Time // the stream position: every entry up to it is folded
 	paused bool
@@ -157,6 +161,8 @@ func (s *Session) build(at time.Time) error {
 	start := at.Add(-geo.LongestWindow() - s.p.cfg.Slack)
 	s.state = heat.NewState(start)
 	s.state.Watch(s.req.View)
+	s.folds = live.NewSet(append([]live.Fold{s.state}, s.p.folds()...)...)
+	s.folds.Advance(start)
 	s.cur = s.p.cfg.Open(start, s.req.To)
 	s.pos = start
 	err := s.advance(at)
@@ -180,18 +186,13 @@ func (s *Session) seek(at time.Time) error {
 // clock to t.
 func (s *Session) advance(t time.Time) error {
 	err := s.cur.Next(s.ctx, t, func(e *geo.Event) {
-		s.state.Advance(e.Ingested)
-		switch e.Kind {
-		case geo.KindIncident:
-			s.state.AddIncident(&e.Incident)
-		case geo.KindPosition:
-			s.state.AddPosition(&e.Position)
-		}
+		s.folds.Advance(e.Ingested)
+		s.folds.Apply(e)
 	})
 	if err != nil {
 		return err
 	}
-	s.state.Advance(t)
+	s.folds.Advance(t)
 	s.pos = t
 	return nil
 }
@@ -208,11 +209,35 @@ func (s *Session) emit(snapshot, ended bool) {
 		f.Cells, f.Total = s.state.Heat(s.req.View)
 		f.Totals = s.state.Totals(s.req.View)
 		f.Units = s.state.Units()
+		s.sent = nil
 	} else {
 		d := ch.Views[s.req.View]
 		f.Cells, f.Total, f.Totals, f.Units = d.Cells, d.Total, ch.Totals(s.req.View), ch.Units
 	}
+	f.Layers = s.changedLayers()
 	s.resync = !s.out(f)
+}
+
+// changedLayers returns the requested layers that differ from what the last
+// frame left (all of them after a snapshot cleared s.sent), and notes them
+// as sent. A layer is a small whole state (the alerts, the dispatches, the
+// cases), so comparing it costs little next to the heat.
+func (s *Session) changedLayers() map[string][]byte {
+	var out map[string][]byte
+	for _, name := range s.req.Layers {
+		members, _ := s.folds.Layer(name)
+		if prev, ok := s.sent[name]; ok && bytes.Equal(prev, members) {
+			continue
+		}
+		if out == nil {
+			out = map[string][]byte{}
+		}
+		if s.sent == nil {
+			s.sent = map[string][]byte{}
+		}
+		out[name], s.sent[name] = members, members
+	}
+	return out
 }
 
 // fail sends the last frame, with the error, unless the session was stopped.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/citygrid/citygrid/geo"
 	"github.com/citygrid/citygrid/heat"
+	"github.com/citygrid/citygrid/live"
 	"github.com/paulmach/orb"
 )
 
@@ -106,4 +107,68 @@ func BenchmarkSeek(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "events/s")
+}
+
+// marks is a fold with a whole-state layer: how many commands it folded.
+type marks struct{ n int }
+
+func (m *marks) Advance(time.Time)              {}
+func (m *marks) Tick(*live.Env, *live.Tick)     {}
+func (m *marks) Layers() []string               { return []string{"marks"} }
+func (m *marks) Layer(*live.Env, string) []byte { return []byte(`"marks":` + strconv.Itoa(m.n)) }
+func (m *marks) Apply(_ *live.Env, e *geo.Event) {
+	if e.Kind == geo.KindCommand {
+		m.n++
+	}
+}
+
+// TestLayersFollowTheCommands: a session's own folds see the commands in
+// arrival order; a snapshot carries the layers asked for, a delta only those
+// that changed since the frame before.
+func TestLayersFollowTheCommands(t *testing.T) {
+	end := time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)
+	events := history(100, end, 2*time.Hour)
+	for _, at := range []time.Duration{90 * time.Minute, 100 * time.Minute} {
+		events = append(events, geo.Event{Kind: geo.KindCommand, Ingested: end.Add(-2*time.Hour + at)})
+	}
+	sort.SliceStable(events, func(i, j int) bool { return events[i].Ingested.Before(events[j].Ingested) })
+	req := Request{From: end.Add(-time.Hour), To: end, Speed: 60, View: heat.ViewKey{Res: 8, Window: "1h"}, Layers: []string{"marks"}}
+	s := newSession(events, req)
+	s.p = New(Config{Open: s.p.cfg.Open, Folds: func() []live.Fold { return []live.Fold{&marks{}} }})
+	if got := s.p.Layers(); len(got) != 1 || got[0] != "marks" {
+		t.Fatalf("player's layers: %q", got)
+	}
+	if err := s.p.Check(Request{From: req.From, To: req.To, Speed: 60, Layers: []string{"index"}}); err == nil {
+		t.Error("a layer no fold of the replay has was accepted")
+	}
+	var frames []Frame
+	s.out = func(f Frame) bool { frames = append(frames, f); return true }
+	step := func(d time.Duration, snapshot bool) Frame {
+		t.Helper()
+		if err := s.advance(req.From.Add(d)); err != nil {
+			t.Fatal(err)
+		}
+		s.emit(snapshot, false)
+		return frames[len(frames)-1]
+	}
+	if err := s.build(req.From); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		at       time.Duration
+		snapshot bool
+		want     string // the layer in the frame; "" for none
+	}{
+		{0, true, `"marks":0`},
+		{20 * time.Minute, false, ""},
+		{35 * time.Minute, false, `"marks":1`}, // the command 30 min into the span
+		{38 * time.Minute, false, ""},
+		{38 * time.Minute, true, `"marks":1`},
+		{41 * time.Minute, false, `"marks":2`},
+	} {
+		f := step(c.at, c.snapshot)
+		if got := string(f.Layers["marks"]); got != c.want {
+			t.Errorf("at +%s (snapshot %v): layer %q, want %q", c.at, c.snapshot, got, c.want)
+		}
+	}
 }

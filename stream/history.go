@@ -10,10 +10,11 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// History reads a past span of the incidents' and positions' streams in the
-// order they arrived, for a replay: every shard's two streams merged by
-// entry id, which is the time Redis stored the entry (its arrival). It never
-// touches a consumer group or the live tailer's position.
+// History reads a past span of the streams in the order they arrived, for a
+// replay: every shard's incidents and positions and the commands stream (the
+// alerts, dispatches and cases) merged by entry id, which is the time Redis
+// stored the entry (its arrival). It never touches a consumer group or the
+// live tailer's position.
 type History struct {
 	rdb    redis.UniversalClient
 	layout Layout
@@ -40,6 +41,7 @@ func (h *History) Open(from, to time.Time) *Cursor {
 			c.streams = append(c.streams, &histStream{key: h.layout.Stream(k, s), kind: k, start: start})
 		}
 	}
+	c.streams = append(c.streams, &histStream{key: h.layout.CommandStream(), kind: Commands, start: start})
 	return c
 }
 

@@ -161,7 +161,8 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 	// A replay reads the streams' history itself, never the live state.
 	past := stream.NewHistory(a.rdb, layout, layout.Shards(a.profile))
 	replays := replay.New(replay.Config{Max: cfg.Replays, Tick: cfg.Tick, Now: now,
-		Open: func(from, to time.Time) replay.Cursor { return past.Open(from, to) }})
+		Open:  func(from, to time.Time) replay.Cursor { return past.Open(from, to) },
+		Folds: func() []live.Fold { return replayFolds(rules, catalogue) }})
 	a.hub = hub.New(ctx, hub.Config{Loop: a.loop, Regions: regions.Load, Logf: log.Printf,
 		Origins: splitList(cfg.Origins), Authorize: api.AuthorizeMessage, Replays: replays})
 
@@ -550,4 +551,15 @@ func reloadCredentials(ctx context.Context, s *auth.Store, reloaded func()) erro
 			reloaded()
 		}
 	}
+}
+
+// replayFolds are a replay session's own alerts and dispatches board and
+// cases book: they fold the commands the span holds, as the live ones did.
+// The board gets the rules without their anomaly rules: a replay shows the
+// alerts the centre opened and resolved (commands), it does not evaluate
+// rules, so it need not keep their history.
+func replayFolds(rules *ops.Rules, catalogue *cases.Catalogue) []live.Fold {
+	shown := *rules
+	shown.Anomaly = nil
+	return []live.Fold{ops.NewBoard(ops.Config{Rules: &shown}), cases.NewBook(catalogue)}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -380,4 +382,145 @@ func TestReplayControls(t *testing.T) {
 	}
 	c.send(map[string]any{"type": "live"})
 	c.until("the live snapshot", func(f replayFrame) bool { return f.Type == "snapshot" && f.Replay == nil })
+}
+
+// layersFrame is a replay frame's whole layers, as a client reads them.
+type layersFrame struct {
+	Alerts *struct {
+		Open []struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		} `json:"open"`
+	} `json:"alerts"`
+	Dispatches *[]struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	} `json:"dispatches"`
+	Cases *struct {
+		Open []struct {
+			ID string `json:"id"`
+		} `json:"open"`
+	} `json:"cases"`
+	Replay *struct {
+		At time.Time `json:"at"`
+	} `json:"replay"`
+	Type string `json:"type"`
+}
+
+// TestReplayShowsAlertsDispatchesAndCases: a replay with the alerts,
+// dispatches and cases layers shows, at each time sought, what the centre
+// had then: the alert a severe incident opened, acknowledged; the dispatch
+// to it; the case registered for it; and none of them before they were.
+func TestReplayShowsAlertsDispatchesAndCases(t *testing.T) {
+	clock := newTestClock(testStart())
+	path := filepath.Join(t.TempDir(), "rules.json")
+	if err := os.WriteFile(path, []byte(`{`+rulesOff+`,"severe":{"minSeverity":4,"autoResolve":"30m"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServerClock(t, clock.Now, "", "replay-ops", "-rules", path)
+	redis := s.app.embedded
+	advance := func(d time.Duration) {
+		clock.Advance(d)
+		redis.SetTime(clock.Now())
+	}
+	advance(0)
+	start := clock.Now()
+	advance(time.Minute)
+	p := place(31.30, 120.60)
+	in := burst(p, 1, clock.Now(), 4)[0]
+	s.send("/api/v1/incidents", []incidentIn{in})
+	eventually(t, "the severe alert", func() bool { return len(s.alerts("open").Alerts) == 1 })
+	alert := s.alerts("open").Alerts[0]
+	advance(time.Minute)
+	opened := clock.Now()
+	advance(30 * time.Second)
+	if code := s.call("POST", "/api/v1/alerts/"+alert.ID+"/ack", nil, nil); code != 200 {
+		t.Fatalf("ack: %d", code)
+	}
+	s.send("/api/v1/positions", positionIn{Unit: "car-1", Status: "available", Lat: 31.31, Lng: 120.62, Time: clock.Now()})
+	eventually(t, "the unit known", func() bool { return len(s.units().Units) == 1 })
+	advance(time.Minute)
+	acked := clock.Now()
+	advance(30 * time.Second)
+	var d dispatchReply
+	if code := s.call("POST", "/api/v1/dispatches", map[string]string{"unit": "car-1", "incident": in.ID}, &d); code != 201 {
+		t.Fatalf("dispatch: %d %s", code, d.Error)
+	}
+	advance(time.Minute)
+	dispatched := clock.Now()
+	advance(30 * time.Second)
+	var made struct{ ID string }
+	if code := s.call("POST", "/api/v1/cases", newCaseBody("replay-1", p.lat, p.lng), &made); code != 201 {
+		t.Fatalf("case: %d", code)
+	}
+	advance(time.Minute)
+	registered := clock.Now()
+	advance(30 * time.Second)
+	advance(time.Minute)
+
+	c := s.dial(`{"type":"subscribe","layers":["heat"],"res":8,"window":"15m"}`)
+	msg := replayMsg(start, clock.Now(), 1, "1h")
+	msg["layers"] = []string{"heat", "units", "alerts", "dispatches", "cases"}
+	c.send(msg)
+	c.until("the replay's first snapshot", func(f replayFrame) bool { return f.Type == "snapshot" && f.Replay != nil })
+	c.send(map[string]any{"type": "replay", "action": "pause"})
+	c.until("the paused frame", func(f replayFrame) bool { return f.Replay != nil && f.Replay.Paused })
+	for _, want := range []struct {
+		at       time.Time
+		alert    string // its status, "" for none open
+		dispatch string // its status, "" for none
+		cases    int
+	}{
+		{start, "", "", 0},
+		{opened, "open", "", 0},
+		{acked, "acknowledged", "", 0},
+		{dispatched, "acknowledged", "assigned", 0},
+		{registered, "acknowledged", "assigned", 1},
+		{opened, "open", "", 0}, // and back
+	} {
+		c.send(map[string]any{"type": "replay", "action": "seek", "at": want.at.Format(time.RFC3339Nano)})
+		var f layersFrame
+		for deadline := time.Now().Add(10 * time.Second); ; {
+			if f, _ = readFrame[layersFrame](c, 10*time.Second); f.Type == "snapshot" && f.Replay != nil && f.Replay.At.Equal(want.at) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no snapshot at %s in 10 s", want.at)
+			}
+		}
+		if f.Alerts == nil || f.Dispatches == nil || f.Cases == nil {
+			t.Fatalf("at %s: a snapshot without the layers asked for: %+v", want.at.Format(time.TimeOnly), f)
+		}
+		alertStatus := ""
+		for _, a := range f.Alerts.Open {
+			if a.ID == alert.ID {
+				alertStatus = a.Status
+			}
+		}
+		dispatchStatus := ""
+		for _, x := range *f.Dispatches {
+			if x.ID == d.ID {
+				dispatchStatus = x.Status
+			}
+		}
+		if alertStatus != want.alert || dispatchStatus != want.dispatch || len(f.Cases.Open) != want.cases {
+			t.Errorf("at %s: alert %q, dispatch %q, %d open cases; want %q, %q, %d", want.at.Format(time.TimeOnly),
+				alertStatus, dispatchStatus, len(f.Cases.Open), want.alert, want.dispatch, want.cases)
+		}
+	}
+	// A layer a replay does not have is refused by name.
+	msg["layers"] = []string{"heat", "index"}
+	c.send(msg)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		f, _ := c.nextReplay(10 * time.Second)
+		if f.Type == "error" {
+			if !strings.HasPrefix(f.Error, "layers:") || !strings.Contains(f.Error, `"index"`) {
+				t.Errorf("the refusal of the index layer: %q", f.Error)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a replay of the index layer was not refused in 10 s")
+		}
+	}
 }

@@ -3,7 +3,8 @@
 // replays that span. The bar says it is a replay and of which time, the badge
 // never says LIVE, the replayed time moves forward at the asked speed,
 // pause holds it, a seek lands on the state the live API had then (the
-// heat's totals equal the recorded ones), and "back to live" goes live.
+// heat's totals equal the recorded ones, and the open alerts the recorded
+// ones: a severe incident opens one midway), and "back to live" goes live.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join, resolve } from 'node:path';
@@ -21,18 +22,24 @@ interface Heat {
   asOf: string;
   total: number;
   totals?: Record<string, number>;
+  /** The open alerts' ids, as GET /api/v1/alerts answered just after the heat. */
+  alerts: string[];
 }
 interface Store {
   total: number;
   totals: Record<string, number>;
   replay: { at: string; paused: boolean; ended: boolean } | null;
+  alerts: { id: string }[];
 }
 
 const storeOf = (p: Page) =>
   p.evaluate(() => {
     const s = (window as unknown as { citygrid: { store: Store } }).citygrid.store;
-    return { total: s.total, totals: { ...s.totals }, replay: s.replay ? { ...s.replay } : null };
+    return { total: s.total, totals: { ...s.totals }, replay: s.replay ? { ...s.replay } : null, alerts: s.alerts.map((a) => a.id) };
   });
+
+const openAlerts = async (base: string) =>
+  ((await callAPI(base, 'GET', '/api/v1/alerts?status=open')).json as unknown as { alerts: { id: string }[] }).alerts.map((a) => a.id);
 
 describe('replay on the wall', () => {
   let start = '';
@@ -49,9 +56,13 @@ describe('replay on the wall', () => {
     // Twenty seconds of bursts, the live heat read between them.
     for (let i = 0; i < 5; i++) {
       const items = Array.from({ length: 20 }, (_, k) => ({ id: `e2e-replay-${Date.now()}-${i}-${k}`, source: 'e2e', category: 'theft', severity: 2, lat: 31.3 + i * 0.01, lng: 120.6 + k * 0.002 }));
+      // Midway, a severe incident: the profile's rules open an alert at once.
+      if (i === 2) items[0].severity = 4;
       expect((await callAPI(server.base, 'POST', '/api/v1/incidents', items)).status).toBe(202);
       await sleep(1500);
-      recorded.push((await callAPI(server.base, 'GET', '/api/v1/heat?res=8&window=15m')).json as unknown as Heat);
+      if (i === 2) await waitFor('the severe alert', 10_000, async () => (await openAlerts(server.base)).length === 1);
+      const heat = (await callAPI(server.base, 'GET', '/api/v1/heat?res=8&window=15m')).json as unknown as Heat;
+      recorded.push({ ...heat, alerts: await openAlerts(server.base) });
       await sleep(2500);
     }
     end = new Date(Date.now() - 500).toISOString();
@@ -95,7 +106,10 @@ describe('replay on the wall', () => {
         return s.replay && Date.parse(s.replay.at) === Date.parse(h.asOf) ? s : undefined;
       });
       expect(got.total, `the 15-min heat at ${h.asOf}`).toBe(h.total);
+      await waitFor(`the open alerts at ${h.asOf}`, 5_000, async () => JSON.stringify((await storeOf(page)).alerts) === JSON.stringify(h.alerts));
+      expect(await page.locator('[data-testid="alerts-total"]').innerText(), `the alerts counter at ${h.asOf}`).toBe(String(h.alerts.length));
     }
+    expect(recorded.map((h) => h.alerts.length)).toEqual([0, 0, 1, 1, 1]);
     await page.screenshot({ path: join(RESULTS, 'wall-replay.png') });
   });
 

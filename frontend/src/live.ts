@@ -20,10 +20,17 @@ export const LAYER_SETS: readonly Layer[][] = [
   ['heat', 'units'],
 ];
 
-/** topic is what the socket asks for: the configuration's replay, or its live subscription. */
+/** The layers a replay cannot show: figures of the whole windows, recomputed live. */
+const NOT_REPLAYED: readonly Layer[] = ['regions', 'index'];
+
+/**
+ * topic is what the socket asks for: the configuration's replay (the layers
+ * of LAYER_SETS[set] a replay shows), or its live subscription.
+ */
 export function topic(c: Config, set = 0): Topic {
   if (!c.replay) return subscription(c, set);
-  const r: ReplayStart = { type: 'replay', from: c.replay.from, to: c.replay.to, speed: c.speed, res: c.res, window: c.window, layers: ['heat', 'units'] };
+  const layers = LAYER_SETS[Math.min(Math.max(0, set), LAYER_SETS.length - 1)].filter((l) => !NOT_REPLAYED.includes(l));
+  const r: ReplayStart = { type: 'replay', from: c.replay.from, to: c.replay.to, speed: c.speed, res: c.res, window: c.window, layers };
   if (c.category) r.category = c.category;
   if (c.minSeverity > 1) r.minSeverity = c.minSeverity;
   return r;

@@ -51,7 +51,7 @@ export interface Subscribe {
   level?: string;
 }
 
-/** Starts replaying a past span on the socket (the heat and units layers). */
+/** Starts replaying a past span on the socket (the heat, units, alerts, dispatches and cases layers). */
 export interface ReplayStart {
   type: 'replay';
   from: string;

@@ -145,6 +145,8 @@ export function apply(s: Store, f: Frame, now: number): Applied {
     s.cells = new Map();
     for (const c of f.cells ?? []) if (c.count > 0) s.cells.set(c.cell, c.count);
     s.units = new Map();
+    // A replay's snapshot may be another time (a seek): its units' tracks start afresh.
+    if (f.replay) s.tracks = new Map();
     for (const u of f.units ?? []) {
       s.units.set(u.unit, u);
       addTrack(s, u);

@@ -21,8 +21,23 @@ describe('a replay', () => {
 
   it('asks the server for the replay, not the live topic', () => {
     const c = parseConfig(`?replay=${from}..${to}&speed=300&res=9&window=15m&category=theft`);
-    expect(topic(c)).toEqual({ type: 'replay', from, to, speed: 300, res: 9, window: '15m', layers: ['heat', 'units'], category: 'theft' });
+    expect(topic(c)).toEqual({ type: 'replay', from, to, speed: 300, res: 9, window: '15m', layers: ['heat', 'units', 'alerts', 'dispatches', 'cases'], category: 'theft' });
     expect(topic(parseConfig('')).type).toBe('subscribe');
+    // A server that refuses the layers is asked with fewer, as live.
+    expect((topic(c, 3) as { layers: string[] }).layers).toEqual(['heat', 'units', 'alerts', 'dispatches']);
+    expect((topic(c, 4) as { layers: string[] }).layers).toEqual(['heat', 'units']);
+  });
+
+  it("starts the units' tracks afresh at each of its snapshots (a seek is another time)", () => {
+    const s = newStore();
+    const base = { v: 1, res: 8 as const, window: '1h' as const, asOf: from, total: 0, cells: [] };
+    const unit = (lat: number) => ({ unit: 'car-1', kind: 'car', status: 'busy', lat, lng: 120.6, time: from, cell: '8930996c83bffff' });
+    const replay = { at: from, from, to, speed: 60, paused: false, ended: false };
+    apply(s, { ...base, type: 'snapshot', seq: 1, tick: 1, units: [unit(31.3)], replay }, 1000);
+    apply(s, { ...base, type: 'delta', seq: 2, tick: 2, units: [unit(31.31)], replay }, 1100);
+    expect(s.tracks.get('car-1')).toHaveLength(2);
+    apply(s, { ...base, type: 'snapshot', seq: 3, tick: 3, units: [unit(31.5)], replay }, 1200);
+    expect(s.tracks.get('car-1')).toEqual([[120.6, 31.5]]);
   });
 
   it('is never shown as live', () => {
