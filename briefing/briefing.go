@@ -38,6 +38,10 @@ type Config struct {
 	Top int
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
+	// Archive holds the hours the streams no longer do (Hours, KeepHours):
+	// a comparison period older than the streams is summed from it. Nil
+	// means such a period is null.
+	Archive HourArchive
 	// Concurrent is how many briefings may be computed at once; one more is
 	// refused with ErrBusy. Each reads a day or more of the streams, so a
 	// few callers asking again and again must not hold Redis. Zero means 2.
@@ -163,6 +167,23 @@ func (s *Source) Compute(ctx context.Context, from, to time.Time) (*Briefing, er
 	}
 	if err != nil {
 		return nil, err
+	}
+	// The comparisons the streams no longer hold come from the archive of
+	// hours, when it has every hour of them.
+	for _, cmp := range []struct {
+		p    **Period
+		span period
+	}{{&c.prev, c.prevSpan}, {&c.week, c.weekSpan}} {
+		if *cmp.p != nil {
+			continue
+		}
+		p, ok, err := archivedPeriod(ctx, s.cfg.Archive, cmp.span)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			*cmp.p = p
+		}
 	}
 	return c.finish(), nil
 }

@@ -12,7 +12,10 @@
 //     included; LateArrivals says how many were stored after To, so a
 //     briefing asked again later may count more). The streams keep
 //     Retention (7 days by default): a comparison period that starts before
-//     now − Retention is null, not a partial count.
+//     now − Retention is summed from the archive of hours (Hours: each
+//     hour's incidents by district and category, stored as the hour ends),
+//     and is null, not a partial count, when an hour of it is missing or it
+//     is not whole hours.
 //   - Alerts: every alert opened in the window (its openedAt), and how long
 //     after opening an operator acknowledged it, if one did (resolved
 //     without an acknowledgement is not acknowledged), read from the

@@ -56,6 +56,7 @@ type app struct {
 	ops      *ops.Service
 	cases    *cases.Service
 	safety   *safety.Service
+	hours    *briefing.Hours // the briefing's archive of hours, a fold of the loop
 	hub      *hub.Hub
 	epoch    *stream.Epoch // notices a Redis that lost its data
 	// regionSync applies the uploaded region levels kept in Redis.
@@ -133,7 +134,9 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 			}
 			return regions.Load()
 		}})
-	a.loop = live.NewLoop(live.Config{Tick: cfg.Tick, Now: now}, heat.NewState(now()), board, book, a.recent, safetyFold)
+	// The briefing's archive of hours: the comparisons older than the streams.
+	a.hours = briefing.NewHours(briefing.HoursConfig{Since: incidentsSince, Keep: cfg.Retention})
+	a.loop = live.NewLoop(live.Config{Tick: cfg.Tick, Now: now}, heat.NewState(now()), board, book, a.recent, safetyFold, a.hours)
 	a.safety = safety.NewService(safety.ServiceConfig{Loop: a.loop, Fold: safetyFold,
 		Store: stream.NewSafetyStore(a.wdb, layout), Logf: log.Printf})
 	a.tailer = stream.NewTailer(a.rdb, stream.TailerConfig{
@@ -193,7 +196,8 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 			Retention: cfg.Retention, Zone: safetyCfg.Location(), Now: now,
 			ArriveRings: func() int { return rules.Dispatch.ArriveRings },
 			Place:       func(c geo.Cell) (string, string) { return api.PlaceName(regions.Load(), c) },
-			District:    func(c geo.Cell) string { return regions.Load().AssignAt(c.Center(), c).District }}),
+			District:    func(c geo.Cell) string { return regions.Load().AssignAt(c.Center(), c).District },
+			Archive:     stream.NewHourStore(a.rdb, layout)}),
 		Audit: audit, Sessions: auth.NewSessions(a.rdb, layout.Prefix, now),
 		Credentials: a.creds, SimulatorKey: a.simKey, TLS: cfg.TLSCert != "",
 		HistoryLost: a.epoch.Lost,
@@ -412,6 +416,14 @@ func (a *app) Run(ctx context.Context) error {
 	})
 	g.Go(func() error { return a.ops.Run(gctx) })
 	g.Go(func() error { return a.safety.Run(gctx) })
+	g.Go(func() error {
+		every := a.cfg.hoursEvery
+		if every == 0 {
+			every = 10 * time.Second
+		}
+		layout := stream.Layout{Prefix: a.cfg.Prefix, ShardRes: a.cfg.ShardRes, Retention: a.cfg.Retention}
+		return briefing.KeepHours(gctx, a.loop, a.hours, stream.NewHourStore(a.wdb, layout), every, log.Printf)
+	})
 	g.Go(func() error {
 		every := a.cfg.epochEvery
 		if every == 0 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"math"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/citygrid/citygrid/internal/redistest"
 	"github.com/citygrid/citygrid/ops"
+	"github.com/citygrid/citygrid/stream"
 )
 
 // briefingReply is what the test reads of GET /api/v1/briefing.
@@ -28,12 +30,8 @@ type briefingReply struct {
 			Start time.Time `json:"start"`
 			Count int       `json:"count"`
 		} `json:"byHour"`
-		Previous *struct {
-			Total      int            `json:"total"`
-			ByDistrict map[string]int `json:"byDistrict"`
-			Change     *float64       `json:"change"`
-		} `json:"previous"`
-		WeekBefore *struct{} `json:"weekBefore"`
+		Previous   *periodReply `json:"previous"`
+		WeekBefore *periodReply `json:"weekBefore"`
 		Hottest    []struct {
 			Cell  string `json:"cell"`
 			Name  string `json:"name"`
@@ -58,6 +56,15 @@ type briefingReply struct {
 	} `json:"dispatches"`
 	Districts map[string]string `json:"districts"`
 	Error     string            `json:"error"`
+}
+
+// periodReply is a comparison period of the briefing.
+type periodReply struct {
+	From       time.Time      `json:"from"`
+	To         time.Time      `json:"to"`
+	Total      int            `json:"total"`
+	ByDistrict map[string]int `json:"byDistrict"`
+	Change     *float64       `json:"change"`
 }
 
 type timingReply struct {
@@ -260,7 +267,7 @@ func TestBriefingCountsWhatWasPosted(t *testing.T) {
 		t.Errorf("previous: %+v, want %d %v", in.Previous, prevTotal, prevDist)
 	}
 	if in.WeekBefore != nil {
-		t.Errorf("the week before is beyond the streams' retention: %+v", in.WeekBefore)
+		t.Errorf("the week before is beyond the streams' retention, and no hour of it is archived: %+v", in.WeekBefore)
 	}
 	// Every counted incident arrived after its event time, but only those
 	// stored after the window's end are late arrivals: none here.
@@ -348,5 +355,82 @@ func TestBriefingRefusesABadWindow(t *testing.T) {
 	if code := s.call("GET", "/api/v1/briefing", nil, &b); code != 200 || b.To.Sub(b.From) != 24*time.Hour || b.To.After(now) ||
 		now.Sub(b.To) >= 24*time.Hour || b.To.In(time.FixedZone("CST", 8*3600)).Hour() != 8 {
 		t.Errorf("default window: %d %v – %v (%s)", code, b.From, b.To, b.Error)
+	}
+}
+
+// TestBriefingComparesWithTheWeekBefore: the default briefing's week before
+// starts eight days back, beyond the streams' seven. The hours the streams
+// held are archived as they end (briefing.Hours), so a week on the briefing
+// compares with them: the week before's figures are the incidents posted
+// then, though the streams dropped them long ago; a period not on the hour,
+// or one whose hours were never archived, is null, not a guess.
+func TestBriefingComparesWithTheWeekBefore(t *testing.T) {
+	h0 := time.Now().UTC().Truncate(time.Hour).Add(-30 * 24 * time.Hour)
+	clock := newTestClock(h0.Add(-30 * time.Minute))
+	s := startServerWith(t, func(c *Config) { c.now = clock.Now; c.hoursEvery = 20 * time.Millisecond }, "", "briefing-week")
+	redis := s.app.embedded
+	advanceTo := func(at time.Time) {
+		clock.Advance(at.Sub(clock.Now()))
+		redis.SetTime(clock.Now())
+	}
+	advanceTo(clock.Now())
+	places := []at{place(31.30, 120.60), place(31.40, 120.75), place(31.27, 120.74)}
+	dist := make([]string, len(places))
+	for i, p := range places {
+		dist[i] = districtOf(t, s, p)
+	}
+	week := map[string]int{}
+	weekTotal := 0
+	// The week before: incidents in its two hours (and one just after, not counted).
+	for _, step := range []struct {
+		at       time.Duration
+		place, n int
+	}{{10 * time.Minute, 0, 3}, {50 * time.Minute, 1, 2}, {70 * time.Minute, 2, 4}, {130 * time.Minute, 0, 5}} {
+		advanceTo(h0.Add(step.at))
+		s.send("/api/v1/incidents", burst(places[step.place], step.n, clock.Now(), 2))
+		if step.at < 2*time.Hour {
+			week[dist[step.place]] += step.n
+			weekTotal += step.n
+		}
+	}
+	advanceTo(h0.Add(3*time.Hour + time.Minute))
+	hours := stream.NewHourStore(s.app.rdb, stream.Layout{Prefix: "briefing-week"})
+	eventually(t, "the archive holds the two hours", func() bool {
+		got, err := hours.Hours(context.Background(), []int64{h0.Unix() / 3600, h0.Unix()/3600 + 1})
+		return err == nil && len(got) == 2
+	})
+
+	// A week on: the window, with its own incidents.
+	from := h0.AddDate(0, 0, 7)
+	to := from.Add(2 * time.Hour)
+	advanceTo(to.Add(5 * time.Minute))
+	s.send("/api/v1/incidents", burst(places[1], 4, from.Add(30*time.Minute), 2))
+	briefingOf := func(from, to time.Time) briefingReply {
+		t.Helper()
+		var b briefingReply
+		q := "/api/v1/briefing?from=" + url.QueryEscape(from.Format(time.RFC3339)) + "&to=" + url.QueryEscape(to.Format(time.RFC3339))
+		eventually(t, "the window's incidents stored", func() bool {
+			return s.call("GET", q, nil, &b) == 200 && b.Incidents.Total == 4
+		})
+		return b
+	}
+	b := briefingOf(from, to)
+	wb := b.Incidents.WeekBefore
+	if wb == nil {
+		t.Fatal("the week before is null: its hours were archived")
+	}
+	if wb.Total != weekTotal || !equalCounts(wb.ByDistrict, week) || !wb.From.Equal(h0) || !wb.To.Equal(h0.Add(2*time.Hour)) {
+		t.Errorf("the week before: %+v, want %d %v from %s", *wb, weekTotal, week, h0)
+	}
+	if want := float64(4-weekTotal) / float64(weekTotal); wb.Change == nil || math.Abs(*wb.Change-want) > 1e-9 {
+		t.Errorf("change against the week before: %v, want %v", deref(wb.Change), want)
+	}
+	// The previous period (the two hours before) the streams still hold: none.
+	if p := b.Incidents.Previous; p == nil || p.Total != 0 {
+		t.Errorf("the previous period: %+v, want 0 from the streams", p)
+	}
+	// Not on the hour: the archive cannot split an hour.
+	if b := briefingOf(from.Add(-30*time.Minute), to); b.Incidents.WeekBefore != nil {
+		t.Errorf("a week before not on the hour: %+v, want null", *b.Incidents.WeekBefore)
 	}
 }

@@ -47,6 +47,7 @@ type Config struct {
 
 	now        func() time.Time // tests inject a clock
 	epochEvery time.Duration    // how often Redis's epoch is checked; zero: 2 s
+	hoursEvery time.Duration    // how often the briefing's hours are stored; zero: 10 s
 	redisHook  redis.Hook       // tests watch or hold the server's Redis calls
 }
 
