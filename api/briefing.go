@@ -31,7 +31,7 @@ type briefingAnswer struct {
 	City      string            `json:"city"`
 	Districts map[string]string `json:"districts"`
 	Cases     briefingCases     `json:"cases"`
-	Safety    *safety.List      `json:"safety"`
+	Safety    briefingIndex     `json:"safety"`
 }
 
 // briefingCases are the case figures (cases.Figures) of the window: the
@@ -110,7 +110,7 @@ func (a *API) briefing(c *gin.Context) (*briefingAnswer, error) {
 	if ans.Cases.City = city[ans.City]; ans.Cases.City == nil {
 		ans.Cases.City = cases.NewFigures(ans.City)
 	}
-	if ans.Safety, err = a.cfg.Safety.List(ctx, geo.LevelDistrict, "", false); err != nil {
+	if ans.Safety, err = a.briefingIndex(ctx, from, to); err != nil {
 		return nil, err
 	}
 	districts := regions.Layer(geo.LevelDistrict)
@@ -128,4 +128,26 @@ func (a *API) briefing(c *gin.Context) (*briefingAnswer, error) {
 		name(code)
 	}
 	return ans, nil
+}
+
+// briefingIndex is the briefing's safety ranking of the districts: as it
+// stood at the window's end, with the change over the window, from the
+// hourly marks of the last week; or, when an hour's marks are missing (the
+// server did not run then, or the window ends in the current hour before its
+// marks are written), as it stands now, said by Live.
+type briefingIndex struct {
+	*safety.AsOfList
+	Live bool `json:"live"`
+}
+
+func (a *API) briefingIndex(ctx context.Context, from, to time.Time) (briefingIndex, error) {
+	at, ok, err := a.cfg.Safety.ListAt(ctx, geo.LevelDistrict, from, to)
+	if err != nil || ok {
+		return briefingIndex{AsOfList: at}, err
+	}
+	now, err := a.cfg.Safety.List(ctx, geo.LevelDistrict, "", false)
+	if err != nil {
+		return briefingIndex{}, err
+	}
+	return briefingIndex{AsOfList: now.AsOfList(), Live: true}, nil
 }

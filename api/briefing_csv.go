@@ -147,7 +147,7 @@ func dispatchesTable(a *briefingAnswer) [][]string {
 // one's incidents and cases over the window.
 func districtsTable(a *briefingAnswer) [][]string {
 	rows := [][]string{{"rank", "code", "name", "index", "band", "incidents", "casesRegistered", "casesClosed", "onTimeRate"}}
-	if a.Safety == nil {
+	if a.Safety.AsOfList == nil {
 		return rows
 	}
 	for _, r := range a.Safety.Rows {

@@ -16,6 +16,7 @@ type Store interface {
 	Days(ctx context.Context, dates []string) (map[string][]byte, error)
 	SaveMarks(ctx context.Context, hour time.Time, yearDay func(time.Time) (int, int), marks map[string]stream.Mark) error
 	Marks(ctx context.Context, code string, years []int, dayStart func(year, yday int) time.Time) (daily, hourly []stream.TimedMark, err error)
+	HourMarks(ctx context.Context, codes []string, hour time.Time) (map[string]stream.Mark, error)
 }
 
 var _ Store = (*stream.SafetyStore)(nil)
@@ -227,6 +228,89 @@ func (s *Service) List(ctx context.Context, level geo.Level, period string, fres
 		return nil, err
 	}
 	return &List{Period: t.Period, Level: level.String(), AsOf: t.AsOf, Rows: t.Level(level)}, nil
+}
+
+// An AsOfList is a level's index as it stood at one hour of the last week,
+// from the hourly marks (ListAt).
+type AsOfList struct {
+	Period string    `json:"period"`
+	Level  string    `json:"level"`
+	AsOf   time.Time `json:"asOf"`
+	// Since is the hour Change is measured from.
+	Since time.Time `json:"since"`
+	Rows  []AsOfRow `json:"rows"`
+}
+
+// An AsOfRow is a region's row at AsOf. Its Change is the index less the
+// index at Since, null where that hour has no mark (in a live list, the
+// index less the previous period's).
+type AsOfRow struct {
+	Row
+	Change *float64 `json:"change"`
+}
+
+// ListAt returns the regions of level as they stood at the hour of at (the
+// default period's index, kept hourly for the last week), best first, with
+// their change since the hour of since; false when a region of the level
+// has no mark at that hour (the server did not run then, or it is over a
+// week ago, or the hour's mark is not written yet).
+func (s *Service) ListAt(ctx context.Context, level geo.Level, since, at time.Time) (*AsOfList, bool, error) {
+	cfg := s.cfg.Fold.Config()
+	now, err := s.table(ctx, cfg.DefaultPeriod, false)
+	if err != nil {
+		return nil, false, err
+	}
+	current := now.Level(level)
+	if len(current) == 0 {
+		return nil, false, nil
+	}
+	codes := make([]string, len(current))
+	for i, r := range current {
+		codes[i] = r.Code
+	}
+	hour, from := at.Truncate(time.Hour), since.Truncate(time.Hour)
+	marks, err := s.cfg.Store.HourMarks(ctx, codes, hour)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(marks) < len(codes) {
+		return nil, false, nil
+	}
+	before, err := s.cfg.Store.HourMarks(ctx, codes, from)
+	if err != nil {
+		return nil, false, err
+	}
+	t := &Table{Period: cfg.DefaultPeriod, AsOf: hour, byCode: map[string]int{}}
+	for i, r := range current {
+		m := marks[r.Code]
+		row := Row{Code: r.Code, Name: r.Name, Level: r.Level, Parent: r.Parent, Index: float64(m[0]) / 100,
+			Sub: SubScores{PublicOrder: float64(m[1]) / 100, Traffic: float64(m[2]) / 100, Fire: float64(m[3]) / 100, Disputes: float64(m[4]) / 100}}
+		row.Band = cfg.Band(row.Index)
+		t.byCode[r.Code] = i
+		t.levels[level] = append(t.levels[level], i)
+		t.rows = append(t.rows, row)
+	}
+	t.rank()
+	out := &AsOfList{Period: t.Period, Level: level.String(), AsOf: hour, Since: from, Rows: make([]AsOfRow, 0, len(codes))}
+	for _, r := range t.Level(level) {
+		ar := AsOfRow{Row: r}
+		if b, ok := before[r.Code]; ok {
+			ch := round1(r.Index - float64(b[0])/100)
+			ar.Change = &ch
+		}
+		out.Rows = append(out.Rows, ar)
+	}
+	return out, true, nil
+}
+
+// AsOfList is the list as an AsOfList, its change against the previous period.
+func (l *List) AsOfList() *AsOfList {
+	out := &AsOfList{Period: l.Period, Level: l.Level, AsOf: l.AsOf, Rows: make([]AsOfRow, len(l.Rows))}
+	for i, r := range l.Rows {
+		ch := r.Change
+		out.Rows[i] = AsOfRow{Row: r, Change: &ch}
+	}
+	return out
 }
 
 // A Point is a region's index at one time of its history.

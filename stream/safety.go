@@ -112,6 +112,47 @@ func (s *SafetyStore) SaveMarks(ctx context.Context, hour time.Time, yearDay fun
 	return err
 }
 
+// HourMarks reads the regions' marks of one hour from their hourly rings (the
+// last week); a region whose ring does not hold that hour is absent.
+func (s *SafetyStore) HourMarks(ctx context.Context, codes []string, hour time.Time) (map[string]Mark, error) {
+	h := hour.Unix() / 3600
+	cmds := make([]*redis.StringCmd, len(codes))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		off := (h % hourlyRing) * hourSize
+		for i, code := range codes {
+			cmds[i] = p.GetRange(ctx, s.hourlyKey(code), off, off+hourSize-1)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, err
+	}
+	out := map[string]Mark{}
+	for i, c := range cmds {
+		b, _ := c.Bytes()
+		if len(b) < hourSize || int64(binary.BigEndian.Uint32(b)) != h {
+			continue
+		}
+		if m, ok := readMark(b[4:]); ok {
+			out[codes[i]] = m
+		}
+	}
+	return out, nil
+}
+
+// readMark decodes a stored mark; false for a slot never written (zeros).
+func readMark(b []byte) (Mark, bool) {
+	var m Mark
+	for i := range m {
+		v := binary.BigEndian.Uint16(b[2*i:])
+		if v == 0 {
+			return m, false
+		}
+		m[i] = v - 1
+	}
+	return m, true
+}
+
 // A TimedMark is a mark and the time it stands for: the start of its day,
 // or of its hour.
 type TimedMark struct {
@@ -134,17 +175,7 @@ func (s *SafetyStore) Marks(ctx context.Context, code string, years []int, daySt
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, nil, err
 	}
-	read := func(b []byte) (Mark, bool) {
-		var m Mark
-		for i := range m {
-			v := binary.BigEndian.Uint16(b[2*i:])
-			if v == 0 {
-				return m, false
-			}
-			m[i] = v - 1
-		}
-		return m, true
-	}
+	read := readMark
 	for i, c := range cmds {
 		b, _ := c.Bytes()
 		for off := 0; off+markSize <= len(b); off += markSize {

@@ -434,3 +434,88 @@ func TestBriefingComparesWithTheWeekBefore(t *testing.T) {
 		t.Errorf("a week before not on the hour: %+v, want null", *b.Incidents.WeekBefore)
 	}
 }
+
+// The briefing ranks the districts' safety index as it stood at the window's
+// end (the hourly marks), with the change over the window; a window whose
+// end has no marks gets the ranking as it stands, said to be live.
+func TestBriefingRanksTheIndexAsItStood(t *testing.T) {
+	rs := redistest.Start(t)
+	prefix := redistest.Prefix(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	s := startServerClock(t, func() time.Time { return now }, rs.URL(), prefix)
+	var live struct {
+		Rows []struct{ Code string } `json:"rows"`
+	}
+	eventually(t, "the districts' index", func() bool {
+		return s.call("GET", "/api/v1/index?level=district", nil, &live) == 200 && len(live.Rows) > 2
+	})
+	to := now.Truncate(time.Hour).Add(-2 * time.Hour)
+	from := to.Add(-24 * time.Hour)
+	store := stream.NewSafetyStore(rs.Client(), stream.Layout{Prefix: prefix})
+	yearDay := func(t time.Time) (int, int) { return t.Year(), t.YearDay() }
+	atEnd, atStart := map[string]stream.Mark{}, map[string]stream.Mark{}
+	want := map[string]float64{} // index at the end
+	for i, r := range live.Rows {
+		idx := uint16(5000 + 400*((i*7)%len(live.Rows))) // a ranking unlike the live one
+		atEnd[r.Code] = stream.Mark{idx, 9000, 8000, 7000, 6000}
+		want[r.Code] = float64(idx) / 100
+		if i > 0 { // the first district has no mark at the start
+			atStart[r.Code] = stream.Mark{idx - 150, 9000, 8000, 7000, 6000}
+		}
+	}
+	ctx := context.Background()
+	if err := store.SaveMarks(ctx, to, yearDay, atEnd); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SaveMarks(ctx, from, yearDay, atStart); err != nil {
+		t.Fatal(err)
+	}
+	type ranked struct {
+		AsOf  time.Time `json:"asOf"`
+		Since time.Time `json:"since"`
+		Live  bool      `json:"live"`
+		Rows  []struct {
+			Code        string   `json:"code"`
+			Index       float64  `json:"index"`
+			RankInLevel int      `json:"rankInLevel"`
+			Change      *float64 `json:"change"`
+		} `json:"rows"`
+	}
+	ask := func(from, to time.Time) ranked {
+		t.Helper()
+		var b struct {
+			Safety ranked `json:"safety"`
+			Error  string `json:"error"`
+		}
+		q := "/api/v1/briefing?from=" + url.QueryEscape(from.Format(time.RFC3339)) + "&to=" + url.QueryEscape(to.Format(time.RFC3339))
+		if code := s.call("GET", q, nil, &b); code != 200 {
+			t.Fatalf("briefing: %d %s", code, b.Error)
+		}
+		return b.Safety
+	}
+	got := ask(from, to.Add(20*time.Minute)) // the hour's mark stands for the whole hour
+	if got.Live || !got.AsOf.Equal(to) || !got.Since.Equal(from) || len(got.Rows) != len(live.Rows) {
+		t.Fatalf("as it stood: live %v, asOf %s since %s, %d rows; want %s, %s, %d", got.Live, got.AsOf, got.Since, len(got.Rows), to, from, len(live.Rows))
+	}
+	for i, r := range got.Rows {
+		if r.Index != want[r.Code] {
+			t.Errorf("%s: index %v, want %v", r.Code, r.Index, want[r.Code])
+		}
+		if i > 0 && r.Index > got.Rows[i-1].Index {
+			t.Errorf("not best first: %v after %v", r.Index, got.Rows[i-1].Index)
+		}
+		if i > 0 && r.Index < got.Rows[i-1].Index && r.RankInLevel != i+1 {
+			t.Errorf("%s: rank %d at place %d", r.Code, r.RankInLevel, i+1)
+		}
+		switch _, started := atStart[r.Code]; {
+		case !started && r.Change != nil:
+			t.Errorf("%s: a change %v without a mark at the start", r.Code, *r.Change)
+		case started && (r.Change == nil || math.Abs(*r.Change-1.5) > 1e-9):
+			t.Errorf("%s: change %v, want 1.5", r.Code, deref(r.Change))
+		}
+	}
+	// An hour without marks: the ranking as it stands, said so.
+	if got := ask(from.Add(-time.Hour), to.Add(-time.Hour)); !got.Live || !got.AsOf.Equal(now) || len(got.Rows) != len(live.Rows) {
+		t.Errorf("without marks at the end: live %v asOf %s (now %s), %d rows", got.Live, got.AsOf, now, len(got.Rows))
+	}
+}

@@ -14,6 +14,7 @@ import {
   csv,
   districtLines,
   formatChange,
+  formatIndexChange,
   formatSeconds,
   formatShare,
   seriesPath,
@@ -42,6 +43,13 @@ async function getJSON<T>(url: string): Promise<T> {
     throw new Error(body.error ?? `${url.split('?')[0]}: ${r.status}`);
   }
   return (await r.json()) as T;
+}
+
+/** indexAsOf says when the ranking stood: at the window's end, or now (the marks of then are missing). */
+export function indexAsOf(s: Briefing['safety']): string {
+  if (!s?.asOf) return '';
+  if (s.live) return `当前 As it stands now (${timeText(s.asOf)}); 期末的记录缺失 no record of the window's end`;
+  return `截至 As of ${timeText(s.asOf)}` + (s.since ? ` · 变化自 change since ${timeText(s.since)}` : '');
 }
 
 /** timeText: a time as the briefing says it, in the browser's zone: "2026-12-04 08:00". */
@@ -233,10 +241,11 @@ export async function showBriefing(root: HTMLElement, districts: Districts, cate
       'section',
       { class: 'brief-sec' },
       el('h2', {}, '平安指数排名 Safety index ranking'),
+      el('p', { class: 'muted', 'data-testid': 'briefing-index-asof' }, indexAsOf(b.safety)),
       table(
         'briefing-index',
-        ['名次', '区', '指数', '等级', '变化'],
-        indexRows.map((r) => [String(r.rankInLevel), r.name, formatIndex(r.index), bandChip(r.band), r.change > 0 ? `+${r.change.toFixed(1)}` : r.change.toFixed(1)]),
+        ['名次', '区', '指数', '等级', b.safety?.live ? '较上期' : '期内变化'],
+        indexRows.map((r) => [String(r.rankInLevel), r.name, formatIndex(r.index), bandChip(r.band), formatIndexChange(r.change)]),
       ),
     ),
     el('footer', { class: 'brief-foot muted' }, `按事件发生时间统计 Counted by event time · 生成于 ${timeText(new Date().toISOString())}`),

@@ -42,8 +42,16 @@ export interface Briefing {
   };
   /** The cases' figures over the window (as GET /api/v1/cases/stats counts them). */
   cases?: { city?: CaseFigures | null; byDistrict?: Record<string, CaseFigures> };
-  /** The districts' safety index now (as GET /api/v1/index?level=district). */
-  safety?: { rows: { code: string; name: string; index: number; band: string; rankInLevel: number; change: number }[] } | null;
+  /**
+   * The districts' safety index as it stood at the window's end (asOf, the
+   * hour of `to`; change since the hour of `from`), or, `live`, as it stands now.
+   */
+  safety?: {
+    asOf?: string;
+    since?: string;
+    live?: boolean;
+    rows: { code: string; name: string; index: number; band: string; rankInLevel: number; change: number | null }[];
+  } | null;
   dispatches: {
     total: number;
     arrived?: number;
@@ -170,4 +178,10 @@ export function csv(header: string[], rows: (string | number | null)[][]): strin
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   return '\ufeff' + [header, ...rows].map((r) => r.map(field).join(',')).join('\r\n') + '\r\n';
+}
+
+/** formatIndexChange: "+1.2", "-0.4", "0.0", or "—" when there is no mark to compare with. */
+export function formatIndexChange(c: number | null | undefined): string {
+  if (c === null || c === undefined) return '—';
+  return c > 0 ? `+${c.toFixed(1)}` : c.toFixed(1);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barWidths, change, csv, districtLines, formatChange, formatSeconds, formatShare, seriesPath, sortedCounts, type Briefing } from '../src/briefingdata';
+import { barWidths, change, csv, districtLines, formatChange, formatIndexChange, formatSeconds, formatShare, seriesPath, sortedCounts, type Briefing } from '../src/briefingdata';
 
 const brief = (over: Partial<Briefing['incidents']> = {}): Briefing => ({
   from: '2026-12-04T00:00:00Z',
@@ -40,5 +40,9 @@ describe('the briefing', () => {
 
   it('writes the tables as CSV a spreadsheet reads', () => {
     expect(csv(['区', 'n'], [['姑苏区', 3], ['a,b', null], ['say "hi"', 1]])).toBe('\ufeff区,n\r\n姑苏区,3\r\n"a,b",\r\n"say ""hi""",1\r\n');
+  });
+
+  it("writes the index's change, and a dash where there is no mark to compare with", () => {
+    expect([formatIndexChange(1.25), formatIndexChange(-0.4), formatIndexChange(0), formatIndexChange(null)]).toEqual(['+1.3', '-0.4', '0.0', '—']);
   });
 });
