@@ -459,6 +459,40 @@ func (c *Case) clone() *Case {
 	return &n
 }
 
+// AsOf is the case as it stood at t, rolled back from this record by its
+// timeline, and false if it was registered after t. The steps after t are
+// undone: the state, the route, the version and the times they set. What
+// the record keeps only as it is now (the deadline a later suspension pushed
+// on, the counts of rework and the like) stays so: a replay shows a case
+// unchanged since before its span (the commands stream holds the changes
+// within it) as it stood, with its deadline as it is.
+func (c *Case) AsOf(t time.Time) (*Case, bool) {
+	if c.CreatedAt.After(t) {
+		return nil, false
+	}
+	k := 0
+	for k < len(c.Timeline) && !c.Timeline[k].At.After(t) {
+		k++
+	}
+	n := c.clone()
+	if k == len(c.Timeline) || k == 0 {
+		return n, true // nothing after t (or no timeline to roll back by)
+	}
+	last := c.Timeline[k-1]
+	n.Timeline = slices.Clone(c.Timeline[:k])
+	n.State, n.Label, n.Version = last.To, last.To.Label(), k
+	n.Level, n.Region, n.Department = last.Level, last.Region, last.Department
+	for _, at := range []*time.Time{&n.AssignedAt, &n.SuspendedAt, &n.HandledAt, &n.ClosedAt, &n.RatedAt} {
+		if at.After(t) {
+			*at = time.Time{}
+		}
+	}
+	if n.State != Suspended {
+		n.ResumeTo = ""
+	}
+	return n, true
+}
+
 // at is a copy of the case as an answer at now gives it: overdue or warned.
 func (c *Case) at(now time.Time) *Case {
 	n := c.clone()

@@ -345,3 +345,34 @@ func isField(err error, field string) bool {
 	var fe *geo.FieldError
 	return errors.As(err, &fe) && fe.Field == field
 }
+
+// A case rolled back to a time stands as its timeline says it did then.
+func TestACaseAsItStood(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+	c := &cases.Case{ID: "c1", CreatedAt: t0, State: cases.Handled, Version: 4, Level: "street", Region: "S2", Department: "城管",
+		AssignedAt: at(20), Due: at(600), HandledAt: at(90),
+		Timeline: []cases.Step{
+			{Action: "register", To: cases.Registered, At: t0, Level: "district"},
+			{Action: "accept", From: cases.Registered, To: cases.Accepted, At: at(10), Level: "district"},
+			{Action: "assign", From: cases.Accepted, To: cases.Assigned, At: at(20), Level: "street", Region: "S2", Department: "城管"},
+			{Action: "handle", From: cases.Assigned, To: cases.Handled, At: at(90), Level: "street", Region: "S2", Department: "城管"},
+		}}
+	if _, ok := c.AsOf(t0.Add(-time.Second)); ok {
+		t.Error("a case registered later was there")
+	}
+	was, ok := c.AsOf(at(30))
+	if !ok || was.State != cases.Assigned || was.Label != cases.Assigned.Label() || was.Version != 3 || len(was.Timeline) != 3 ||
+		!was.AssignedAt.Equal(at(20)) || !was.HandledAt.IsZero() || was.Region != "S2" {
+		t.Errorf("at +30 min: %+v", was)
+	}
+	if was, _ := c.AsOf(at(15)); was.State != cases.Accepted || !was.AssignedAt.IsZero() || was.Level != "district" || was.Region != "" || was.Version != 2 {
+		t.Errorf("at +15 min: %+v", was)
+	}
+	if now, _ := c.AsOf(at(100)); now.State != cases.Handled || now.Version != 4 || !now.HandledAt.Equal(at(90)) {
+		t.Errorf("after every step: %+v", now)
+	}
+	if c.State != cases.Handled || len(c.Timeline) != 4 {
+		t.Errorf("the record itself changed: %+v", c)
+	}
+}

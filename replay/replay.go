@@ -28,10 +28,13 @@ type Config struct {
 	// Required.
 	Open func(from, to time.Time) Cursor
 	// Folds returns new folds for a session to keep beside its heat (the
-	// alerts and dispatches board, the cases book), each session its own:
-	// their whole-state layers are what a replay can show besides the heat
-	// and units. Nil means none.
-	Folds func() []live.Fold
+	// alerts and dispatches board, the cases book), each session its own,
+	// holding what they need of the state at start, where the session begins
+	// to read the streams (the cases that stood then). Layers names their
+	// whole-state layers: what a replay can show besides the heat and units.
+	// Nil means none.
+	Folds  func(ctx context.Context, start time.Time) ([]live.Fold, error)
+	Layers []string
 	// Max is how many sessions may run at once on the node. Zero means 4.
 	Max int
 	// Tick is how often a playing session sends a frame. Zero means 250 ms.
@@ -87,16 +90,14 @@ func New(cfg Config) *Player {
 	if cfg.Wall == nil {
 		cfg.Wall = time.Now
 	}
-	p := &Player{cfg: cfg}
-	p.layers = live.NewSet(p.folds()...).Layers()
-	return p
+	return &Player{cfg: cfg, layers: cfg.Layers}
 }
 
-func (p *Player) folds() []live.Fold {
+func (p *Player) folds(ctx context.Context, start time.Time) ([]live.Fold, error) {
 	if p.cfg.Folds == nil {
-		return nil
+		return nil, nil
 	}
-	return p.cfg.Folds()
+	return p.cfg.Folds(ctx, start)
 }
 
 // Layers lists the whole-state layers a replay can show besides the heat

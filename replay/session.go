@@ -161,11 +161,15 @@ func (s *Session) build(at time.Time) error {
 	start := at.Add(-geo.LongestWindow() - s.p.cfg.Slack)
 	s.state = heat.NewState(start)
 	s.state.Watch(s.req.View)
-	s.folds = live.NewSet(append([]live.Fold{s.state}, s.p.folds()...)...)
+	others, err := s.p.folds(s.ctx, start)
+	if err != nil {
+		return err
+	}
+	s.folds = live.NewSet(append([]live.Fold{s.state}, others...)...)
 	s.folds.Advance(start)
 	s.cur = s.p.cfg.Open(start, s.req.To)
 	s.pos = start
-	err := s.advance(at)
+	err = s.advance(at)
 	s.state.Changes() // the snapshot that follows holds it all
 	return err
 }

@@ -134,7 +134,8 @@ func TestLayersFollowTheCommands(t *testing.T) {
 	sort.SliceStable(events, func(i, j int) bool { return events[i].Ingested.Before(events[j].Ingested) })
 	req := Request{From: end.Add(-time.Hour), To: end, Speed: 60, View: heat.ViewKey{Res: 8, Window: "1h"}, Layers: []string{"marks"}}
 	s := newSession(events, req)
-	s.p = New(Config{Open: s.p.cfg.Open, Folds: func() []live.Fold { return []live.Fold{&marks{}} }})
+	s.p = New(Config{Open: s.p.cfg.Open, Layers: []string{"marks"},
+		Folds: func(context.Context, time.Time) ([]live.Fold, error) { return []live.Fold{&marks{}}, nil }})
 	if got := s.p.Layers(); len(got) != 1 || got[0] != "marks" {
 		t.Fatalf("player's layers: %q", got)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -164,8 +165,11 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 	// A replay reads the streams' history itself, never the live state.
 	past := stream.NewHistory(a.rdb, layout, layout.Shards(a.profile))
 	replays := replay.New(replay.Config{Max: cfg.Replays, Tick: cfg.Tick, Now: now,
-		Open:  func(from, to time.Time) replay.Cursor { return past.Open(from, to) },
-		Folds: func() []live.Fold { return replayFolds(rules, catalogue) }})
+		Open:   func(from, to time.Time) replay.Cursor { return past.Open(from, to) },
+		Layers: []string{ops.LayerAlerts, ops.LayerDispatches, cases.LayerCases},
+		Folds: func(ctx context.Context, start time.Time) ([]live.Fold, error) {
+			return replayFolds(ctx, rules, catalogue, stream.NewCaseStore(a.rdb, layout), start)
+		}})
 	a.hub = hub.New(ctx, hub.Config{Loop: a.loop, Regions: regions.Load, Logf: log.Printf,
 		Origins: splitList(cfg.Origins), Authorize: api.AuthorizeMessage, Replays: replays})
 
@@ -569,9 +573,25 @@ func reloadCredentials(ctx context.Context, s *auth.Store, reloaded func()) erro
 // cases book: they fold the commands the span holds, as the live ones did.
 // The board gets the rules without their anomaly rules: a replay shows the
 // alerts the centre opened and resolved (commands), it does not evaluate
-// rules, so it need not keep their history.
-func replayFolds(rules *ops.Rules, catalogue *cases.Catalogue) []live.Fold {
+// rules, so it need not keep their history. The book starts with every case
+// as it stood at start (the stored records rolled back by their timelines):
+// a case open for days and unchanged within the span is in the replay too.
+func replayFolds(ctx context.Context, rules *ops.Rules, catalogue *cases.Catalogue, records *stream.CaseStore, start time.Time) ([]live.Fold, error) {
 	shown := *rules
 	shown.Anomaly = nil
-	return []live.Fold{ops.NewBoard(ops.Config{Rules: &shown}), cases.NewBook(catalogue)}
+	book := cases.NewBook(catalogue)
+	recs, err := records.Records(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		var c cases.Case
+		if json.Unmarshal(r, &c) != nil || c.ID == "" {
+			continue
+		}
+		if then, ok := c.AsOf(start); ok {
+			book.Put(then)
+		}
+	}
+	return []live.Fold{ops.NewBoard(ops.Config{Rules: &shown}), book}, nil
 }

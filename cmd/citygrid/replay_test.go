@@ -549,3 +549,85 @@ func TestReplayShowsAlertsDispatchesAndCases(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayShowsTheCasesThatStood: a case registered over a day before the
+// time sought, and unchanged since, is in the replay as it stood (the
+// records rolled back by their timelines); a change within the span shows
+// from when it was made, and a case registered later only from then.
+func TestReplayShowsTheCasesThatStood(t *testing.T) {
+	clock := newTestClock(testStart())
+	s := startServerClock(t, clock.Now, "", "replay-cases")
+	redis := s.app.embedded
+	advance := func(d time.Duration) {
+		clock.Advance(d)
+		redis.SetTime(clock.Now())
+	}
+	advance(0)
+	p := place(31.30, 120.60)
+	var old, young struct{ ID string }
+	if code := s.call("POST", "/api/v1/cases", newCaseBody("old-1", p.lat, p.lng), &old); code != 201 {
+		t.Fatalf("case: %d", code)
+	}
+	advance(26 * time.Hour)
+	start := clock.Now()
+	advance(time.Minute)
+	if code := s.call("POST", "/api/v1/cases", newCaseBody("young-1", p.lat, p.lng), &young); code != 201 {
+		t.Fatalf("case: %d", code)
+	}
+	advance(time.Minute)
+	if code, r := s.moveCase(old.ID, "accept", nil); code != 200 {
+		t.Fatalf("accept: %d %s", code, r.Error)
+	}
+	advance(time.Minute)
+	end := clock.Now()
+
+	c := s.dial(`{"type":"subscribe","layers":["heat"],"res":8,"window":"15m"}`)
+	msg := replayMsg(start, end, 1, "1h")
+	msg["layers"] = []string{"heat", "cases"}
+	c.send(msg)
+	c.until("the replay's first snapshot", func(f replayFrame) bool { return f.Type == "snapshot" && f.Replay != nil })
+	c.send(map[string]any{"type": "replay", "action": "pause"})
+	c.until("the paused frame", func(f replayFrame) bool { return f.Replay != nil && f.Replay.Paused })
+	type casesFrame struct {
+		Type  string `json:"type"`
+		Cases *struct {
+			Open []struct {
+				ID    string `json:"id"`
+				State string `json:"state"`
+			} `json:"open"`
+		} `json:"cases"`
+		Replay *struct {
+			At time.Time `json:"at"`
+		} `json:"replay"`
+	}
+	for _, want := range []struct {
+		at   time.Time
+		open string // id:state, in id order
+	}{
+		{start, "old-1:registered"},
+		{start.Add(90 * time.Second), "old-1:registered young-1:registered"},
+		{end, "old-1:accepted young-1:registered"},
+	} {
+		c.send(map[string]any{"type": "replay", "action": "seek", "at": want.at.Format(time.RFC3339Nano)})
+		var f casesFrame
+		for deadline := time.Now().Add(10 * time.Second); ; {
+			if f, _ = readFrame[casesFrame](c, 10*time.Second); f.Type == "snapshot" && f.Replay != nil && f.Replay.At.Equal(want.at) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no snapshot at %s in 10 s", want.at)
+			}
+		}
+		if f.Cases == nil {
+			t.Fatalf("at %s: no cases layer", want.at)
+		}
+		var got []string
+		for _, o := range f.Cases.Open {
+			got = append(got, o.ID+":"+o.State)
+		}
+		slices.Sort(got)
+		if strings.Join(got, " ") != want.open {
+			t.Errorf("at %s: open cases %q, want %q", want.at.Format(time.TimeOnly), got, want.open)
+		}
+	}
+}
