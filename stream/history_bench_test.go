@@ -11,7 +11,8 @@ import (
 )
 
 // BenchmarkHistory is a replay's seek read: a cursor walks the 200,000
-// incidents of BenchmarkRebuild, merged over the shards in arrival order, from
+// incidents and 200 commands of BenchmarkRebuild, merged over the shards and
+// the commands stream in arrival order, from
 // a private redis-server on loopback. The fold's cost is not in it
 // (replay's BenchmarkSeek).
 func BenchmarkHistory(b *testing.B) {
@@ -31,8 +32,8 @@ func BenchmarkHistory(b *testing.B) {
 			last = e.ID
 			n++
 		})
-		if err != nil || n != rebuildEvents {
-			b.Fatalf("read %d entries (%v), want %d", n, err, rebuildEvents)
+		if err != nil || n != rebuildEvents+rebuildCommands {
+			b.Fatalf("read %d entries (%v), want %d incidents and %d commands", n, err, rebuildEvents, rebuildCommands)
 		}
 	}
 	b.ReportMetric(float64(b.N*rebuildEvents)/b.Elapsed().Seconds(), "events/s")
