@@ -113,6 +113,19 @@ describe('replay on the wall', () => {
     await page.screenshot({ path: join(RESULTS, 'wall-replay.png') });
   });
 
+  it("shows the console's alerts of then, with nothing to act on them", async () => {
+    const last = recorded[recorded.length - 1];
+    await page.goto(`${server.base}/?view=console&window=15m&speed=1&replay=${start}..${end}`);
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 60_000 });
+    await waitFor('the first replay frame', 20_000, async () => (await storeOf(page)).replay !== null);
+    await page.evaluate(() => (window as unknown as { citygrid: { socket: { control: (c: unknown) => void } } }).citygrid.socket.control({ type: 'replay', action: 'pause' }));
+    await page.evaluate((at) => (window as unknown as { citygrid: { socket: { control: (c: unknown) => void } } }).citygrid.socket.control({ type: 'replay', action: 'seek', at }), last.asOf);
+    await waitFor('the alert of then in the console', 10_000, async () => (await page.locator('[data-testid="alert-row"]').count()) === 1);
+    expect(await page.getAttribute('[data-testid="alert-row"]', 'data-alert-id')).toBe(last.alerts[0]);
+    expect(await page.locator('[data-testid="alert-ack"]').isVisible()).toBe(false);
+    expect(await page.locator('[data-testid="alert-resolve"]').isVisible()).toBe(false);
+  });
+
   it('goes back to live', async () => {
     await page.click('[data-testid="replay-live"]');
     await page.waitForSelector('body[data-ready="1"]', { timeout: 60_000 });
