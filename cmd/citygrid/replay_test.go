@@ -426,10 +426,32 @@ type layersFrame struct {
 			ID string `json:"id"`
 		} `json:"open"`
 	} `json:"cases"`
-	Replay *struct {
-		At time.Time `json:"at"`
-	} `json:"replay"`
-	Type string `json:"type"`
+}
+
+// seekTo seeks the client's replay to at and reads frames until the snapshot
+// at at, which it returns decoded as T (the layers a test reads).
+func seekTo[T any](c *wsClient, at time.Time) T {
+	c.t.Helper()
+	c.send(map[string]any{"type": "replay", "action": "seek", "at": at.Format(time.RFC3339Nano)})
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		raw, _ := readFrame[json.RawMessage](c, 10*time.Second)
+		var head struct {
+			Type   string `json:"type"`
+			Replay *struct {
+				At time.Time `json:"at"`
+			} `json:"replay"`
+		}
+		if json.Unmarshal(raw, &head) == nil && head.Type == "snapshot" && head.Replay != nil && head.Replay.At.Equal(at) {
+			var f T
+			if err := json.Unmarshal(raw, &f); err != nil {
+				c.t.Fatal(err)
+			}
+			return f
+		}
+	}
+	c.t.Fatalf("no snapshot at %s in 10 s", at)
+	var zero T
+	return zero
 }
 
 // TestReplayShowsAlertsDispatchesAndCases: a replay with the alerts,
@@ -503,16 +525,7 @@ func TestReplayShowsAlertsDispatchesAndCases(t *testing.T) {
 		{registered, "acknowledged", "assigned", 1},
 		{opened, "open", "", 0}, // and back
 	} {
-		c.send(map[string]any{"type": "replay", "action": "seek", "at": want.at.Format(time.RFC3339Nano)})
-		var f layersFrame
-		for deadline := time.Now().Add(10 * time.Second); ; {
-			if f, _ = readFrame[layersFrame](c, 10*time.Second); f.Type == "snapshot" && f.Replay != nil && f.Replay.At.Equal(want.at) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("no snapshot at %s in 10 s", want.at)
-			}
-		}
+		f := seekTo[layersFrame](c, want.at)
 		if f.Alerts == nil || f.Dispatches == nil || f.Cases == nil {
 			t.Fatalf("at %s: a snapshot without the layers asked for: %+v", want.at.Format(time.TimeOnly), f)
 		}
@@ -589,16 +602,12 @@ func TestReplayShowsTheCasesThatStood(t *testing.T) {
 	c.send(map[string]any{"type": "replay", "action": "pause"})
 	c.until("the paused frame", func(f replayFrame) bool { return f.Replay != nil && f.Replay.Paused })
 	type casesFrame struct {
-		Type  string `json:"type"`
 		Cases *struct {
 			Open []struct {
 				ID    string `json:"id"`
 				State string `json:"state"`
 			} `json:"open"`
 		} `json:"cases"`
-		Replay *struct {
-			At time.Time `json:"at"`
-		} `json:"replay"`
 	}
 	for _, want := range []struct {
 		at   time.Time
@@ -608,16 +617,7 @@ func TestReplayShowsTheCasesThatStood(t *testing.T) {
 		{start.Add(90 * time.Second), "old-1:registered young-1:registered"},
 		{end, "old-1:accepted young-1:registered"},
 	} {
-		c.send(map[string]any{"type": "replay", "action": "seek", "at": want.at.Format(time.RFC3339Nano)})
-		var f casesFrame
-		for deadline := time.Now().Add(10 * time.Second); ; {
-			if f, _ = readFrame[casesFrame](c, 10*time.Second); f.Type == "snapshot" && f.Replay != nil && f.Replay.At.Equal(want.at) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("no snapshot at %s in 10 s", want.at)
-			}
-		}
+		f := seekTo[casesFrame](c, want.at)
 		if f.Cases == nil {
 			t.Fatalf("at %s: no cases layer", want.at)
 		}
