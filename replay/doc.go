@@ -1,9 +1,11 @@
 // Package replay plays a past span of the streams back: a Session folds the
-// incidents and positions that arrived in the span into a heat.State of its
-// own (never the live one), in the order the streams hold them, with the
-// fold's clock set from the stream position, and hands out frames of the heat
-// and units at a chosen speed. A Player starts sessions and bounds how many
-// run at once on the node.
+// incidents, positions and commands that arrived in the span into a
+// heat.State and other folds of its own (Config.Folds: the alerts and
+// dispatches board, the cases book; never the live ones), in the order the
+// streams hold them, with the folds' clock set from the stream position, and
+// hands out frames of the heat, the units and the folds' layers at a chosen
+// speed. A Player starts sessions and bounds how many run at once on the
+// node.
 //
 // The heat a session shows at time T is the heat the live fold held at T:
 // each entry is folded after advancing the clock to its arrival (the time in

@@ -66,8 +66,7 @@ func (e *BusyError) Error() string {
 
 // A Player starts sessions and counts them. It is safe for concurrent use.
 type Player struct {
-	cfg    Config
-	layers []string // the whole-state layers of cfg.Folds
+	cfg Config
 
 	mu      sync.Mutex
 	running int
@@ -90,7 +89,7 @@ func New(cfg Config) *Player {
 	if cfg.Wall == nil {
 		cfg.Wall = time.Now
 	}
-	return &Player{cfg: cfg, layers: cfg.Layers}
+	return &Player{cfg: cfg}
 }
 
 func (p *Player) folds(ctx context.Context, start time.Time) ([]live.Fold, error) {
@@ -102,7 +101,7 @@ func (p *Player) folds(ctx context.Context, start time.Time) ([]live.Fold, error
 
 // Layers lists the whole-state layers a replay can show besides the heat
 // and units.
-func (p *Player) Layers() []string { return p.layers }
+func (p *Player) Layers() []string { return p.cfg.Layers }
 
 // Running is how many sessions are running.
 func (p *Player) Running() int {
@@ -140,9 +139,14 @@ func (r Request) check(now time.Time) error {
 // would.
 func (p *Player) Check(req Request) error {
 	for _, name := range req.Layers {
-		if !slices.Contains(p.layers, name) {
-			return &geo.FieldError{Field: "layers", Reason: fmt.Sprintf("a replay shows the heat, units and %s layers; not %q", strings.Join(p.layers, ", "), name)}
+		if slices.Contains(p.cfg.Layers, name) {
+			continue
 		}
+		shows := "the heat and units layers only"
+		if len(p.cfg.Layers) > 0 {
+			shows = "the heat, units and " + strings.Join(p.cfg.Layers, ", ") + " layers"
+		}
+		return &geo.FieldError{Field: "layers", Reason: fmt.Sprintf("a replay shows %s; not %q", shows, name)}
 	}
 	return req.check(p.cfg.Now())
 }
