@@ -256,11 +256,11 @@ type AsOfRow struct {
 // week ago, or the hour's mark is not written yet).
 func (s *Service) ListAt(ctx context.Context, level geo.Level, since, at time.Time) (*AsOfList, bool, error) {
 	cfg := s.cfg.Fold.Config()
-	now, err := s.table(ctx, cfg.DefaultPeriod, false)
+	latest, err := s.table(ctx, cfg.DefaultPeriod, false)
 	if err != nil {
 		return nil, false, err
 	}
-	current := now.Level(level)
+	current := latest.Level(level) // the regions of the level, named
 	if len(current) == 0 {
 		return nil, false, nil
 	}
