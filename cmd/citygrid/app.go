@@ -57,7 +57,8 @@ type app struct {
 	ops      *ops.Service
 	cases    *cases.Service
 	safety   *safety.Service
-	hours    *briefing.Hours // the briefing's archive of hours, a fold of the loop
+	hours    *briefing.Hours   // the briefing's archive of hours, a fold of the loop
+	hourDB   *stream.HourStore // where KeepHours writes it
 	hub      *hub.Hub
 	epoch    *stream.Epoch // notices a Redis that lost its data
 	// regionSync applies the uploaded region levels kept in Redis.
@@ -137,6 +138,7 @@ func newApp(ctx context.Context, cfg Config) (_ *app, err error) {
 		}})
 	// The briefing's archive of hours: the comparisons older than the streams.
 	a.hours = briefing.NewHours(briefing.HoursConfig{Since: incidentsSince, Keep: cfg.Retention})
+	a.hourDB = stream.NewHourStore(a.wdb, layout)
 	a.loop = live.NewLoop(live.Config{Tick: cfg.Tick, Now: now}, heat.NewState(now()), board, book, a.recent, safetyFold, a.hours)
 	a.safety = safety.NewService(safety.ServiceConfig{Loop: a.loop, Fold: safetyFold,
 		Store: stream.NewSafetyStore(a.wdb, layout), Logf: log.Printf})
@@ -425,8 +427,7 @@ func (a *app) Run(ctx context.Context) error {
 		if every == 0 {
 			every = 10 * time.Second
 		}
-		layout := stream.Layout{Prefix: a.cfg.Prefix, ShardRes: a.cfg.ShardRes, Retention: a.cfg.Retention}
-		return briefing.KeepHours(gctx, a.loop, a.hours, stream.NewHourStore(a.wdb, layout), every, log.Printf)
+		return briefing.KeepHours(gctx, a.loop, a.hours, a.hourDB, every, log.Printf)
 	})
 	g.Go(func() error {
 		every := a.cfg.epochEvery
