@@ -25,7 +25,7 @@ type HourCounts map[string]map[string]int
 // hourNum numbers the hours since 1970-01-01 00:00 UTC.
 type hourNum int64
 
-func hourOf(t time.Time) hourNum    { return hourNum(t.Unix() / 3600) }
+func hourOf(t time.Time) hourNum   { return hourNum(t.Unix() / 3600) }
 func (h hourNum) start() time.Time { return time.Unix(int64(h)*3600, 0).UTC() }
 
 // storedHour is an hour as the archive keeps it (JSON).
