@@ -103,16 +103,23 @@ func (s *Service) Run(ctx context.Context) error {
 // Persist writes what changed: closed days, and the hour's marks once per
 // hour.
 func (s *Service) Persist(ctx context.Context) error {
-	var days []storedDay
-	if err := s.cfg.Loop.Do(ctx, func(*live.Env) { days = s.cfg.Fold.dirty() }); err != nil {
+	var (
+		days  []storedDay
+		table *Table
+	)
+	// The marks are of the table the fold last computed (off the loop, in
+	// Tick). Before its first, there are none this round: computing one here
+	// would hold the loop (0.3 s of a core, seconds under the race detector,
+	// while every question to the loop waits) or double the first
+	// recomputation's work and memory beside Tick's.
+	if err := s.cfg.Loop.Do(ctx, func(*live.Env) {
+		days = s.cfg.Fold.dirty()
+		table = s.cfg.Fold.Table(s.cfg.Fold.Config().DefaultPeriod)
+	}); err != nil {
 		return err
 	}
-	// The first table, when none is computed yet, is computed off the loop
-	// (table): a recomputation costs the loop 0.3 s of a core, and seconds
-	// under the race detector, in which every question to the loop waits.
-	table, err := s.table(ctx, s.cfg.Fold.Config().DefaultPeriod, false)
-	if err != nil {
-		return err
+	if table == nil {
+		table = &Table{}
 	}
 	blobs := map[string][]byte{}
 	for _, d := range days {
