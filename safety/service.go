@@ -2,6 +2,7 @@ package safety
 
 import (
 	"context"
+	"errors"
 	"math"
 	"time"
 
@@ -164,9 +165,10 @@ func (s *Service) table(ctx context.Context, period string, fresh bool) (*Table,
 		return nil, &geo.FieldError{Field: "period", Reason: "must be one of the profile's periods: " + periodNames(cfg)}
 	}
 	var (
-		t   *Table
-		z   *frozen
-		now time.Time
+		t        *Table
+		z        *frozen
+		now      time.Time
+		waitTick bool
 	)
 	err := s.cfg.Loop.Do(ctx, func(env *live.Env) {
 		now = env.Now()
@@ -177,11 +179,28 @@ func (s *Service) table(ctx context.Context, period string, fresh bool) (*Table,
 		if fresh && !s.cfg.Fold.Counted() && now.Sub(s.cfg.Fold.ComputedAt()) < freshEvery {
 			fresh = false
 		}
-		if fresh || s.cfg.Fold.Table(p.Name) == nil {
+		t = s.cfg.Fold.Table(p.Name)
+		// The first tables are being computed off the loop (Tick): wait for
+		// them rather than compute them twice side by side.
+		waitTick = !fresh && t == nil && s.cfg.Fold.computing
+		if fresh || t == nil && !waitTick {
 			z = s.cfg.Fold.snapshotWith(env)
 		}
-		t = s.cfg.Fold.Table(p.Name)
 	})
+	for err == nil && waitTick {
+		select {
+		case <-ctx.Done():
+			return nil, errors.Join(live.ErrBusy, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+		err = s.cfg.Loop.Do(ctx, func(env *live.Env) {
+			t = s.cfg.Fold.Table(p.Name)
+			waitTick = t == nil && s.cfg.Fold.computing
+			if t == nil && !waitTick {
+				z = s.cfg.Fold.snapshotWith(env)
+			}
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
