@@ -56,7 +56,7 @@ func healthFrom(t *testing.T, s *server, ip string) int {
 // Idle connections are closed, and one address cannot hold more than its
 // share: the server keeps answering everyone else.
 func TestIdleConnectionsCannotTakeTheServerDown(t *testing.T) {
-	s := startServer(t, "", "idle", "-idle-timeout", "400ms", "-max-conns-per-ip", "10")
+	s := startServer(t, "", "idle", "-idle-timeout", "2s", "-max-conns-per-ip", "10")
 	var idle []net.Conn
 	for range 10 {
 		idle = append(idle, idleClient(t, s, "127.0.0.21"))
@@ -77,7 +77,7 @@ func TestIdleConnectionsCannotTakeTheServerDown(t *testing.T) {
 	}
 	again := healthFrom(t, s, "127.0.0.21")
 	attacked(t, "1. idle connections: 10 from one address (its cap), then an 11th", "11th closed; others served; idle ones closed",
-		fmt.Sprintf("11th closed %v; other address %d; %d/10 idle closed after 400ms; then %d", extraClosed, other, closed, again))
+		fmt.Sprintf("11th closed %v; other address %d; %d/10 idle closed after the 2 s timeout; then %d", extraClosed, other, closed, again))
 	if !extraClosed {
 		t.Error("an eleventh connection from one address was held")
 	}
